@@ -13,7 +13,7 @@ import csv
 import io
 import json
 import os
-import tempfile
+import secrets
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -29,13 +29,26 @@ BATCH_ROWS = 10_000
 
 # ---------------------------------------------------------------------- atomic output
 @contextlib.contextmanager
-def atomic_path(path: str | Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; rename it over ``path`` only on success."""
+def atomic_path(path: str | Path, perm: int | None = None) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; rename it over ``path`` only on success.
+
+    The file gets ``perm`` (e.g. 0o600 for secrets), else the permissions a plain ``open`` would give.
+    """
     path = Path(path)
     parent = path.parent if str(path.parent) else Path(".")
     try:
         parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
+        for _ in range(100):  # like mkstemp, but created with 0666 & ~umask (mkstemp's files are 0600)
+            tmp = parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+            try:
+                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666 if perm is None else perm)
+                break
+            except FileExistsError:
+                continue
+        else:
+            raise FileExistsError(f"no free temporary name beside {path}")
+        if perm is not None:
+            os.fchmod(fd, perm)
         os.close(fd)
     except OSError as exc:
         raise OutputError(f"Cannot write {path}: {exc.strerror or exc}.") from None
@@ -50,8 +63,8 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
 
 
 @contextlib.contextmanager
-def atomic_open(path: str | Path, mode: str = "w", **kwargs: Any) -> Iterator[IO[Any]]:
-    with atomic_path(path) as tmp:
+def atomic_open(path: str | Path, mode: str = "w", *, perm: int | None = None, **kwargs: Any) -> Iterator[IO[Any]]:
+    with atomic_path(path, perm) as tmp:
         if "b" not in mode:
             kwargs.setdefault("encoding", "utf-8")
             kwargs.setdefault("newline", "")

@@ -65,7 +65,7 @@ class Credentials:
 
     def save(self, data_dir: Path) -> Path:
         path = data_dir / CREDENTIALS_FILE
-        with atomic_open(path) as fh:  # mkstemp files are created 0600
+        with atomic_open(path, perm=0o600) as fh:  # secrets: readable only by their owner
             json.dump(asdict(self), fh, indent=2)
         os.chmod(path, 0o600)
         return path

@@ -26,6 +26,8 @@ class Option(BaseModel):
     value: str
     label: str | None = None
     description: str | None = None
+    #: questions asked only when this option is chosen (for a span label: asked about each such span)
+    followups: list[Question] = Field(default_factory=list)
 
     @field_validator("value", mode="before")
     @classmethod
@@ -92,7 +94,22 @@ class Question(BaseModel):
         values = [o.value for o in self.options]
         if len(set(values)) != len(values):
             raise ValueError(f"question {self.name!r} repeats an option value")
+        for o in self.options:
+            for f in o.followups:
+                if self.type not in ("single_choice", "multi_choice", "span"):
+                    raise ValueError(f"question {self.name!r} of type {self.type} cannot have follow-up questions")
+                if self.type == "span" and (f.type == "span" or f.per_candidate):
+                    raise ValueError(f"follow-up {f.name!r} of span label {o.value!r} must be a plain question "
+                                     "about the span (not a span or per-candidate question)")
+                if self.type != "span" and f.per_candidate != self.per_candidate:
+                    raise ValueError(f"follow-up {f.name!r} of {'per-candidate ' if self.per_candidate else ''}"
+                                     f"question {self.name!r} must {'' if self.per_candidate else 'not '}be "
+                                     "per_candidate too")
         return self
+
+    def followups(self) -> list[tuple[str, Question]]:
+        """(option value, follow-up question) pairs, in schema order."""
+        return [(o.value, f) for o in self.options for f in o.followups]
 
     @property
     def measurement_level(self) -> Level:
@@ -104,6 +121,9 @@ class Question(BaseModel):
     def allowed_values(self, candidate_ids: list[str]) -> list[str]:
         opts = [o.value for o in self.options]
         return (list(candidate_ids) + opts) if self.options_from_candidates else opts
+
+
+Option.model_rebuild()
 
 
 class AnnotationSchema(BaseModel):
@@ -118,14 +138,27 @@ class AnnotationSchema(BaseModel):
 
     @model_validator(mode="after")
     def _unique(self) -> AnnotationSchema:
-        names = [q.name for q in self.questions]
+        names = [q.name for q in _walk(self.questions, spans=True)]
         dup = {n for n in names if names.count(n) > 1}
         if dup:
             raise ValueError(f"question names repeat: {', '.join(sorted(dup))}")
         return self
 
+    def all_questions(self) -> list[Question]:
+        """Top-level questions and, after each, the follow-ups of its options (which answer at the top level
+        of ``values``); follow-ups of span labels answer inside each span and are not listed."""
+        return list(_walk(self.questions, spans=False))
+
+    def parent_of(self, name: str) -> tuple[Question, str] | None:
+        """The question and option value a follow-up hangs under (None for a top-level question)."""
+        for q in _walk(self.questions, spans=True):
+            for value, f in q.followups():
+                if f.name == name:
+                    return q, value
+        return None
+
     def question(self, name: str) -> Question:
-        for q in self.questions:
+        for q in _walk(self.questions, spans=True):
             if q.name == name:
                 return q
         raise SchemaError(
@@ -143,13 +176,18 @@ class AnnotationSchema(BaseModel):
         """Problems with one annotation's values, each naming sample, question and value."""
         problems: list[str] = []
         cand_ids = [c.id for c in sample.candidates]
-        known = {q.name for q in self.questions}
+        questions = self.all_questions()
+        known = {q.name for q in questions}
         for key in values:
             if key not in known:
                 problems.append(f"sample {sample.id!r}: unknown question {key!r} (value {values[key]!r})")
-        for q in self.questions:
+        for q in questions:
+            parent = self.parent_of(q.name)
+            if parent is not None:
+                for msg in _check_followup(q, parent[0], parent[1], values, cand_ids, partial):
+                    problems.append(f"sample {sample.id!r}, question {q.name!r}: {msg}")
             if q.name not in values or values[q.name] is None:
-                if q.required and not partial:
+                if q.required and not partial and parent is None:
                     problems.append(f"sample {sample.id!r}, question {q.name!r}: required answer is missing")
                 continue
             for msg in _check_value(q, values[q.name], cand_ids, sample):
@@ -169,6 +207,40 @@ class AnnotationSchema(BaseModel):
         problems = self.validate_values(sample, values, partial=partial)
         if problems:
             raise AnnotationValueError(problems[0] + ("" if len(problems) == 1 else f" (and {len(problems) - 1} more)"))
+
+
+def _walk(questions: list[Question], *, spans: bool) -> Any:
+    for q in questions:
+        yield q
+        if q.type != "span" or spans:
+            yield from _walk([f for _, f in q.followups()], spans=spans)
+
+
+def _chosen(parent: Question, value: Any, option: str) -> bool:
+    if parent.type == "multi_choice":
+        return isinstance(value, list) and option in value
+    return value == option
+
+
+def _check_followup(q: Question, parent: Question, option: str, values: dict[str, Any], cand_ids: list[str],
+                    partial: bool) -> list[str]:
+    """A follow-up is answered exactly where its option was chosen (per candidate for per-candidate parents)."""
+    pv, fv = values.get(parent.name), values.get(q.name)
+    if not parent.per_candidate:
+        on = _chosen(parent, pv, option)
+        if fv is not None and not on:
+            return [f"answered, but option {option!r} of {parent.name!r} was not chosen"]
+        if on and fv is None and q.required and not partial:
+            return [f"required follow-up of option {option!r} of {parent.name!r} is missing"]
+        return []
+    pv = pv if isinstance(pv, dict) else {}
+    fv = fv if isinstance(fv, dict) else {}
+    out = [f"candidate {cid!r}: answered, but option {option!r} of {parent.name!r} was not chosen"
+           for cid, v in fv.items() if v is not None and not _chosen(parent, pv.get(cid), option)]
+    if q.required and not partial:
+        out += [f"candidate {cid!r}: required follow-up of option {option!r} of {parent.name!r} is missing"
+                for cid in cand_ids if _chosen(parent, pv.get(cid), option) and fv.get(cid) is None]
+    return out
 
 
 def _is_number(v: Any) -> bool:
@@ -258,6 +330,26 @@ def _check_spans(q: Question, v: Any, sample: Any) -> list[str]:
         s, e = span["start"], span["end"]
         if not (isinstance(s, int) and isinstance(e, int) and 0 <= s < e <= len(text)):
             out.append(f"span {s!r}..{e!r} is outside field {span['field']!r} (length {len(text)})")
+        out += _check_span_followups(q, span, sample)
+    return out
+
+
+def _check_span_followups(q: Question, span: dict[str, Any], sample: Any) -> list[str]:
+    """Answers about one span live in ``span["values"]`` and follow the follow-ups of its label."""
+    asked = {f.name: f for value, f in q.followups() if value == span.get("label")}
+    given = span.get("values") or {}
+    if not isinstance(given, dict):
+        return [f"span values {given!r} are not a mapping of question to value"]
+    out = [f"span {span['start']}..{span['end']}: question {k!r} is not asked about label {span.get('label')!r}"
+           for k in given if k not in asked]
+    cand_ids = [c.id for c in sample.candidates]
+    for name, f in asked.items():
+        if given.get(name) is None:
+            if f.required:
+                out.append(f"span {span['start']}..{span['end']}: required follow-up {name!r} is missing")
+            continue
+        out += [f"span {span['start']}..{span['end']}, {name!r}: {m}" for m in _check_value(f, given[name],
+                                                                                               cand_ids, sample)]
     return out
 
 

@@ -18,7 +18,7 @@ from labelloop.formats.reader import SampleReader, detect_format, load
 
 CANONICAL_WRITERS = ("jsonl", "json", "csv", "parquet")
 
-for _optional in ("rm_gallery", "datalabel"):
+for _optional in ("rm_gallery", "datalabel", "labelstudio", "labelbox"):
     try:
         __import__(f"labelloop.formats.{_optional}")
     except ModuleNotFoundError as _exc:  # pragma: no cover - modules land in their own commits

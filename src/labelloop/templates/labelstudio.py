@@ -96,6 +96,8 @@ class Control:
     position: int | None = None  # per-candidate controls: the screen position
     field_name: str | None = None  # span controls: "prompt" or None for a candidate position
     choices: dict[str, Any] = field(default_factory=dict)  # display text -> option value or ("pos", i)
+    when: tuple[str, str] | None = None  # follow-ups: shown when control ``when[0]`` has choice ``when[1]``
+    region_label: str | None = None  # questions about a span: asked per region of this label text
 
 
 class LabelStudioTemplate:
@@ -177,7 +179,11 @@ class SchemaTemplate(LabelStudioTemplate):
     # ------------------------------------------------------------------ controls
     def controls(self, n: int) -> list[Control]:
         out: list[Control] = []
-        for q in self.schema.questions:
+        for q in self.schema.all_questions():
+            parent = self.schema.parent_of(q.name)
+            if parent is not None:
+                out += self._followup_controls(q, parent[0], parent[1], n)
+                continue
             if q.type == "span":
                 fields = q.fields or ["prompt", "candidates"]
                 if "prompt" in fields:
@@ -188,6 +194,13 @@ class SchemaTemplate(LabelStudioTemplate):
                         p = position_label(i)
                         out.append(Control(f"{q.name}_{p}", q, "labels", f"answer_{p}", position=i,
                                            choices={o.text: o.value for o in q.options}))
+                for span_control in [c for c in out if c.tag == "labels" and c.question is q]:
+                    for o in q.options:
+                        for f in o.followups:
+                            c = self._control(f, f"{f.name}__{span_control.name}", span_control.to_name, n,
+                                              position=span_control.position)
+                            c.region_label, c.field_name = o.text, span_control.field_name
+                            out.append(c)
             elif q.per_candidate:
                 for i in range(n):
                     p = position_label(i)
@@ -203,6 +216,21 @@ class SchemaTemplate(LabelStudioTemplate):
             raise SchemaError(f"Schema {self.schema.name!r} gives Label Studio controls clashing names: "
                               f"{', '.join(sorted(dup))}; rename those questions.")
         return out
+
+    def _followup_controls(self, q: Question, parent: Question, option: str, n: int) -> list[Control]:
+        """A follow-up gets the control its type gives, shown only while its option is chosen."""
+        text = next(o.text for o in parent.options if o.value == option)
+        if q.per_candidate:
+            out = []
+            for i in range(n):
+                p = position_label(i)
+                c = self._control(q, f"{q.name}_{p}", f"answer_{p}", n, position=i)
+                c.when = (f"{parent.name}_{p}", text)
+                out.append(c)
+            return out
+        c = self._control(q, q.name, f"{q.name}_items" if q.type == "ranking" else "prompt", n)
+        c.when = (parent.name, text)
+        return [c]
 
     def _control(self, q: Question, name: str, to_name: str, n: int, position: int | None = None) -> Control:
         if q.type in ("single_choice", "multi_choice"):
@@ -271,6 +299,20 @@ class SchemaTemplate(LabelStudioTemplate):
         return "\n".join(lines)
 
     def _render(self, c: Control, *, required_ok: bool, per_position: bool) -> list[str]:
+        if c.when is None and c.region_label is None:
+            return self._render_control(c, required_ok=required_ok, per_position=per_position)
+        if c.region_label is not None:  # asked about each region of one label, while that region is selected
+            attrs = f'visibleWhen="region-selected" whenLabelValue={quoteattr(c.region_label)}'
+        else:
+            assert c.when is not None
+            attrs = (f'visibleWhen="choice-selected" whenTagName={quoteattr(c.when[0])} '
+                     f'whenChoiceValue={quoteattr(c.when[1])}')
+        inner = self._render_control(c, required_ok=False, per_position=per_position)
+        if c.region_label is not None:
+            inner = [re.sub(r"^<(Choices|TextArea|Rating|Number) ", r'<\1 perRegion="true" ', x) for x in inner]
+        return [f"<View {attrs}>"] + ["  " + x for x in inner] + ["</View>"]
+
+    def _render_control(self, c: Control, *, required_ok: bool, per_position: bool) -> list[str]:
         q = c.question
         title = q.title or q.name
         req = ' required="true"' if q.required and required_ok and c.tag != "ranker" else ""
@@ -402,9 +444,17 @@ class SchemaTemplate(LabelStudioTemplate):
             text = str(data.get(c.to_name, ""))
             label = next((t for t, v in c.choices.items() if v == span.get("label")), span.get("label"))
             s, e = int(span["start"]), int(span["end"])
-            out.append({"id": f"{c.question.name}-{k}", "from_name": c.name, "to_name": c.to_name, "type": "labels",
-                        "value": {"start": _py_to_js(text, s), "end": _py_to_js(text, e), "text": text[s:e],
-                                  "labels": [label]}})
+            region = {"start": _py_to_js(text, s), "end": _py_to_js(text, e), "text": text[s:e]}
+            rid = f"{c.question.name}-{k}"
+            out.append({"id": rid, "from_name": c.name, "to_name": c.to_name, "type": "labels",
+                        "value": {**region, "labels": [label]}})
+            if span.get("values"):
+                regional = {x.name: x for x in self.controls(max(1, len(pos_of))) if x.region_label is not None}
+                for qname, v in span["values"].items():
+                    rc = regional.get(f"{qname}__{c.name}")
+                    if rc is not None and v is not None:
+                        out += [{**r, "id": rid, "value": {**region, **r["value"]}}
+                                for r in self._value_to_result(rc, v, pos_of)]
         return out
 
     # ------------------------------------------------------------------ result -> values
@@ -419,6 +469,8 @@ class SchemaTemplate(LabelStudioTemplate):
         controls = {c.name: c for c in self.controls(n)}
         values: dict[str, Any] = {}
         unmapped: list[Any] = []
+        spans_by_id: dict[str, dict[str, Any]] = {}
+        region_answers: list[tuple[str, str, Any, dict[str, Any]]] = []
         for item in result or []:
             c = controls.get(item.get("from_name", ""))
             if c is None:
@@ -432,10 +484,14 @@ class SchemaTemplate(LabelStudioTemplate):
                     unmapped.append(item)
                 else:
                     values.setdefault(q.name, []).append(span)
+                    spans_by_id[str(item.get("id"))] = span
                 continue
             parsed, ok = self._parse_value(c, value, order)
             if not ok:
                 unmapped.append(item)
+                continue
+            if c.region_label is not None:  # an answer about one span: same result id as the span's region
+                region_answers.append((str(item.get("id")), q.name, parsed, item))
                 continue
             if c.position is not None:
                 if c.position >= len(order):
@@ -444,6 +500,11 @@ class SchemaTemplate(LabelStudioTemplate):
                 values.setdefault(q.name, {})[order[c.position]] = parsed
             else:
                 values[q.name] = parsed
+        for rid, name, parsed, item in region_answers:
+            if rid in spans_by_id:
+                spans_by_id[rid].setdefault("values", {})[name] = parsed
+            else:
+                unmapped.append(item)
         for q in self.schema.questions:
             if q.type == "span" and q.name in values:
                 values[q.name].sort(key=lambda s: (s["field"], s["start"], s["end"], s["label"]))
@@ -528,14 +589,59 @@ def _context_text(sample: DataSample) -> str:
     return "\n\n".join(f"{m.role}: {m.content}" for i, m in enumerate(sample.prompt) if i != last_user)
 
 
+_MD_HEAD = re.compile(r"^(#{1,6})\s+(.*?)\s*#*$")
+_MD_ITEM = re.compile(r"^([-*+]|\d{1,9}[.)])\s+(.*)$")
+
+
+def _md_inline(text: str) -> str:
+    text = html.escape(text)
+    text = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", text)
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", text)
+
+
 def guidelines_html(markdown: str) -> str:
-    """Guidelines for Label Studio's instruction box: escaped, with paragraphs and **bold** kept."""
-    paras = [p.strip() for p in markdown.strip().split("\n\n") if p.strip()]
-    out = []
-    for p in paras:
-        text = html.escape(p).replace("\n", " ")
-        text = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", text)
-        out.append(f"<p>{text}</p>")
+    """Guidelines for Label Studio's instruction box: escaped; paragraphs, headings, lists, tables, **bold**
+    and `code` kept (drafted guidelines use all of them)."""
+    out: list[str] = []
+    para: list[str] = []
+
+    def flush() -> None:
+        if para:
+            out.append(f"<p>{_md_inline(' '.join(para))}</p>")
+            para.clear()
+
+    for block in re.split(r"\n\s*\n", markdown.strip()):
+        lines = [ln.strip() for ln in block.strip().splitlines()]
+        i = 0
+        while i < len(lines):
+            ln = lines[i]
+            head, item = _MD_HEAD.match(ln), _MD_ITEM.match(ln)
+            if head:
+                flush()
+                level = min(6, len(head.group(1)) + 2)
+                out.append(f"<h{level}>{_md_inline(head.group(2))}</h{level}>")
+                i += 1
+            elif item:
+                flush()
+                tag = "ol" if item.group(1)[0].isdigit() else "ul"
+                items: list[str] = []
+                while i < len(lines) and (m := _MD_ITEM.match(lines[i])):
+                    items.append(f"<li>{_md_inline(m.group(2))}</li>")
+                    i += 1
+                out.append(f"<{tag}>{''.join(items)}</{tag}>")
+            elif ln.startswith("|"):
+                flush()
+                rows: list[str] = []
+                while i < len(lines) and lines[i].startswith("|"):
+                    cells = [c.strip() for c in lines[i].strip("|").split("|")]
+                    if not all(re.fullmatch(r":?-{2,}:?", c) for c in cells):
+                        rows.append("<tr>" + "".join(f"<td>{_md_inline(c)}</td>" for c in cells) + "</tr>")
+                    i += 1
+                out.append(f"<table><tbody>{''.join(rows)}</tbody></table>")  # as Label Studio's sanitiser stores it
+            else:
+                para.append(ln)
+                i += 1
+        flush()
     return "\n".join(out)
 
 

@@ -179,7 +179,10 @@ def build_annotator(
         encoded.append(core[:-1] + extra + "]" if extra else core)
     file_id = hasher.hexdigest()[:16]
     schema_hash = schema.schema_hash()
-    all_guidelines = "\n\n".join(g for g in (schema.guidelines.strip(), (guidelines or "").strip()) if g)
+    base, more = schema.guidelines.strip(), (guidelines or "").strip()
+    if base and " ".join(base.split()) in " ".join(more.split()):
+        base = ""  # a drafted file (labelloop guidelines) already quotes the schema's own text
+    all_guidelines = "\n\n".join(g for g in (base, more) if g)
     page_title = title or f"{dataset.name} · {schema.name}"
     css = _static("annotator.css")
     app = _static("annotator.js")

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import random
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -25,6 +24,7 @@ from labelloop.annotate.labelstudio.server import DEFAULT_DATA_DIR, Credentials
 from labelloop.data.io import atomic_open
 from labelloop.data.model import Annotation, DataSample, Dataset
 from labelloop.errors import LabelloopError
+from labelloop.formats.labelstudio import ORIGIN, REVIEW_KEYS, candidate_order, sample_task, to_annotation
 from labelloop.templates.labelstudio import (
     ID_KEY,
     LS_TEMPLATES,
@@ -35,8 +35,8 @@ from labelloop.templates.labelstudio import (
 )
 
 Progress = Callable[[int, int], None]
-REVIEW_KEYS = ("last_action", "reviews", "review_state", "review_status", "is_reviewed")
-ORIGIN = "labelstudio"
+__all__ = ["ORIGIN", "REVIEW_KEYS", "candidate_order", "to_annotation"]  # the task/annotation mapping lives in
+# labelloop.formats.labelstudio (files and servers share it); re-exported here for existing imports
 
 
 class ProjectError(LabelloopError):
@@ -63,14 +63,6 @@ def connect(server_url: str | None = None, api_token: str | None = None,
 
 def project_dir(data_dir: str | Path | None, project_id: int) -> Path:
     return Path(data_dir or DEFAULT_DATA_DIR) / "projects" / str(project_id)
-
-
-def candidate_order(sample: DataSample, seed: int = 0, shuffle: bool = True) -> list[str]:
-    """The screen order of a sample's candidates: seeded by sample id, so it never depends on row order."""
-    ids = [c.id for c in sample.candidates]
-    if shuffle:
-        random.Random(f"{seed}:{sample.id}").shuffle(ids)
-    return ids
 
 
 def _title(text: str) -> str:
@@ -112,6 +104,7 @@ class LabelStudioAnnotator:
     overlap: int = 1
     progress: Progress | None = None
     client: LabelStudioClient | None = field(default=None, repr=False)
+    guidelines: str | None = None  # Markdown shown as the project's instructions, after the schema's own
 
     def template(self, dataset: Dataset) -> LabelStudioTemplate:
         if self.template_name:
@@ -134,13 +127,14 @@ class LabelStudioAnnotator:
         context = any(len(s.prompt) > 1 for s in dataset.samples)
         uniform = len({len(s.candidates) for s in dataset.samples}) == 1
         config = tpl.label_config(n, context=context, uniform=uniform)
+        instructions = join_guidelines(tpl.schema.guidelines, self.guidelines)
         if create_new_project:
             project = client.create_project(
                 title=_title(self.project_title or dataset.name or self.name),
                 description=self.project_description or "",
                 label_config=config,
-                expert_instruction=guidelines_html(tpl.schema.guidelines),
-                show_instruction=bool(tpl.schema.guidelines.strip()),
+                expert_instruction=guidelines_html(instructions),
+                show_instruction=bool(instructions),
                 show_skip_button=True,
                 maximum_annotations=max(1, self.overlap),
             )
@@ -152,6 +146,9 @@ class LabelStudioAnnotator:
                     raise ProjectError(f"Project {project_id} on {client.url} already has tasks and was not made by "
                                        "labelloop; push into a new project instead.")
                 client.update_project(int(project_id), label_config=config)  # type: ignore[arg-type]
+            if self.guidelines:
+                client.update_project(int(project_id),  # type: ignore[arg-type]
+                                      expert_instruction=guidelines_html(instructions), show_instruction=True)
         assert project_id is not None
         tasks, predictions = 0, 0
         batch: list[dict[str, Any]] = []
@@ -177,21 +174,7 @@ class LabelStudioAnnotator:
 
     def task(self, tpl: LabelStudioTemplate, sample: DataSample, n: int, context: bool) -> tuple[dict[str, Any], int]:
         """One Label Studio task (data and predictions) for a sample."""
-        order = candidate_order(sample, self.seed, self.shuffle)
-        data = tpl.task_data(sample, order, n, context=context)
-        preds = []
-        for ann in sample.annotations:
-            if ann.kind != "prediction":
-                continue
-            pred: dict[str, Any] = {"model_version": ann.model_version or ann.annotator,
-                                    "result": tpl.to_result(ann.values, data)}
-            if ann.score is not None:
-                pred["score"] = ann.score
-            preds.append(pred)
-        task: dict[str, Any] = {"data": data}
-        if preds:
-            task["predictions"] = preds
-        return task, len(preds)
+        return sample_task(tpl, sample, candidate_order(sample, self.seed, self.shuffle), n, context)
 
     def _remember(self, url: str, project_id: int, dataset: Dataset, tpl: LabelStudioTemplate) -> None:
         """Keep the pushed samples beside the server's data, merged with earlier pushes to the project."""
@@ -211,6 +194,16 @@ class LabelStudioAnnotator:
                 "pushed_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
         with atomic_open(info_path) as fh:
             json.dump(info, fh, indent=2)
+
+
+def join_guidelines(schema_text: str, extra: str | None) -> str:
+    """The schema's guidelines then ``extra``; a drafted file that already quotes the schema's text is used alone."""
+    base, more = schema_text.strip(), (extra or "").strip()
+    if not more or more == base:
+        return base
+    if not base or " ".join(base.split()) in " ".join(more.split()):
+        return more
+    return f"{base}\n\n{more}"
 
 
 def create_annotator(name: str = "labelstudio", server_url: str | None = None, api_token: str | None = None,
@@ -334,37 +327,6 @@ def pull_project(project_id: int, server_url: str | None = None, api_token: str 
     return dataset, stats
 
 
-def to_annotation(raw: dict[str, Any], task: dict[str, Any], tpl: LabelStudioTemplate, url: str, project_id: int,
-                  emails: dict[int, str]) -> Annotation:
-    """One Label Studio annotation as a ``human`` Annotation in candidate ids."""
-    who = raw.get("completed_by")
-    if isinstance(who, dict):
-        email = who.get("email") or emails.get(int(who.get("id", -1))) or f"user:{who.get('id')}"
-    else:
-        email = emails.get(int(who)) if who is not None else None
-        email = email or f"user:{who}"
-    cancelled = bool(raw.get("was_cancelled"))
-    values = {} if cancelled else tpl.process_annotations(raw.get("result") or [], task.get("data") or {})
-    unmapped = values.pop("_unmapped", None)
-    meta: dict[str, Any] = {"url": url, "project_id": project_id, "task_id": int(task["id"]),
-                            "annotation_id": int(raw["id"]), "updated_at": raw.get("updated_at")}
-    if raw.get("ground_truth"):
-        meta["ground_truth"] = True
-    review = {k: raw[k] for k in REVIEW_KEYS if raw.get(k) not in (None, [], {})}
-    if review:
-        meta["review"] = review
-    if unmapped:
-        meta["unmapped_results"] = unmapped
-    if cancelled and raw.get("result"):
-        meta["result_when_skipped"] = raw["result"]
-    lead = raw.get("lead_time")
-    return Annotation(
-        annotator=email, kind="human", values=values, status="skipped" if cancelled else "submitted",
-        created_at=raw.get("created_at"), updated_at=raw.get("updated_at"),
-        lead_time_s=float(lead) if lead is not None else None, origin=ORIGIN, metadata={"labelstudio": meta},
-    )
-
-
 def export_annotations_to_dataset(project_id: int, server_url: str | None = None, api_token: str | None = None,
                                   dataset: Dataset | None = None, data_dir: str | Path | None = None,
                                   **options: Any) -> Dataset:
@@ -380,4 +342,16 @@ def reference_as_prelabels(dataset: Dataset, version: str = "reference-as-prelab
             s.annotations.append(Annotation(annotator=version, kind="prediction", values=dict(ref.values),
                                             model_version=version, origin=ref.origin))
     return out
+
+
+def only_samples(dataset: Dataset, ids: list[str], source: str = "the selection") -> Dataset:
+    """The samples named by ``ids``, in that order (``push --only``); an id not in the dataset is an error."""
+    by_id = dataset.by_id()
+    missing = [i for i in ids if i not in by_id]
+    if missing:
+        raise ProjectError(f"{source} names {len(missing)} sample(s) that dataset {dataset.name!r} does not have, "
+                           f"e.g. {missing[0]!r}.")
+    if not ids:
+        raise ProjectError(f"{source} names no samples to push.")
+    return dataset.model_copy(update={"samples": [by_id[i] for i in dict.fromkeys(ids)]})
 

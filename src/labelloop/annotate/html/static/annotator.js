@@ -124,7 +124,24 @@
   // ------------------------------------------------------------------ data
   const META = JSON.parse(byId('ll-meta').textContent);
   const SCHEMA = META.schema;
-  const QS = SCHEMA.questions;
+  // follow-up questions of a choice's options come right after it, marked with their parent and option
+  function flatQuestions(list, out) {
+    for (const q of list) {
+      out.push(q);
+      if (q.type === 'span') continue;
+      for (const o of q.options || []) for (const f of o.followups || []) flatQuestions([Object.assign({}, f, { _parent: q.name, _option: o.value })], out);
+    }
+    return out;
+  }
+  const QS = flatQuestions(SCHEMA.questions, []);
+  const QBY = new Map(QS.map(function (q) { return [q.name, q]; }));
+  function chosen(pq, pv, opt) { return pq.type === 'multi_choice' ? Array.isArray(pv) && pv.indexOf(opt) >= 0 : pv === opt; }
+  function activeFor(q, vals, cid) {
+    if (!q._parent) return true;
+    const pq = QBY.get(q._parent); const raw = vals[pq.name];
+    const pv = pq.per_candidate ? (raw && typeof raw === 'object' ? raw[cid] : undefined) : raw;
+    return chosen(pq, pv, q._option) && activeFor(pq, vals, cid);
+  }
   const FID = META.file_id;
   const PFX = 'labelloop:' + FID + ':';
   const N = META.n_tasks;
@@ -237,7 +254,14 @@
     if (r.skip !== null && r.skip !== undefined) return 3;
     const vals = r.values || {};
     if (!Object.keys(vals).length) return 0;
-    for (const q of QS) if (q.required && !answered(q, vals[q.name], t)) return 1;
+    for (const q of QS) {
+      if (!q.required) continue;
+      if (!q._parent) { if (!answered(q, vals[q.name], t)) return 1; continue; }
+      if (q.per_candidate) {
+        const one = Object.assign({}, q, { per_candidate: false }); const m = vals[q.name] || {};
+        for (const c of t.c) if (activeFor(q, vals, c[0]) && !answered(one, m[c[0]], t)) return 1;
+      } else if (activeFor(q, vals, null) && !answered(q, vals[q.name], t)) return 1;
+    }
     return 2;
   }
   function setStatus(idx) {
@@ -283,6 +307,14 @@
     renderHead();
   }
   function cleanValues(v) {
+    for (const q of QS) {  // a follow-up's answer goes when its option is no longer chosen
+      if (!q._parent || v[q.name] === undefined) continue;
+      if (q.per_candidate) {
+        const m = Object.assign({}, v[q.name]);
+        for (const cid of Object.keys(m)) if (!activeFor(q, v, cid)) delete m[cid];
+        v[q.name] = m;
+      } else if (!activeFor(q, v, null)) delete v[q.name];
+    }
     for (const k of Object.keys(v)) {
       const x = v[k];
       if (x === null || x === undefined || x === '' || (Array.isArray(x) && !x.length) ||
@@ -465,12 +497,15 @@
     const order = orderFor(t);
     rows = [];
     const kids = [];
+    const rec = R.get(t.id); const vals = rec ? rec.values || {} : {};
     QS.forEach(function (q) {
-      const el = h('div', { class: 'q', 'data-q': q.name });
+      if (q._parent && !(q.per_candidate ? order.some(function (cid) { return activeFor(q, vals, cid); }) : activeFor(q, vals, null))) return;
+      const el = h('div', { class: q._parent ? 'q followup' : 'q', 'data-q': q.name });
       el.append(h('div', { class: 'qt' }, q.title || q.name, q.required ? h('span', { class: 'req', title: 'required', text: ' *' }) : null));
       if (q.description) { const d = h('div', { class: 'qd muted md' }); d.append(md(q.description, false)); el.append(d); }
       if (q.per_candidate && q.type !== 'span') {
         order.forEach(function (cid, i) {
+          if (!activeFor(q, vals, cid)) return;
           const sub = h('div', { class: 'subrow', 'data-cand': cid }, h('span', { class: 'lab', text: 'Answer ' + letter(i) }));
           widget(q, cid, t, order, sub);
           el.append(sub);
@@ -638,11 +673,48 @@
       const txt = fieldText(t, s.field);
       const a = cpToU16(txt, s.start); const b = cpToU16(txt, s.end);
       const lab = labels.find(function (o) { return o.value === s.label; });
-      return h('li', null, h('b', { text: lab ? lab.text : s.label }), h('span', { class: 'muted', text: fieldName(s.field) }), h('q', { text: txt.slice(a, b) }),
-        h('button', { type: 'button', 'aria-label': 'Remove span', class: 'rm', onclick: function () { setValue(q, null, spans.filter(function (_, j) { return j !== i; })); } }, '×'));
+      return h('li', { 'data-span': String(i) }, h('b', { text: lab ? lab.text : s.label }), h('span', { class: 'muted', text: fieldName(s.field) }), h('q', { text: txt.slice(a, b) }),
+        h('button', { type: 'button', 'aria-label': 'Remove span', class: 'rm', onclick: function () { setValue(q, null, spans.filter(function (_, j) { return j !== i; })); } }, '×'),
+        spanFollowups(q, spans, i));
     })));
     addRow(q, null, target, { apply: function (n) { if (labels[n]) label(n); }, clear: function () { setValue(q, null, undefined); } });
     paintSpans(t);
+  }
+  // questions about one span (follow-ups of its label), answered in the span's own values
+  function spanFollowups(q, spans, i) {
+    const opt = (q.options || []).find(function (o) { return o.value === spans[i].label; });
+    const asked = opt && opt.followups ? opt.followups : [];
+    if (!asked.length) return null;
+    const put = function (name, v) {
+      const next = spans.map(function (x, j) {
+        if (j !== i) return x;
+        const vals = Object.assign({}, x.values || {});
+        if (v === undefined) delete vals[name]; else vals[name] = v;
+        const y = Object.assign({}, x); delete y.values;
+        if (Object.keys(vals).length) y.values = vals;
+        return y;
+      });
+      setValue(q, null, next);
+    };
+    return h('div', { class: 'span-fu' }, asked.map(function (f) {
+      const cur = (spans[i].values || {})[f.name];
+      const box = h('div', { class: 'fu', 'data-q': f.name }, h('span', { class: 'muted', text: (f.title || f.name) + ' ' }));
+      if (f.type === 'single_choice' || f.type === 'multi_choice') {
+        const multi = f.type === 'multi_choice'; const have = Array.isArray(cur) ? cur : [];
+        box.append(choiceButtons((f.options || []).map(function (o) { return { value: o.value, text: o.label || o.value }; }),
+          function (v) { return multi ? have.indexOf(v) >= 0 : cur === v; },
+          function (v) {
+            if (!multi) { put(f.name, cur === v ? undefined : v); return; }
+            const next = have.indexOf(v) >= 0 ? have.filter(function (x) { return x !== v; }) : have.concat([v]);
+            put(f.name, next.length ? next : undefined);
+          }));
+      } else {
+        const inp = h('input', { type: 'text', 'aria-label': f.title || f.name, value: cur === undefined ? null : String(cur) });
+        inp.addEventListener('change', function () { put(f.name, inp.value === '' ? undefined : (f.type === 'rating' ? Number(inp.value) : inp.value)); });
+        box.append(inp);
+      }
+      return box;
+    }));
   }
   function currentSelection(allowed) {
     const sel = window.getSelection(); if (!sel || sel.isCollapsed || !sel.rangeCount) return null;

@@ -1,0 +1,558 @@
+"""Label Studio JSON files, read and written without a server.
+
+This module is everything about Label Studio's task JSON: how a sample becomes a task (data plus
+``predictions``), and how a task's ``annotations`` and ``predictions`` become labelloop
+annotations. ``annotate/labelstudio/project.py`` (talking to a running Label Studio) imports the
+same mapping, so a file and a server give the same values.
+
+Reading (``--format labelstudio``): Label Studio's JSON export, a list of tasks
+``{id, data, annotations: [{id, completed_by, result, was_cancelled, ground_truth, lead_time,
+created_at, updated_at, ...}], predictions}`` from any project config. Annotations become ``human``
+annotations (``ground_truth`` kept in metadata), whole predictions ``{model_version, score, result}``
+(the tasks API's and import files' shape) ``prediction`` annotations. Label Studio's export (1.17 and
+1.23) lists predictions by id only: a task labelloop wrote gets them back from its data, any other
+keeps the ids in ``metadata["labelstudio"]["prediction_ids"]``. Two ways to map results:
+
+- With a labelloop template (a project made by labelloop: task data carries ``labelloop_id`` and
+  ``labelloop_order``; the template comes from the ``template`` option or a label config file
+  beside the export, ``<stem>.label_config.xml`` or ``label_config.xml``), values are the
+  template's, in candidate ids, exactly as a pull from the server gives them.
+- Otherwise the questions are inferred from the results themselves (the whole file is read
+  first): ``choices`` (single or multiple by what annotators picked), ``rating``, ``number``,
+  ``textarea``, ``ranker``, ``pairwise`` (left/right as the first/second candidate) and
+  ``labels`` / ``hypertextlabels`` (spans, JavaScript offsets turned into Python ones). A control
+  named ``q_A`` on ``answer_A`` is the per-candidate question ``q``. The prompt is the first of
+  ``prompt``, ``text``, ``question``, ``instruction``, ``input``, ``query`` in the data;
+  candidates are ``answer_A``.., ``answer1``.., ``response1``.., ``text1``.. keys (ids from
+  ``labelloop_order`` when present, else the key names); other data keys stay in metadata.
+
+Writing: one JSON list of tasks for Label Studio's import, ``prediction`` annotations as
+predictions, and a ``<stem>.label_config.xml`` to create the project with. The sample itself
+(prompt turns, candidate ids, models, metadata) travels in ``data.labelloop_sample``, so reading
+the file back, or Label Studio's export after import, rebuilds it exactly. Human, reference and
+aggregate labels are written as ``annotations`` only with ``annotations=True`` (Label Studio
+credits imported annotations to the importing user, so their authors are kept in
+``data.labelloop_annotations``).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from labelloop.data.io import atomic_open
+from labelloop.data.model import Annotation, Candidate, DataSample, Dataset, Message
+from labelloop.data.schema import AnnotationSchema, Option, Question
+from labelloop.errors import InputFileError, LabelloopError
+from labelloop.formats.base import Format, RowError, register
+from labelloop.templates.labelstudio import (
+    ID_KEY,
+    LS_TEMPLATES,
+    META_RE,
+    ORDER_KEY,
+    LabelStudioTemplate,
+    _js_to_py,
+    _number,
+    get_template,
+    position_index,
+    position_label,
+    template_from_config,
+)
+
+ORIGIN = "labelstudio"
+REVIEW_KEYS = ("last_action", "reviews", "review_state", "review_status", "is_reviewed")
+SAMPLE_KEY = "labelloop_sample"
+AUTHORS_KEY = "labelloop_annotations"
+PROMPT_KEYS = ("prompt", "text", "question", "instruction", "input", "query")
+CAND_RE = re.compile(r"^(?:answer_([A-Z]{1,3})|(?:answer|response|text|completion|output)_?(\d+))$")
+SPAN_TAGS = ("labels", "hypertextlabels")
+
+
+# ---------------------------------------------------------------------- the shared mapping
+def candidate_order(sample: DataSample, seed: int = 0, shuffle: bool = True) -> list[str]:
+    """The screen order of a sample's candidates: seeded by sample id, so it never depends on row order."""
+    ids = [c.id for c in sample.candidates]
+    if shuffle:
+        random.Random(f"{seed}:{sample.id}").shuffle(ids)
+    return ids
+
+
+def sample_payload(sample: DataSample) -> dict[str, Any]:
+    """What a task needs besides what it shows, to rebuild the sample exactly."""
+    return {"id": sample.id, "prompt": [m.model_dump() for m in sample.prompt],
+            "candidates": [{"id": c.id, "model": c.model, "metadata": c.metadata} for c in sample.candidates],
+            "metadata": sample.metadata}
+
+
+def sample_task(tpl: LabelStudioTemplate, sample: DataSample, order: Sequence[str], n: int, context: bool,
+                *, with_sample: bool = False) -> tuple[dict[str, Any], int]:
+    """One Label Studio task (data and predictions) for a sample; returns the task and its prediction count."""
+    data = tpl.task_data(sample, order, n, context=context)
+    if with_sample:
+        data[SAMPLE_KEY] = sample_payload(sample)
+    preds = []
+    for ann in sample.annotations:
+        if ann.kind != "prediction":
+            continue
+        pred: dict[str, Any] = {"model_version": ann.model_version or ann.annotator,
+                                "result": tpl.to_result(ann.values, data)}
+        if ann.score is not None:
+            pred["score"] = ann.score
+        preds.append(pred)
+    task: dict[str, Any] = {"data": data}
+    if preds:
+        task["predictions"] = preds
+    return task, len(preds)
+
+
+def _who(raw: dict[str, Any], emails: dict[int, str]) -> str:
+    who = raw.get("completed_by")
+    if isinstance(who, dict):
+        return who.get("email") or emails.get(int(who.get("id", -1))) or f"user:{who.get('id')}"
+    email = emails.get(int(who)) if who is not None else None
+    return email or f"user:{who}"
+
+
+def to_annotation(raw: dict[str, Any], task: dict[str, Any], tpl: LabelStudioTemplate, url: str, project_id: int,
+                  emails: dict[int, str], *, values: dict[str, Any] | None = None) -> Annotation:
+    """One Label Studio annotation as a ``human`` Annotation in candidate ids."""
+    cancelled = bool(raw.get("was_cancelled"))
+    if values is None:
+        values = {} if cancelled else tpl.process_annotations(raw.get("result") or [], task.get("data") or {})
+    elif cancelled:
+        values = {}
+    unmapped = values.pop("_unmapped", None)
+    meta: dict[str, Any] = {"url": url, "project_id": project_id, "task_id": int(task["id"]),
+                            "annotation_id": int(raw["id"]), "updated_at": raw.get("updated_at")}
+    if raw.get("ground_truth"):
+        meta["ground_truth"] = True
+    review = {k: raw[k] for k in REVIEW_KEYS if raw.get(k) not in (None, [], {})}
+    if review:
+        meta["review"] = review
+    if unmapped:
+        meta["unmapped_results"] = unmapped
+    if cancelled and raw.get("result"):
+        meta["result_when_skipped"] = raw["result"]
+    lead = raw.get("lead_time")
+    extra: dict[str, Any] = {}
+    order = (task.get("data") or {}).get(ORDER_KEY)
+    if isinstance(order, list):  # the screen order, where the offline annotator keeps it too (review reads it)
+        extra["order"] = [str(c) for c in order]
+    return Annotation(
+        annotator=_who(raw, emails), kind="human", values=values, status="skipped" if cancelled else "submitted",
+        created_at=raw.get("created_at"), updated_at=raw.get("updated_at"),
+        lead_time_s=float(lead) if lead is not None else None, origin=ORIGIN,
+        metadata={"labelstudio": meta, **extra},
+    )
+
+
+def prediction_to_annotation(raw: dict[str, Any], values: dict[str, Any]) -> Annotation:
+    """One Label Studio prediction as a ``prediction`` Annotation."""
+    values = dict(values)
+    unmapped = values.pop("_unmapped", None)
+    version = raw.get("model_version") or "labelstudio-prediction"
+    meta: dict[str, Any] = {k: raw[k] for k in ("id", "task", "project") if raw.get(k) is not None}
+    if unmapped:
+        meta["unmapped_results"] = unmapped
+    score = raw.get("score")
+    return Annotation(annotator=str(version), kind="prediction", values=values, model_version=str(version),
+                      score=float(score) if score is not None else None, created_at=raw.get("created_at"),
+                      updated_at=raw.get("updated_at"), origin=ORIGIN,
+                      metadata={"labelstudio": meta} if meta else {})
+
+
+# ---------------------------------------------------------------------- inferred questions (any project)
+def _candidate_keys(data: dict[str, Any]) -> list[str]:
+    keys = [k for k in data if CAND_RE.match(k) and isinstance(data[k], str)]
+
+    def sort_key(k: str) -> tuple[int, int]:
+        m = CAND_RE.match(k)
+        assert m is not None
+        return (0, position_index(m.group(1)) or 0) if m.group(1) else (1, int(m.group(2)))
+
+    return sorted(keys, key=sort_key)
+
+
+class InferredMapping:
+    """Questions read off the results of a whole export, for projects not made by labelloop."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, dict[str, Any]] = {}  # question name -> facts
+
+    @staticmethod
+    def split_name(from_name: str, to_name: str) -> tuple[str, str | None]:
+        """``q_A`` on ``answer_A`` is question ``q`` about screen position A."""
+        m = re.match(r"^answer_([A-Z]{1,3})$", to_name or "")
+        if m and from_name.endswith("_" + m.group(1)):
+            return from_name[: -len(m.group(1)) - 1], m.group(1)
+        return from_name, None
+
+    def observe(self, item: dict[str, Any]) -> None:
+        tag = str(item.get("type", "")).lower()
+        name, pos = self.split_name(str(item.get("from_name", "")), str(item.get("to_name", "")))
+        if tag in SPAN_TAGS:
+            name = re.sub(r"__prompt$", "", name)
+        facts = self.seen.setdefault(name, {"tag": tag, "per_candidate": False, "options": [], "multi": False,
+                                            "min": None, "max": None})
+        facts["per_candidate"] |= pos is not None
+        value = item.get("value") or {}
+        if tag == "choices":
+            picked = value.get("choices") or []
+            facts["multi"] |= len(picked) > 1
+            facts["options"] += [c for c in picked if c not in facts["options"]]
+        elif tag in SPAN_TAGS:
+            labels = value.get(tag) or value.get("labels") or []
+            facts["options"] += [c for c in labels if c not in facts["options"]]
+        elif tag in ("rating", "number") and value.get(tag) is not None:
+            v = _number(value[tag])
+            facts["min"] = v if facts["min"] is None else min(facts["min"], v)
+            facts["max"] = v if facts["max"] is None else max(facts["max"], v)
+
+    def schema(self) -> AnnotationSchema:
+        qs = []
+        for name, f in self.seen.items():
+            tag, per = f["tag"], f["per_candidate"]
+            opts = [Option(value=o) for o in f["options"] if not _is_answer_label(o)]
+            from_cands = any(_is_answer_label(o) for o in f["options"])
+            if tag == "choices":
+                qs.append(Question(name=name, type="multi_choice" if f["multi"] else "single_choice",
+                                   options=opts, options_from_candidates=from_cands or not opts, per_candidate=per,
+                                   required=False))
+            elif tag == "rating":
+                qs.append(Question(name=name, type="rating", min=1, max=max(5, f["max"] or 5), step=1,
+                                   per_candidate=per, required=False))
+            elif tag == "number":
+                lo, hi = f["min"] if f["min"] is not None else 0, f["max"] if f["max"] is not None else 0
+                qs.append(Question(name=name, type="rating", min=min(lo, 0), max=hi, per_candidate=per,
+                                   required=False))
+            elif tag == "textarea":
+                qs.append(Question(name=name, type="text", per_candidate=per, required=False))
+            elif tag in ("ranker", "pairwise"):
+                qs.append(Question(name=name, type="ranking" if tag == "ranker" else "single_choice",
+                                   options_from_candidates=True, required=False))
+            elif tag in SPAN_TAGS:
+                qs.append(Question(name=name, type="span", options=opts or [Option(value="label")], required=False))
+        return AnnotationSchema(name="labelstudio", questions=qs)
+
+    def values(self, result: list[dict[str, Any]], data: dict[str, Any], order: list[str],
+               fields: dict[str, str]) -> dict[str, Any]:
+        """One result list as values; ``fields`` maps a data key to its labelloop field."""
+        values: dict[str, Any] = {}
+        unmapped: list[Any] = []
+        for item in result or []:
+            tag = str(item.get("type", "")).lower()
+            name, pos = self.split_name(str(item.get("from_name", "")), str(item.get("to_name", "")))
+            value = item.get("value") or {}
+            cid = None
+            if pos is not None:
+                i = position_index(pos)
+                if i is None or i >= len(order):
+                    unmapped.append(item)
+                    continue
+                cid = order[i]
+            parsed: Any
+            if tag == "choices":
+                picked = [_answer_to_id(c, order) for c in value.get("choices") or []]
+                multi = self.seen.get(name, {}).get("multi", False)
+                if not picked or (not multi and len(picked) != 1):
+                    unmapped.append(item)
+                    continue
+                parsed = picked if multi else picked[0]
+            elif tag in ("rating", "number"):
+                if value.get(tag) is None:
+                    unmapped.append(item)
+                    continue
+                parsed = _number(value[tag])
+            elif tag == "textarea":
+                parsed = "\n".join(str(t) for t in value.get("text") or [])
+            elif tag == "ranker":
+                ranker = value.get("ranker") or {}
+                ids = next(iter(ranker.values()), []) if ranker else []
+                parsed = [_answer_to_id(str(x), order, positions=True) for x in ids]
+            elif tag == "pairwise":
+                side = value.get("selected")
+                if side not in ("left", "right") or len(order) < 2:
+                    unmapped.append(item)
+                    continue
+                parsed = order[0] if side == "left" else order[1]
+            elif tag in SPAN_TAGS:
+                name = re.sub(r"__prompt$", "", name)
+                labels = value.get(tag) or value.get("labels") or []
+                fld = fields.get(str(item.get("to_name", "")))
+                if len(labels) != 1 or fld is None or "start" not in value or "end" not in value:
+                    unmapped.append(item)
+                    continue
+                text = str(data.get(str(item.get("to_name")), ""))
+                values.setdefault(name, []).append({"field": fld, "start": _js_to_py(text, int(value["start"])),
+                                                    "end": _js_to_py(text, int(value["end"])), "label": labels[0]})
+                continue
+            else:
+                unmapped.append(item)
+                continue
+            if cid is not None:
+                values.setdefault(name, {})[cid] = parsed
+            else:
+                values[name] = parsed
+        for v in values.values():
+            if isinstance(v, list) and v and isinstance(v[0], dict) and "field" in v[0]:
+                v.sort(key=lambda s: (s["field"], s["start"], s["end"], s["label"]))
+        if unmapped:
+            values["_unmapped"] = unmapped
+        return values
+
+
+def _is_answer_label(text: str) -> bool:
+    return bool(re.match(r"^Answer [A-Z]{1,3}$", str(text)))
+
+
+def _answer_to_id(text: str, order: list[str], positions: bool = False) -> str:
+    """``Answer B`` (or ``B`` in a ranker) is the candidate at screen position B."""
+    m = re.match(r"^Answer ([A-Z]{1,3})$", text) or (re.match(r"^([A-Z]{1,3})$", text) if positions else None)
+    if m:
+        i = position_index(m.group(1))
+        if i is not None and i < len(order):
+            return order[i]
+    return text[len("option:"):] if text.startswith("option:") else text
+
+
+# ---------------------------------------------------------------------- the format
+@register
+class LabelStudioFormat(Format):
+    name = "labelstudio"
+    description = "Label Studio JSON export (tasks with annotations and predictions) and task files for import"
+    required = ("data",)
+    can_write = True
+    priority = 30
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.template: LabelStudioTemplate | None = None
+        tpl = options.get("template")
+        if isinstance(tpl, LabelStudioTemplate):
+            self.template = tpl
+        elif tpl:
+            self.template = get_template(tpl)
+        if options.get("label_config"):
+            self.template = self._config_template(Path(options["label_config"]))
+        self.inferred = InferredMapping()
+        self.emails: dict[int, str] = {int(k): v for k, v in (options.get("users") or {}).items()}
+
+    # reading -------------------------------------------------------------------------
+    def detect(self, columns: set[str], first: dict[str, Any] | None) -> bool:
+        data = (first or {}).get("data")
+        return isinstance(data, dict) and bool({"annotations", "predictions"} & columns
+                                               or {SAMPLE_KEY, ORDER_KEY} & set(data))
+
+    @staticmethod
+    def _config_template(path: Path) -> LabelStudioTemplate:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise InputFileError(f"Cannot read the label config {path}: {exc}.") from None
+        tpl = template_from_config(text)
+        if tpl is None:
+            raise InputFileError(f"Label config {path} was not made by labelloop (it has no labelloop comment).")
+        return tpl
+
+    def begin(self, source: Any) -> None:
+        if self.template is None and source.description and not source.description.startswith("hf:"):
+            p = Path(source.description)
+            for cand in (p.with_name(p.stem + ".label_config.xml"), p.with_name("label_config.xml")):
+                if cand.is_file() and META_RE.search(cand.read_text(encoding="utf-8")):
+                    self.template = self._config_template(cand)
+                    break
+        doc = source.extra.get("document") or _whole_file(source.description)
+        tasks = doc if isinstance(doc, list) else None
+        if tasks is None and isinstance(doc, dict):
+            tasks = next((doc[k] for k in ("tasks", "data") if isinstance(doc.get(k), list)), None)
+        for task in tasks or []:
+            if isinstance(task, dict):
+                for group in ("annotations", "predictions"):
+                    for ann in task.get(group) or []:
+                        for item in (ann.get("result") or []) if isinstance(ann, dict) else []:
+                            if isinstance(item, dict):
+                                self.inferred.observe(item)
+
+    def schema(self) -> AnnotationSchema | None:
+        if self.template is not None:
+            return self.template.schema
+        return self.inferred.schema() if self.inferred.seen else None
+
+    def to_samples(self, row: dict[str, Any]) -> Iterable[DataSample]:
+        data = row.get("data")
+        if not isinstance(data, dict):
+            raise RowError("field 'data' is not an object")
+        task_id = row.get("id")
+        sample, order, fields = self._sample(data, task_id)
+        project = int(row["project"]) if isinstance(row.get("project"), int) else -1
+        use_tpl = self.template is not None and ORDER_KEY in data
+        for raw in sorted((p for p in row.get("predictions") or [] if isinstance(p, dict)),
+                          key=lambda p: (p.get("id") is None, p.get("id") or 0)):
+            values = self._values(raw.get("result") or [], data, order, fields, use_tpl)
+            sample.annotations.append(prediction_to_annotation(raw, values))
+        authors = data.get(AUTHORS_KEY) if isinstance(data.get(AUTHORS_KEY), dict) else {}
+        preds = authors.get("predictions") or []
+        got = [a for a in sample.annotations if a.kind == "prediction"]
+        if len(preds) == len(got):
+            sample.annotations = [_with_author(a, p, through_server=False) for a, p in zip(got, preds)]
+        elif not got and preds and all(isinstance(p, dict) and "values" in p for p in preds):
+            # Label Studio's export lists predictions by id only; the task data keeps what labelloop wrote
+            sample.annotations = [Annotation.model_validate(p) for p in preds]
+        ids = [p for p in row.get("predictions") or [] if not isinstance(p, dict)]
+        if ids and not sample.annotations:
+            sample.metadata.setdefault("labelstudio", {})["prediction_ids"] = ids
+        authors = authors.get("annotations") or []
+        anns = [a for a in row.get("annotations") or [] if isinstance(a, dict)]
+        for k, raw in enumerate(sorted(anns, key=lambda a: (a.get("id") is None, a.get("id") or 0))):
+            values = self._values(raw.get("result") or [], data, order, fields, use_tpl)
+            raw = raw if raw.get("id") is not None else {**raw, "id": -(k + 1)}
+            task = {"id": task_id if task_id is not None else -1, "data": data}
+            ann = to_annotation(raw, task, self.template or _NO_TEMPLATE, "", project, self.emails, values=values)
+            if k < len(authors) and isinstance(authors[k], dict) and len(authors) == len(anns):
+                ann = _with_author(ann, authors[k], through_server=raw["id"] > 0)
+            sample.annotations.append(ann)
+        return [sample]
+
+    def _values(self, result: list[dict[str, Any]], data: dict[str, Any], order: list[str], fields: dict[str, str],
+                use_tpl: bool) -> dict[str, Any]:
+        if use_tpl:
+            assert self.template is not None
+            return self.template.process_annotations(result, data)
+        return self.inferred.values(result, data, order, fields)
+
+    def _sample(self, data: dict[str, Any], task_id: Any) -> tuple[DataSample, list[str], dict[str, str]]:
+        """The sample a task shows, its screen order, and which data key is which labelloop field."""
+        stored = data.get(SAMPLE_KEY)
+        order = [str(c) for c in data.get(ORDER_KEY) or []]
+        if isinstance(stored, dict):
+            texts = {cid: str(data.get(f"answer_{position_label(i)}", "")) for i, cid in enumerate(order)}
+            cands = [Candidate(id=str(c["id"]), content=texts.get(str(c["id"]), ""), model=c.get("model"),
+                               metadata=c.get("metadata") or {}) for c in stored.get("candidates") or []]
+            sample = DataSample(id=str(stored.get("id", data.get(ID_KEY))),
+                                prompt=[Message(**m) for m in stored.get("prompt") or []], candidates=cands,
+                                metadata=dict(stored.get("metadata") or {}))
+            fields = {"prompt": "prompt", **{f"answer_{position_label(i)}": f"candidates.{cid}"
+                                             for i, cid in enumerate(order)}}
+            return sample, order, fields
+        keys = _candidate_keys(data)
+        if order and len(order) <= len(keys):
+            ids = order
+            keys = [f"answer_{position_label(i)}" for i in range(len(order))]
+        else:
+            ids = keys
+            order = list(keys)
+        cands = [Candidate(id=cid, content=str(data[k])) for cid, k in zip(ids, keys)]
+        pkey = next((k for k in PROMPT_KEYS if isinstance(data.get(k), str)), None)
+        prompt = [Message(role="user", content=str(data[pkey]))] if pkey else []
+        used = set(keys) | {pkey, ID_KEY, ORDER_KEY, AUTHORS_KEY}
+        meta = {k: v for k, v in data.items() if k not in used}
+        sid = data.get(ID_KEY) or (f"labelstudio-task-{task_id}" if task_id is not None else None)
+        if sid is None:
+            from labelloop.data.model import content_id
+
+            sid = content_id(prompt, cands)
+        fields = {k: f"candidates.{cid}" for k, cid in zip(keys, ids)}
+        if pkey:
+            fields[pkey] = "prompt"
+        fields.update({k: f"metadata.{k}" for k, v in meta.items() if isinstance(v, str)})
+        return DataSample(id=str(sid), prompt=prompt, candidates=cands, metadata=meta), order, fields
+
+    # writing -------------------------------------------------------------------------
+    def write(self, dataset: Dataset, path: Path) -> int:
+        """Tasks for Label Studio's import, and beside them the label config to create the project with."""
+        if not dataset.samples:
+            raise LabelloopError(f"Dataset {dataset.name!r} has no samples to write as Label Studio tasks.")
+        dataset.check_unique_ids()
+        tpl = self.template or _template_for(dataset)
+        seed = int(self.options.get("seed") or 0)
+        shuffle = bool(self.options.get("shuffle", True))
+        with_annotations = bool(self.options.get("annotations", False))
+        n = max(max(len(s.candidates) for s in dataset.samples), 1)
+        context = any(len(s.prompt) > 1 for s in dataset.samples)
+        uniform = len({len(s.candidates) for s in dataset.samples}) == 1
+        tasks = []
+        for s in dataset.samples:
+            task, _ = sample_task(tpl, s, candidate_order(s, seed, shuffle), n, context, with_sample=True)
+            done = [a for a in s.annotations if a.kind != "prediction"] if with_annotations else []
+            if done:
+                task["annotations"] = [_annotation_out(tpl, a, task["data"]) for a in done]
+            authors = {"predictions": [a.model_dump(mode="json") for a in s.annotations if a.kind == "prediction"],
+                       "annotations": [_author(a) for a in done]}
+            if authors["predictions"] or authors["annotations"]:
+                task["data"][AUTHORS_KEY] = authors
+            tasks.append(task)
+        path = Path(path)
+        with atomic_open(path) as fh:
+            json.dump(tasks, fh, ensure_ascii=False, indent=1)
+        with atomic_open(path.with_name(path.stem + ".label_config.xml")) as fh:
+            fh.write(tpl.label_config(n, context=context, uniform=uniform))
+        return len(tasks)
+
+
+def _whole_file(desc: str | None) -> Any:
+    """The tasks of a JSON / JSONL export, read once more in full to infer its questions from every result."""
+    p = Path(desc or "")
+    if not p.is_file() or p.suffix.lower() not in (".json", ".jsonl", ".ndjson"):
+        return None
+    try:
+        text = p.read_text(encoding="utf-8")
+        if p.suffix.lower() == ".json":
+            return json.loads(text)
+        return [json.loads(line) for line in text.splitlines() if line.strip()]
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None  # the row reader reports the problem with its line
+
+
+class _NoTemplate(LabelStudioTemplate):
+    name = "none"
+
+    def default_schema(self) -> AnnotationSchema:
+        return AnnotationSchema(name="none")
+
+
+_NO_TEMPLATE = _NoTemplate()
+
+
+def _template_for(dataset: Dataset) -> LabelStudioTemplate:
+    if dataset.schema is None:
+        return get_template("rewardbench")
+    if dataset.schema.name in LS_TEMPLATES:
+        return LS_TEMPLATES.get(dataset.schema.name)(dataset.schema)
+    return get_template(dataset.schema)
+
+
+def _author(a: Annotation) -> dict[str, Any]:
+    return a.model_dump(mode="json", exclude={"values"})
+
+
+def _with_author(ann: Annotation, author: dict[str, Any], through_server: bool) -> Annotation:
+    """An annotation read from our own task file gets back its author, kind and metadata."""
+    fields = {k: v for k, v in author.items() if k in Annotation.model_fields and k not in ("values", "metadata")}
+    # values come from the result Label Studio holds (a person may have edited the pre-label there)
+    meta = dict(author.get("metadata") or {})
+    if through_server:
+        meta["labelstudio"] = ann.metadata.get("labelstudio", {})
+    return Annotation.model_validate({**ann.model_dump(), **fields, "metadata": meta})
+
+
+def _annotation_out(tpl: LabelStudioTemplate, a: Annotation, data: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"result": tpl.to_result(a.values, data), "was_cancelled": a.status == "skipped",
+                           "ground_truth": a.kind in ("reference", "aggregate")}
+    if a.lead_time_s is not None:
+        out["lead_time"] = a.lead_time_s
+    return out
+
+
+def read_export(path: str | Path, **options: Any) -> Dataset:
+    """A Label Studio JSON export as a dataset (``template=``, ``label_config=``, ``users={id: email}``)."""
+    from labelloop.formats import load
+
+    return load(path, format="labelstudio", options=options)
+
+
+__all__ = ["LabelStudioFormat", "candidate_order", "sample_task", "to_annotation", "prediction_to_annotation",
+           "read_export", "ORIGIN", "REVIEW_KEYS", "SAMPLE_KEY"]

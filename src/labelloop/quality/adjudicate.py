@@ -80,6 +80,12 @@ def review_queue(dataset: Dataset, results: list[QuestionDecisions],
     return out
 
 
+def default_queue_path(output: str | Path) -> Path:
+    """Where the review queue goes when none is named: beside OUTPUT, as ``<stem>.review.jsonl``."""
+    output = Path(output)
+    return output.with_name(f"{output.name.split('.')[0]}.review.jsonl")
+
+
 def write_queue(queue: list[dict[str, Any]], path: str | Path) -> int:
     with atomic_open(path) as fh:
         for entry in queue:

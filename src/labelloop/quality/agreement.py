@@ -303,13 +303,15 @@ def _norm(question: Question, v: Any) -> Any:
     return canonical(v)
 
 
-def accuracy_against_reference(samples: Sequence[DataSample], question: Question) -> list[dict[str, Any]]:
-    """Each person's and each model's share of answers equal to the reference (and MAE for ratings)."""
+def accuracy_against_reference(samples: Sequence[DataSample], question: Question,
+                               truth_kind: str = "reference") -> list[dict[str, Any]]:
+    """Each person's and each model's share of answers equal to the reference (and MAE for ratings);
+    ``truth_kind="aggregate"`` measures against the merged label instead."""
     if question.type in NOT_MEASURED:
         return []
     stats: dict[tuple[str, str], list[Any]] = {}
     for s in samples:
-        ref = reference_values(s, question)
+        ref = reference_values(s, question, truth_kind)
         if not ref:
             continue
         for kind in ("human", "prediction"):

@@ -219,3 +219,18 @@ def krippendorff_alpha(data: Ratings | np.ndarray | list, level: str = "nominal"
     fn: Callable[[np.ndarray | None], float] = model.alpha
     return compute(f"alpha_{level}", fn, model.n_units, bootstrap=bootstrap, seed=seed, level=ci_level,
                    level_of_measurement=level)
+
+
+RELIABLE, TENTATIVE = 0.8, 0.667
+
+
+def alpha_reading(value: float | None) -> str:
+    """Krippendorff's rule of thumb (2004, p. 241): >= .800 reliable, .667 to .800 tentative conclusions
+    only, below that not reliable."""
+    if value is None:
+        return "undefined"
+    if value >= RELIABLE:
+        return "reliable"
+    if value >= TENTATIVE:
+        return "tentative"
+    return "not reliable"

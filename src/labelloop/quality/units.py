@@ -348,9 +348,10 @@ def _checked(question: Question, v: Any, sample_id: str, annotator: str) -> Any:
     return v
 
 
-def reference_values(sample: DataSample, question: Question) -> dict[str | None, Any]:
-    """The latest reference answer, per candidate for per-candidate questions."""
-    refs = latest_by_annotator(sample, ("reference",))
+def reference_values(sample: DataSample, question: Question, kind: str = "reference") -> dict[str | None, Any]:
+    """The latest reference answer (or the latest of another ``kind``, e.g. ``aggregate`` for the merged
+    label), per candidate for per-candidate questions."""
+    refs = latest_by_annotator(sample, (kind,))
     if not refs:
         return {}
     ann = max(refs.values(), key=lambda a: (_stamp(a) is not None, _stamp(a) or datetime.min.replace(

@@ -1,0 +1,73 @@
+"""``labelloop dashboard``: one page that shows where an annotation project stands (thin; the logic is in
+``labelloop.report.dashboard``)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import typer
+
+
+def dashboard_cmd(
+    datasets: list[str] = typer.Argument(..., metavar="DATASET", help="Dataset file(s); several files of the same "
+                                         "samples (e.g. one results file per annotator) are combined."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Where to write the page (or the Markdown). "
+                                       "Without it, --format md prints to the terminal."),
+    fmt: str = typer.Option("html", "--format", help="html (one self-contained page) or md (the same figures as "
+                            "Markdown)."),
+    reference: str | None = typer.Option(None, "--reference", help="A dataset file whose labels are the reference "
+                                         "(gold) for samples with the same id."),
+    schema: str | None = typer.Option(None, "--schema", help="Template name or schema file (default: the "
+                                      "dataset's own)."),
+    wanted: int | None = typer.Option(None, "--wanted", help="Submitted human answers a sample needs to count as "
+                                      "complete (default: one per annotator)."),
+    bootstrap: int = typer.Option(500, "--bootstrap", help="Bootstrap replicates (items resampled) for the 95% "
+                                  "intervals (0: none; 1000 for a report of record)."),
+    seed: int = typer.Option(0, "--seed", help="Seed for the bootstrap."),
+    top: int = typer.Option(200, "--top", help="How many of the most disagreed items to list."),
+    merge_strategy: str = typer.Option("majority", "--merge", help="Merge strategy for the merged label when the "
+                                       "dataset has no aggregate annotations."),
+    title: str | None = typer.Option(None, "--title", help="Page title."),
+    review: bool = typer.Option(True, "--review/--no-review", help="Show review flags (labelloop.assist.review) "
+                                "when it is installed."),
+    input_format: str = typer.Option("auto", "--input-format", help="Input format, or 'auto'."),
+    as_json: bool = typer.Option(False, "--json", help="Print every figure as JSON instead of writing a page."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No notes on stderr."),
+) -> None:
+    """A dashboard of the project: completion, agreement, annotators, models, disagreements, throughput."""
+    from labelloop.data.schema import load_schema
+    from labelloop.errors import LabelloopError
+    from labelloop.quality.inputs import load_inputs
+    from labelloop.report.dashboard import FORMATS, dashboard_data, render_html, render_markdown
+
+    if fmt not in FORMATS:
+        raise LabelloopError(f"Unknown dashboard format {fmt!r}; use html or md.")
+    if fmt == "html" and output is None and not as_json:
+        raise LabelloopError("The html dashboard needs an output file: pass -o dashboard.html (or --format md).")
+    sch = load_schema(schema) if schema else None
+    ds = load_inputs(datasets, fmt=input_format, schema=sch)
+    ref = load_inputs([reference]) if reference else None
+    if ref is not None:
+        ref.name = reference
+    data = dashboard_data(ds, title=title, schema=sch, reference=ref, wanted=wanted, bootstrap=bootstrap, seed=seed,
+                          top=top, merge_strategy=merge_strategy, review=review)
+    if as_json:
+        sys.stdout.write(json.dumps(data, default=str, ensure_ascii=False, indent=2) + "\n")
+        return
+    text = render_html(data) if fmt == "html" else render_markdown(data)
+    if output is None:
+        sys.stdout.write(text)
+        return
+    from labelloop.data.io import atomic_open
+
+    with atomic_open(output) as fh:
+        fh.write(text)
+    if not quiet:
+        typer.echo(f"Wrote {output} ({fmt}; {data['overview']['samples']} samples, "
+                   f"{len(data['annotators'])} annotators).", err=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("dashboard")(dashboard_cmd)

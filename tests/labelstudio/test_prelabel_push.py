@@ -1,0 +1,66 @@
+"""LLM pre-labels and drafted guidelines reach Label Studio: `labelloop prelabel` output pushed with
+`labelstudio push --guidelines` gives predictions (model version, score) and the project's instructions."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from labelloop.assist.guidelines import draft_guidelines
+from labelloop.data.model import Candidate, DataSample, Dataset, Message
+from labelloop.formats import load, save
+from labelloop.templates import TEMPLATES
+from labelloop.templates.labelstudio import get_template, guidelines_html
+
+HERE = Path(__file__).resolve().parent
+
+
+def _fake_llm():
+    spec = importlib.util.spec_from_file_location("assist_fake_llm", HERE.parent / "assist" / "conftest.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod.FakeLLM()
+
+
+def test_prelabels_and_guidelines_reach_label_studio(ls, tmp_path):
+    data = tmp_path / "in.jsonl"
+    save(Dataset(name="prelabelled", samples=[
+        DataSample(id=f"q{i}", prompt=[Message(role="user", content=f"Question {i}?")],
+                   candidates=[Candidate(id="0", content=f"first {i}" + (" [GOOD]" if i % 2 else "")),
+                               Candidate(id="1", content=f"second {i}" + ("" if i % 2 else " [GOOD]"))])
+        for i in range(4)]), data)
+    server = _fake_llm()
+    run = [sys.executable, "-m", "labelloop.cli"]
+    try:
+        p = subprocess.run(run + ["prelabel", str(data), "-o", str(tmp_path / "pre.jsonl"), "-t", "rewardbench",
+                                  "--provider", "compatible", "--model", "m1", "--base-url", server.openai_url,
+                                  "--no-cache", "-q"], capture_output=True, text=True, timeout=120)
+    finally:
+        server.close()
+    assert p.returncode == 0, p.stderr
+    g = tmp_path / "guidelines.md"
+    g.write_text(draft_guidelines(TEMPLATES.get("rewardbench")(), load(tmp_path / "pre.jsonl").samples, examples=1),
+                 encoding="utf-8")
+    p = subprocess.run(run + ["labelstudio", "push", str(tmp_path / "pre.jsonl"), "--guidelines", str(g),
+                              "--url", ls.creds.url, "--token", ls.creds.token, "--data-dir", str(ls.data_dir),
+                              "--json"], capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    pushed = json.loads(p.stdout)
+    assert (pushed["tasks"], pushed["predictions"], pushed["template"]) == (4, 4, "rewardbench")
+    tpl = get_template("rewardbench")
+    with ls.client() as c:
+        project = c.get_project(pushed["project_id"])
+        assert project["expert_instruction"] == guidelines_html(g.read_text(encoding="utf-8"))
+        assert "<h3>Annotation guidelines: rewardbench</h3>" in project["expert_instruction"]
+        assert project["show_instruction"] is True
+        tasks = list(c.iter_tasks(pushed["project_id"]))
+    assert len(tasks) == 4
+    for t in tasks:
+        i = int(t["data"]["labelloop_id"][1:])
+        [pred] = t["predictions"]
+        assert pred["model_version"] == "judge-1-2024-06"  # the version the API reported
+        assert pred["score"] == 0.9
+        assert tpl.process_annotations(pred["result"], t["data"])["preference"] == ("0" if i % 2 else "1")

@@ -1,0 +1,751 @@
+"""A Label Studio ML backend that serves a predictor and retrains it from new annotations.
+
+It speaks the protocol Label Studio 1.17–1.23 uses (``ml/api_connector.py`` there):
+
+- ``GET /health`` → ``{"status": "UP", ...}``;
+- ``POST /setup`` with ``project`` (``"<id>.<created timestamp>"``) and ``schema`` (the label config)
+  → ``{"model_version": ...}``; Label Studio calls it before every prediction round, so a new
+  version is noticed without anyone restarting anything;
+- ``POST /predict`` with ``tasks``, ``project``, ``label_config``, ``params`` → ``{"results": [...]}``,
+  one ``{"model_version", "score", "result"}`` per task, the result items' ``from_name`` / ``to_name``
+  / ``type`` taken from the project's label config;
+- ``POST /webhook``: Label Studio creates this webhook itself when the backend is added, and sends
+  every event there; ``ANNOTATION_CREATED`` / ``ANNOTATION_UPDATED`` / ``ANNOTATIONS_CREATED`` are
+  learned from, ``ANNOTATIONS_DELETED`` forgotten, ``START_TRAINING`` (the "Start training" button)
+  retrains; other events get 200 and are ignored;
+- ``POST /train`` (the older training call with every annotated task), ``GET /versions``, ``GET /metrics``.
+
+Retraining never runs inside a request: it runs in a background thread, one per project at a time;
+events that arrive meanwhile coalesce into one more run. A new model is saved under a new version
+directory (written beside, then renamed) and swapped in under a lock, so a prediction uses either
+the old or the new model, never half of one. Restarting loads the latest saved version and the
+annotations received so far.
+"""
+
+from __future__ import annotations
+
+import base64
+import hmac
+import json
+import logging
+import os
+import shutil
+import socket
+import tempfile
+import threading
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from labelloop.assist.predictors import LocalPredictor, Predictor, make_predictor
+from labelloop.data.io import atomic_open
+from labelloop.data.model import Annotation, DataSample, Dataset, Message
+from labelloop.data.schema import AnnotationSchema, Option, Question
+from labelloop.errors import LabelloopError
+from labelloop.templates.labelstudio import ID_KEY, LabelStudioTemplate, template_from_config
+
+log = logging.getLogger("labelloop.mlbackend")
+
+LEARN_EVENTS = ("ANNOTATION_CREATED", "ANNOTATION_UPDATED", "ANNOTATIONS_CREATED")
+TRAIN_EVENTS = ("START_TRAINING",)
+FORGET_EVENTS = ("ANNOTATIONS_DELETED",)
+MAX_BODY = 64 * 1024 * 1024
+CONTROL_TAGS = {"choices", "rating", "number", "textarea", "ranker", "labels", "taxonomy"}
+
+
+class BadRequest(Exception):
+    """A payload the backend cannot use; answered with 400 and this reason."""
+
+
+# ---------------------------------------------------------------------- label config
+@dataclass
+class LabelConfig:
+    """A project's label config: its controls as parsed from the XML, and how results map to values."""
+
+    xml: str
+    controls: dict[str, tuple[str, str]]  # from_name -> (type, to_name)
+    objects: dict[str, str]  # object tag name -> task data key it shows
+    choices: dict[str, list[str]]
+    multiple: set[str]
+    template: LabelStudioTemplate | None
+    schema: AnnotationSchema
+
+    def sample(self, task: dict[str, Any]) -> DataSample:
+        """The labelloop sample a task shows (candidate ids from the task's ``labelloop_order``)."""
+        data = task.get("data")
+        if not isinstance(data, dict):
+            raise BadRequest(f"task {task.get('id')!r} has no 'data' object")
+        if self.template is not None:
+            return self.template.sample_from_task({**data, ID_KEY: data.get(ID_KEY, f"task-{task.get('id')}")})
+        texts = [str(data.get(key, "")) for key in self.objects.values() if key in data]
+        return DataSample(id=str(data.get(ID_KEY, f"task-{task.get('id')}")),
+                          prompt=[Message(role="user", content="\n\n".join(texts))])
+
+    def values(self, result: list[Any], task: dict[str, Any]) -> dict[str, Any]:
+        """An annotation's ``result`` as values, in candidate ids."""
+        if not isinstance(result, list):
+            raise BadRequest("annotation 'result' is not a list")
+        data = task.get("data") or {}
+        if self.template is not None:
+            values = self.template.process_annotations(result, data)
+            values.pop("_unmapped", None)
+            return values
+        out: dict[str, Any] = {}
+        for item in result:
+            if not isinstance(item, dict):
+                raise BadRequest("an annotation result item is not an object")
+            name = item.get("from_name")
+            picked = (item.get("value") or {}).get("choices")
+            if name in self.choices and name not in self.multiple and isinstance(picked, list) and len(picked) == 1:
+                out[name] = str(picked[0])
+        return out
+
+    def result(self, values: dict[str, Any], task: dict[str, Any]) -> list[dict[str, Any]]:
+        """Values as Label Studio result items, only for controls the config has."""
+        data = task.get("data") or {}
+        if self.template is not None:
+            items = self.template.to_result(values, data)
+        else:
+            items = [{"from_name": q, "to_name": self.controls[q][1], "type": "choices", "value": {"choices": [v]}}
+                     for q, v in values.items() if q in self.controls]
+        out = []
+        for item in items:
+            ctl = self.controls.get(item.get("from_name", ""))
+            if ctl is None:
+                continue
+            out.append({**item, "type": ctl[0], "to_name": ctl[1]})
+        return out
+
+
+def parse_label_config(xml: str) -> LabelConfig:
+    """Controls (``from_name`` → type and ``to_name``) from the XML; the schema from labelloop's comment, else
+    one single-choice question per ``<Choices>``."""
+    if not isinstance(xml, str) or not xml.strip():
+        raise BadRequest("label config is empty")
+    try:
+        root = ET.fromstring(xml)
+    except ET.ParseError as exc:
+        raise BadRequest(f"label config is not valid XML ({exc})") from None
+    controls: dict[str, tuple[str, str]] = {}
+    objects: dict[str, str] = {}
+    choices: dict[str, list[str]] = {}
+    multiple: set[str] = set()
+    for el in root.iter():
+        tag = el.tag.lower() if isinstance(el.tag, str) else ""
+        name = el.get("name")
+        if not name:
+            continue
+        if tag in CONTROL_TAGS and el.get("toName"):
+            controls[name] = (tag, el.get("toName", "").split(",")[0])
+            if tag == "choices":
+                choices[name] = [c.get("value", "") for c in el if isinstance(c.tag, str) and c.tag.lower() == "choice"]
+                if (el.get("choice") or "single") == "multiple":
+                    multiple.add(name)
+        elif el.get("value", "").startswith("$"):
+            objects[name] = el.get("value", "")[1:]
+    try:
+        template = template_from_config(xml)
+    except (LabelloopError, ValueError, KeyError):
+        template = None
+    if template is not None:
+        schema = template.schema
+    else:
+        questions = [Question(name=n, type="single_choice", options=[Option(value=v) for v in dict.fromkeys(opts)])
+                     for n, opts in choices.items() if n not in multiple and opts]
+        schema = AnnotationSchema(name="labelstudio", fields=[], questions=questions)
+    if not controls:
+        raise BadRequest("label config has no control tags (Choices, Rating, …) to predict")
+    return LabelConfig(xml, controls, objects, choices, multiple, template, schema)
+
+
+def project_key(value: Any) -> str:
+    """``"12.1700000000"`` (setup / predict), ``12`` or ``{"id": 12}`` (webhooks) → ``"12"``."""
+    if isinstance(value, dict):
+        value = value.get("id")
+    if value is None or value == "":
+        return "default"
+    text = str(value).split(".")[0].strip()
+    if not text.replace("-", "").replace("_", "").isalnum():
+        raise BadRequest(f"project {value!r} is not a project id")
+    return text
+
+
+# ---------------------------------------------------------------------- per-project state
+@dataclass
+class ProjectState:
+    key: str
+    dir: Path
+    lock: threading.RLock = field(default_factory=threading.RLock)
+    config: LabelConfig | None = None
+    model: Predictor | None = None
+    version: str | None = None
+    seq: int = 0
+    records: dict[str, dict[str, Any]] = field(default_factory=dict)  # annotation id -> record
+    new_since_training: int = 0
+    training: bool = False
+    pending: bool = False
+    trainings: int = 0
+    training_started: float | None = None
+    last_training_s: float | None = None
+    last_error: str | None = None
+    thread: threading.Thread | None = None
+
+
+class MLBackend:
+    """The protocol, independent of HTTP: ``handle(method, path, body)`` → ``(status, json)``."""
+
+    def __init__(self, predictor: str = "tfidf", *, model_dir: str | Path = ".labelloop/mlbackend",
+                 retrain_every: int = 10, dataset: Dataset | None = None, seed: int = 0,
+                 predictor_options: dict[str, Any] | None = None,
+                 factory: Callable[[], Predictor] | None = None) -> None:
+        self.predictor_name = predictor
+        self.options = dict(predictor_options or {})
+        self.seed = seed
+        self.kinds = ("human", "reference")
+        self.factory = factory or (lambda: make_predictor(predictor, kinds=self.kinds, seed=seed, **self.options))
+        self.factory()  # fail now (unknown name, missing extra), not inside a request
+        self.model_dir = Path(model_dir)
+        self.retrain_every = max(0, int(retrain_every))
+        self.base = dataset
+        self.projects: dict[str, ProjectState] = {}
+        self.lock = threading.Lock()
+        self.stats = {"predict_requests": 0, "tasks_predicted": 0, "predict_seconds": 0.0, "webhooks": 0,
+                      "ignored_events": 0, "bad_requests": 0}
+        self.started = time.time()
+        self._base_model: tuple[Predictor, str] | None = None
+        if dataset is not None:
+            self.fit_base()
+        self.model_dir.mkdir(parents=True, exist_ok=True)
+        for pdir in sorted((self.model_dir / "projects").glob("*")):
+            if pdir.is_dir():
+                self._state(pdir.name)
+
+    # ------------------------------------------------------------------ state and storage
+    def _state(self, key: str) -> ProjectState:
+        with self.lock:
+            st = self.projects.get(key)
+            if st is None:
+                st = ProjectState(key, self.model_dir / "projects" / key)
+                self._restore(st)
+                self.projects[key] = st
+            return st
+
+    def _restore(self, st: ProjectState) -> None:
+        """Label config, annotations, counters and the latest saved model of a project, after a restart."""
+        cfg = st.dir / "label_config.xml"
+        if cfg.exists():
+            try:
+                st.config = parse_label_config(cfg.read_text(encoding="utf-8"))
+            except BadRequest:
+                st.config = None
+        events = st.dir / "events.jsonl"
+        if events.exists():
+            with open(events, encoding="utf-8") as fh:
+                for line in fh:
+                    try:
+                        ev = json.loads(line)
+                    except json.JSONDecodeError:
+                        continue  # a line torn by a crash mid-write
+                    if ev.get("op") == "put":
+                        st.records[str(ev["annotation_id"])] = ev
+                    elif ev.get("op") == "delete":
+                        st.records.pop(str(ev["annotation_id"]), None)
+        state = st.dir / "state.json"
+        if state.exists():
+            try:
+                st.new_since_training = int(json.loads(state.read_text(encoding="utf-8")).get("new_since_training", 0))
+            except (json.JSONDecodeError, ValueError, AttributeError):
+                st.new_since_training = 0
+        for vdir in sorted((st.dir / "versions").glob("*"), reverse=True):
+            meta = vdir / "meta.json"
+            if not meta.exists():
+                continue
+            try:
+                info = json.loads(meta.read_text(encoding="utf-8"))
+                model = self.factory()
+                model.load(vdir / "model.bin")
+            except (LabelloopError, json.JSONDecodeError, OSError) as exc:
+                log.warning("cannot load %s: %s", vdir, exc)
+                continue
+            st.model, st.version, st.seq = model, info["version"], int(info["seq"])
+            break
+
+    def _append(self, st: ProjectState, events: list[dict[str, Any]]) -> None:
+        st.dir.mkdir(parents=True, exist_ok=True)
+        with open(st.dir / "events.jsonl", "a", encoding="utf-8") as fh:
+            for ev in events:
+                fh.write(json.dumps(ev, ensure_ascii=False, separators=(",", ":")) + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        with atomic_open(st.dir / "state.json") as fh:
+            json.dump({"new_since_training": st.new_since_training}, fh)
+
+    def _set_config(self, st: ProjectState, xml: Any) -> LabelConfig:
+        if xml is None or xml == "":
+            if st.config is None:
+                raise BadRequest(f"no label config known for project {st.key}: send 'label_config' (or set the "
+                                 "project up with /setup first)")
+            return st.config
+        if not isinstance(xml, str):
+            raise BadRequest("label config is not a string")
+        if st.config is None or st.config.xml != xml:
+            cfg = parse_label_config(xml)
+            with st.lock:
+                st.config = cfg
+            st.dir.mkdir(parents=True, exist_ok=True)
+            with atomic_open(st.dir / "label_config.xml") as fh:
+                fh.write(xml)
+        return st.config  # type: ignore[return-value]
+
+    def _current(self, st: ProjectState) -> tuple[Predictor | None, str]:
+        with st.lock:
+            if st.model is not None:
+                return st.model, st.version or "unknown"
+        if self._base_model is not None:
+            return self._base_model
+        return None, f"{self.predictor_name}-untrained"
+
+    def fit_base(self) -> str | None:
+        """Fit the starting model on ``dataset`` (used by projects that have no model of their own yet)."""
+        if self.base is None or self.base.schema is None:
+            return None
+        model = self.factory()
+        labelled = [s for s in self.base.samples if any(a.kind in self.kinds for a in s.annotations)]
+        if not labelled:
+            return None
+        version = model.fit(labelled, self.base.schema)
+        self._base_model = (model, version)
+        return version
+
+    # ------------------------------------------------------------------ training
+    def schedule_training(self, st: ProjectState, reason: str) -> str:
+        """Start a background training, or mark one pending if one is running (bursts coalesce)."""
+        with st.lock:
+            st.new_since_training = 0
+            if st.training:
+                st.pending = True
+                return "queued"
+            st.training = True
+            st.pending = False
+            st.thread = threading.Thread(target=self._train_loop, args=(st, reason), daemon=True,
+                                         name=f"labelloop-train-{st.key}")
+            st.thread.start()
+            return "started"
+
+    def training_samples(self, st: ProjectState) -> tuple[list[DataSample], AnnotationSchema | None]:
+        with st.lock:
+            records = list(st.records.values())
+            cfg = st.config
+        by_task: dict[str, DataSample] = {}
+        for rec in records:
+            s = by_task.get(str(rec["task_id"]))
+            if s is None:
+                s = DataSample.model_validate(rec["sample"])
+                by_task[str(rec["task_id"])] = s
+            s.annotations.append(Annotation(annotator=str(rec.get("annotator", "labelstudio")), kind="human",
+                                            values=rec["values"]))
+        samples = list(by_task.values())
+        if self.base is not None:
+            samples = [s for s in self.base.samples if any(a.kind in self.kinds for a in s.annotations)] + samples
+        schema = cfg.schema if cfg is not None else (self.base.schema if self.base is not None else None)
+        return samples, schema
+
+    def _train_loop(self, st: ProjectState, reason: str) -> None:
+        while True:
+            t0 = time.perf_counter()
+            with st.lock:
+                st.training_started = time.time()
+            try:
+                samples, schema = self.training_samples(st)
+                if schema is None:
+                    raise LabelloopError("no label config known yet")
+                model = self.factory()
+                version = model.fit(samples, schema)
+                self._save_version(st, model, version, len(samples), reason)
+                with st.lock:
+                    st.last_error = None
+            except Exception as exc:  # a failed training keeps the old model serving
+                log.exception("training of project %s failed", st.key)
+                with st.lock:
+                    st.last_error = f"{type(exc).__name__}: {exc}"
+            with st.lock:
+                st.last_training_s = time.perf_counter() - t0
+                st.trainings += 1
+                if not st.pending:
+                    st.training = False
+                    st.training_started = None
+                    return
+                st.pending = False
+                reason = "coalesced events"
+
+    def _save_version(self, st: ProjectState, model: Predictor, version: str, n: int, reason: str) -> None:
+        with st.lock:
+            seq = st.seq + 1
+        vroot = st.dir / "versions"
+        vroot.mkdir(parents=True, exist_ok=True)
+        final = vroot / f"{seq:06d}"
+        tmp = Path(tempfile.mkdtemp(prefix=f".{seq:06d}.", dir=vroot))
+        try:
+            model.save(tmp / "model.bin")
+            meta = {"seq": seq, "version": version, "predictor": self.predictor_name, "samples": n, "reason": reason,
+                    "saved_at": time.time()}
+            (tmp / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+            if final.exists():
+                shutil.rmtree(final)
+            os.replace(tmp, final)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        with st.lock:  # the swap: one assignment under the lock predictions read through
+            st.model, st.version, st.seq = model, version, seq
+
+    def wait_idle(self, timeout: float = 60.0) -> bool:
+        """Block until no training runs (tests, shutdown)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                busy = [st for st in self.projects.values() if st.training]
+            if not busy:
+                return True
+            time.sleep(0.02)
+        return False
+
+    # ------------------------------------------------------------------ endpoints
+    def handle(self, method: str, path: str, body: Any) -> tuple[int, dict[str, Any]]:
+        route = path.split("?", 1)[0].rstrip("/") or "/"
+        try:
+            if method == "GET" and route in ("/health", "/"):
+                return 200, self.health()
+            if method == "GET" and route == "/metrics":
+                return 200, self.metrics()
+            if method == "GET" and route == "/versions":
+                return 200, self.versions()
+            if method != "POST" or route not in ("/setup", "/predict", "/webhook", "/train"):
+                return 404, {"error": f"no endpoint {method} {route}"}
+            if not isinstance(body, dict):
+                raise BadRequest("the body must be a JSON object")
+            if route == "/setup":
+                return 200, self.setup(body)
+            if route == "/predict":
+                return 200, self.predict(body)
+            if route == "/train":
+                return 200, self.train(body)
+            return 200, self.webhook(body)
+        except BadRequest as exc:
+            self.stats["bad_requests"] += 1
+            return 400, {"error": str(exc)}
+
+    def health(self) -> dict[str, Any]:
+        return {"status": "UP", "model_class": f"labelloop.{self.predictor_name}", "predictor": self.predictor_name,
+                "projects": len(self.projects)}
+
+    def setup(self, body: dict[str, Any]) -> dict[str, Any]:
+        st = self._state(project_key(body.get("project")))
+        if body.get("schema") is not None:
+            self._set_config(st, body.get("schema"))
+        _, version = self._current(st)
+        return {"model_version": version}
+
+    def predict(self, body: dict[str, Any]) -> dict[str, Any]:
+        tasks = body.get("tasks")
+        if not isinstance(tasks, list) or not all(isinstance(t, dict) for t in tasks):
+            raise BadRequest("'tasks' must be a list of task objects")
+        st = self._state(project_key(body.get("project")))
+        cfg = self._set_config(st, body.get("label_config"))
+        samples = [cfg.sample(t) for t in tasks]
+        t0 = time.perf_counter()
+        model, version = self._current(st)  # one read: every task of a request gets the same model
+        preds = model.predict(samples, cfg.schema) if model is not None and samples else [None] * len(samples)
+        results = []
+        for task, pred in zip(tasks, preds):
+            if pred is None:
+                results.append({"model_version": version, "score": 0.0, "result": []})
+                continue
+            results.append({"model_version": version, "score": float(pred.score or 0.0),
+                            "result": cfg.result(pred.values, task)})
+        self.stats["predict_requests"] += 1
+        self.stats["tasks_predicted"] += len(tasks)
+        self.stats["predict_seconds"] += time.perf_counter() - t0
+        return {"results": results}
+
+    def webhook(self, body: dict[str, Any]) -> dict[str, Any]:
+        action = body.get("action")
+        if not isinstance(action, str):
+            raise BadRequest("webhook payload has no 'action'")
+        self.stats["webhooks"] += 1
+        if action not in LEARN_EVENTS + TRAIN_EVENTS + FORGET_EVENTS:
+            self.stats["ignored_events"] += 1
+            return {"status": "ignored", "action": action}
+        project = body.get("project")
+        if project is None:
+            raise BadRequest(f"{action} payload has no 'project'")
+        st = self._state(project_key(project))
+        if isinstance(project, dict) and project.get("label_config"):
+            self._set_config(st, project["label_config"])
+        if action in TRAIN_EVENTS:
+            return {"status": self.schedule_training(st, action), "action": action, "project": st.key}
+        if action in FORGET_EVENTS:
+            gone = body.get("annotations")
+            if not isinstance(gone, list):
+                raise BadRequest(f"{action} payload has no 'annotations' list")
+            events = []
+            with st.lock:
+                for a in gone:
+                    aid = str(a.get("id") if isinstance(a, dict) else a)
+                    if st.records.pop(aid, None) is not None:
+                        events.append({"op": "delete", "annotation_id": aid})
+            if events:
+                self._append(st, events)
+            return {"status": "ok", "action": action, "forgotten": len(events)}
+        cfg = self._set_config(st, None)
+        pairs = _annotation_task_pairs(action, body)
+        events = []
+        learned = 0
+        for ann, task in pairs:
+            aid = str(ann["id"])
+            values = {} if ann.get("was_cancelled") else cfg.values(ann.get("result") or [], task)
+            if not values:
+                events.append({"op": "delete", "annotation_id": aid})
+                continue
+            sample = cfg.sample(task)
+            events.append({"op": "put", "annotation_id": aid, "task_id": task.get("id"),
+                           "annotator": str(ann.get("completed_by", "labelstudio")),
+                           "sample": sample.model_dump(mode="json"), "values": values})
+            learned += 1
+        with st.lock:
+            for ev in events:
+                if ev["op"] == "put":
+                    st.records[ev["annotation_id"]] = ev
+                else:
+                    st.records.pop(ev["annotation_id"], None)
+            st.new_since_training += learned
+            due = self.retrain_every > 0 and st.new_since_training >= self.retrain_every
+        self._append(st, events)
+        status = self.schedule_training(st, f"{self.retrain_every} new annotations") if due else "counted"
+        return {"status": status, "action": action, "learned": learned, "project": st.key,
+                "new_since_training": st.new_since_training}
+
+    def train(self, body: dict[str, Any]) -> dict[str, Any]:
+        """The older ``/train`` call: every annotated task in one request."""
+        tasks = body.get("annotations")
+        if not isinstance(tasks, list):
+            raise BadRequest("'annotations' must be a list of tasks with their annotations")
+        st = self._state(project_key(body.get("project")))
+        cfg = self._set_config(st, body.get("label_config"))
+        events = []
+        for task in tasks:
+            if not isinstance(task, dict):
+                raise BadRequest("an item of 'annotations' is not a task object")
+            for ann in task.get("annotations") or []:
+                if not isinstance(ann, dict) or "id" not in ann:
+                    raise BadRequest(f"an annotation of task {task.get('id')!r} has no id")
+                values = {} if ann.get("was_cancelled") else cfg.values(ann.get("result") or [], task)
+                if values:
+                    events.append({"op": "put", "annotation_id": str(ann["id"]), "task_id": task.get("id"),
+                                   "annotator": str(ann.get("completed_by", "labelstudio")),
+                                   "sample": cfg.sample(task).model_dump(mode="json"), "values": values})
+        with st.lock:
+            for ev in events:
+                st.records[ev["annotation_id"]] = ev
+        self._append(st, events)
+        return {"status": self.schedule_training(st, "/train"), "job": f"{st.key}-{st.seq + 1}"}
+
+    def versions(self) -> dict[str, Any]:
+        out = []
+        for st in list(self.projects.values()):
+            for meta in sorted((st.dir / "versions").glob("*/meta.json")):
+                try:
+                    out.append(json.loads(meta.read_text(encoding="utf-8"))["version"])
+                except (OSError, json.JSONDecodeError, KeyError):
+                    continue
+        return {"versions": out}
+
+    def metrics(self) -> dict[str, Any]:
+        projects = {}
+        for key, st in sorted(self.projects.items()):
+            with st.lock:
+                projects[key] = {"model_version": self._current(st)[1], "saved_versions": st.seq,
+                                 "annotations": len(st.records), "new_since_training": st.new_since_training,
+                                 "training": st.training, "pending": st.pending, "trainings": st.trainings,
+                                 "last_training_s": st.last_training_s, "last_error": st.last_error}
+        n = self.stats["tasks_predicted"]
+        return {"predictor": self.predictor_name, "retrain_every": self.retrain_every,
+                "uptime_s": round(time.time() - self.started, 3), **self.stats,
+                "mean_predict_ms_per_task": round(1000 * self.stats["predict_seconds"] / n, 4) if n else None,
+                "projects": projects}
+
+
+def _annotation_task_pairs(action: str, body: dict[str, Any]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    ann, task = body.get("annotation"), body.get("task")
+    if action == "ANNOTATIONS_CREATED":
+        anns = ann if isinstance(ann, list) else body.get("annotations")
+        tasks = task if isinstance(task, list) else body.get("tasks")
+        if not isinstance(anns, list) or not isinstance(tasks, list):
+            raise BadRequest(f"{action} payload needs 'annotation' and 'task' lists")
+        by_id = {t.get("id"): t for t in tasks if isinstance(t, dict)}
+        out = []
+        for a in anns:
+            if not isinstance(a, dict) or "id" not in a:
+                raise BadRequest(f"{action}: an annotation has no id")
+            t = by_id.get(a.get("task"))
+            if t is None:
+                raise BadRequest(f"{action}: annotation {a['id']} names task {a.get('task')!r}, which is not in the "
+                                 "payload")
+            out.append((a, t))
+        return out
+    if not isinstance(ann, dict) or "id" not in ann:
+        raise BadRequest(f"{action} payload has no 'annotation' object with an id")
+    if not isinstance(task, dict):
+        raise BadRequest(f"{action} payload has no 'task' object")
+    return [(ann, task)]
+
+
+# ---------------------------------------------------------------------- HTTP
+class Auth:
+    """Basic auth (``user:pass``) and/or a shared secret (``X-Labelloop-Secret`` or ``Authorization: Bearer``)."""
+
+    def __init__(self, basic: str | None = None, secret: str | None = None) -> None:
+        if basic is not None and ":" not in basic:
+            raise LabelloopError("--basic-auth must be user:password.")
+        self.basic = basic
+        self.secret = secret
+
+    @property
+    def required(self) -> bool:
+        return bool(self.basic or self.secret)
+
+    def ok(self, headers: Any) -> bool:
+        if not self.required:
+            return True
+        auth = headers.get("Authorization") or ""
+        if self.basic and auth.startswith("Basic "):
+            try:
+                given = base64.b64decode(auth[6:].strip()).decode("utf-8")
+            except (ValueError, UnicodeDecodeError):
+                given = ""
+            if hmac.compare_digest(given.encode(), self.basic.encode()):
+                return True
+        if self.secret:
+            given = headers.get("X-Labelloop-Secret") or (auth[7:].strip() if auth.startswith("Bearer ") else "")
+            if given and hmac.compare_digest(given.encode(), self.secret.encode()):
+                return True
+        return False
+
+
+def make_server(backend: MLBackend, host: str = "127.0.0.1", port: int = 9090,
+                auth: Auth | None = None) -> ThreadingHTTPServer:
+    auth = auth or Auth()
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        server_version = "labelloop-mlbackend"
+
+        def setup(self) -> None:  # no Nagle: headers and body must not wait for a delayed ACK (~40 ms)
+            super().setup()
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+        def log_message(self, fmt: str, *args: Any) -> None:
+            log.info("%s %s", self.address_string(), fmt % args)
+
+        def _reply(self, status: int, obj: dict[str, Any], extra: dict[str, str] | None = None) -> None:
+            data = json.dumps(obj, ensure_ascii=False).encode("utf-8")
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            for k, v in (extra or {}).items():
+                self.send_header(k, v)
+            self.end_headers()
+            self.wfile.write(data)
+
+        def _serve(self, method: str) -> None:
+            length = self.headers.get("Content-Length")
+            try:
+                n = int(length) if length else 0
+            except ValueError:
+                n = -1
+            if n < 0 or n > MAX_BODY:
+                self.close_connection = True
+                return self._reply(400 if n < 0 else 413, {"error": "bad or too large Content-Length"})
+            raw = self.rfile.read(n) if n else b""
+            if not auth.ok(self.headers):
+                return self._reply(401, {"error": "authentication required"},
+                                   {"WWW-Authenticate": 'Basic realm="labelloop"'} if auth.basic else None)
+            body: Any = None
+            if raw.strip():
+                try:
+                    body = json.loads(raw)
+                except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                    backend.stats["bad_requests"] += 1
+                    return self._reply(400, {"error": f"the body is not valid JSON: {exc}"})
+            try:
+                status, obj = backend.handle(method, self.path, body)
+            except Exception as exc:  # never crash the server on one request
+                log.exception("request %s %s failed", method, self.path)
+                status, obj = 500, {"error": f"{type(exc).__name__}: {exc}"}
+            self._reply(status, obj)
+
+        def do_GET(self) -> None:  # noqa: N802
+            self._serve("GET")
+
+        def do_POST(self) -> None:  # noqa: N802
+            self._serve("POST")
+
+    class Server(ThreadingHTTPServer):
+        daemon_threads = True
+        allow_reuse_address = True
+
+    try:
+        return Server((host, port), Handler)
+    except OSError as exc:
+        raise LabelloopError(f"Cannot listen on {host}:{port}: {exc.strerror or exc}.") from None
+
+
+class BackgroundServer:
+    """The backend's HTTP server in a thread (tests, benchmarks, notebooks)."""
+
+    def __init__(self, backend: MLBackend, host: str = "127.0.0.1", port: int = 0, auth: Auth | None = None) -> None:
+        self.backend = backend
+        self.httpd = make_server(backend, host, port, auth)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True, name="labelloop-mlbackend")
+
+    @property
+    def url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def __enter__(self) -> BackgroundServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def start(self) -> BackgroundServer:
+        self.thread.start()
+        return self
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.backend.wait_idle(30)
+
+
+def serve(backend: MLBackend, host: str = "127.0.0.1", port: int = 9090, auth: Auth | None = None,
+          ready: Callable[[str], None] | None = None) -> None:
+    """Serve until interrupted (``labelloop mlbackend serve``)."""
+    httpd = make_server(backend, host, port, auth)
+    if ready:
+        ready(f"http://{host}:{httpd.server_address[1]}")
+    try:
+        httpd.serve_forever()
+    finally:
+        httpd.server_close()
+        backend.wait_idle(30)
+
+
+__all__ = ["Auth", "BackgroundServer", "BadRequest", "LabelConfig", "LocalPredictor", "MLBackend", "make_server",
+           "parse_label_config", "project_key", "serve"]

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import sys
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -120,22 +119,7 @@ def convert(
 
 
 # ---------------------------------------------------------------------- info
-def dataset_summary(ds) -> dict[str, Any]:
-    n_cands = Counter(len(s.candidates) for s in ds.samples)
-    subsets = Counter(str(s.metadata.get("subset")) for s in ds.samples if s.metadata.get("subset") is not None)
-    kinds = Counter(a.kind for s in ds.samples for a in s.annotations)
-    annotators = Counter(f"{a.annotator} ({a.kind})" for s in ds.samples for a in s.annotations)
-    turns = Counter(len(s.prompt) for s in ds.samples)
-    return {
-        "name": ds.name,
-        "samples": len(ds.samples),
-        "schema": ds.schema.name if ds.schema else None,
-        "candidates_per_sample": dict(sorted(n_cands.items())),
-        "prompt_turns": dict(sorted(turns.items())),
-        "subsets": dict(sorted(subsets.items())),
-        "annotations_by_kind": dict(sorted(kinds.items())),
-        "annotations_by_annotator": dict(sorted(annotators.items())),
-    }
+from labelloop.data.summary import dataset_summary  # noqa: E402  (moved to the library; kept importable here)
 
 
 @app.command()
@@ -224,33 +208,24 @@ def export(
     quiet: bool = QuietOpt,
 ) -> None:
     """Write training data (DPO pairs, reward-model pairs) or another format."""
-    from labelloop.data.split import split_samples
-    from labelloop.formats import FORMATS, save, writer_names
+    from labelloop.data.export import export_dataset
+    from labelloop.formats import writer_names
 
-    if to not in writer_names():
+    if to not in writer_names():  # before a large file is read
         raise LabelloopError(f"Unknown output format {to!r}; known: {', '.join(writer_names())}.")
     ratios = _parse_split(split) if split else {}
     ds, _ = _load(dataset, in_fmt, quiet=quiet or as_json)
-    options = {"policy": pairs, "label_source": label_source, "question": question, "prompt_style": prompt_style}
-    results = {}
-    for name, samples in split_samples(ds.samples, ratios, seed).items():
-        path = output if name == "all" else output.with_name(f"{output.stem}_{name}{output.suffix}")
-        part = ds.model_copy(update={"samples": samples})
-        if to in FORMATS and hasattr(FORMATS.get(to), "rows"):
-            exporter = FORMATS.get(to)(**options)
-            n = exporter.write(part, path)
-            stats = exporter.stats
-        else:
-            n = save(part, path, to, **options)
-            stats = {}
-        results[name] = {"path": str(path), "rows": n, **({"stats": stats} if stats else {})}
+    results = export_dataset(ds, output, to, pairs=pairs, label_source=label_source, question=question,
+                             prompt_style=prompt_style, ratios=ratios, seed=seed)
+    for r in results.values():
         if not as_json:
+            stats = r.get("stats")
             extra = ""
             if stats:
                 extra = (f" from {stats['with_pairs']} of {stats['samples']} samples (labels: "
                          + ", ".join(f"{k} {stats[k]}" for k in ("aggregate", "human", "reference") if stats[k])
                          + ")")
-            out.print(f"Wrote {n} rows ({to}) to {path}{extra}.", markup=False)
+            out.print(f"Wrote {r['rows']} rows ({to}) to {r['path']}{extra}.", markup=False)
     if as_json:
         out.print_json(json.dumps(results))
 
@@ -306,14 +281,15 @@ def prelabel(
     template: str | None = typer.Option(None, "--template", "-t", help="Template name (e.g. rewardbench)."),
     schema: str | None = typer.Option(None, "--schema", "-s", help="Schema file (YAML / JSON) or template name."),
     provider: str = typer.Option(..., "--provider", "-p", help="openai, anthropic, moonshot or compatible "
-                                 "(any OpenAI-compatible server; give --base-url)."),
+                                 "(any OpenAI-compatible server; give --base-url), or local (no network)."),
     model: str | None = typer.Option(None, "--model", "-m", help="Model name (default: the provider's)."),
     base_url: str | None = typer.Option(None, "--base-url", help="API base URL, e.g. http://127.0.0.1:8000/v1."),
     concurrency: int = typer.Option(8, "--concurrency", "-c", min=1, help="Calls in flight at once."),
     cache: Path = typer.Option(Path(".labelloop/cache"), "--cache", help="Answer cache directory; a rerun makes "
                                "no call it already paid for."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Neither read nor write the cache."),
-    limit: int | None = typer.Option(None, "--limit", min=1, help="Pre-label only the first N samples."),
+    limit: int | None = typer.Option(None, "--limit", min=1, help="Pre-label a seeded random sample of N samples "
+                                      "(--seed)."),
     temperature: float = typer.Option(0.0, "--temperature", help="Sampling temperature."),
     timeout: float = typer.Option(60.0, "--timeout", help="Seconds to wait for one answer before retrying."),
     max_retries: int = typer.Option(4, "--max-retries", min=0, help="Retries of a call on 429, 5xx or timeout."),
@@ -321,12 +297,21 @@ def prelabel(
                                      "the previous one does not fit the schema."),
     both_orders: bool = typer.Option(False, "--both-orders", help="Judge each sample again with the answers in "
                                      "reverse order; disagreement lowers the confidence."),
-    seed: int = typer.Option(0, "--seed", help="Seed of the order the answers are shown in."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the order the answers are shown in and of --limit."),
+    predictor: str = typer.Option("tfidf", "--predictor", help="With --provider local: tfidf (light) or "
+                                  "embedding (MiniLM, the ml extra)."),
+    fit_on: str = typer.Option("human", "--fit-on", help="With --provider local: the labels to learn from "
+                               "(human, reference or both, comma-separated)."),
     fmt: str = FormatOpt,
     as_json: bool = JsonOpt,
     quiet: bool = QuietOpt,
 ) -> None:
-    """Ask an LLM for pre-labels; each valid answer becomes a prediction annotation."""
+    """Ask an LLM for pre-labels (or --provider local: a model fit on the dataset's own labels, no network)."""
+    if provider == "local":
+        from labelloop.cli_loop import prelabel_local_command
+
+        return prelabel_local_command(dataset, output, schema=(template, schema), predictor=predictor, fit_on=fit_on,
+                                      limit=limit, seed=seed, fmt=fmt, as_json=as_json, quiet=quiet)
     import asyncio
 
     from labelloop.assist.cache import AnswerCache
@@ -502,15 +487,31 @@ def _ls_progress(quiet: bool, label: str):
 
 def _ls_push(ds, *, template: str | None, title: str | None, description: str, project: int | None, url: str | None,
              token: str | None, data_dir: Path, batch_size: int, seed: int, shuffle: bool, overlap: int,
-             quiet: bool):
+             quiet: bool, guidelines: Path | None = None):
     from labelloop.annotate.labelstudio import create_annotator
 
     progress, ctx = _ls_progress(quiet, "Pushing")
     annotator = create_annotator(server_url=url, api_token=token, project_title=title, template_name=template,
                                  project_description=description, data_dir=data_dir, batch_size=batch_size,
-                                 seed=seed, shuffle=shuffle, overlap=overlap, progress=progress)
+                                 seed=seed, shuffle=shuffle, overlap=overlap, progress=progress,
+                                 guidelines=_read_guidelines(guidelines))
     with ctx:
         return annotator.run(ds, create_new_project=project is None, project_id=project)
+
+
+def _read_guidelines(path: Path | None) -> str | None:
+    from labelloop.errors import InputFileError
+
+    if path is None:
+        return None
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputFileError(f"Cannot read guidelines file {path}: {exc}.") from None
+
+
+GuidelinesOpt = typer.Option(None, "--guidelines", "-g", help="Markdown guidelines (e.g. from labelloop "
+                             "guidelines) for the project's instructions, after the schema's own.")
 
 
 def _ls_print_start(info, push_result, show_password: bool, data_dir: Path) -> None:
@@ -558,6 +559,7 @@ def ls_start(
     prelabels_from_reference: bool = typer.Option(False, "--reference-prelabels", help="With --push: show the "
                                                   "source's reference labels as pre-labels (model version "
                                                   "reference-as-prelabel)."),
+    guidelines: Path | None = GuidelinesOpt,
     show_password: bool = typer.Option(False, "--show-password", help="Print the admin password too."),
     allow_loopback_hooks: bool | None = typer.Option(None, "--allow-loopback-hooks/--no-allow-loopback-hooks",
                                                      help="Let webhooks and ML backends be on 127.0.0.1 (default: "
@@ -580,7 +582,8 @@ def ls_start(
     result = None
     if ds is not None:
         result = _ls_push(ds, template=template, title=None, description="", project=None, url=info.url, token=None,
-                          data_dir=data_dir, batch_size=500, seed=0, shuffle=True, overlap=1, quiet=quiet or as_json)
+                          data_dir=data_dir, batch_size=500, seed=0, shuffle=True, overlap=1, quiet=quiet or as_json,
+                          guidelines=guidelines)
     if as_json:
         out.print_json(json.dumps({**info.as_dict(), "project": result.as_dict() if result else None}))
         return
@@ -603,8 +606,8 @@ def ls_demo(
     ls_start(port=port, host=None, bind="127.0.0.1", data_dir=data_dir, docker=docker,
              image="heartexlabs/label-studio:latest", database=None, username=None, password=None,
              label_studio_bin=label_studio_bin, timeout=240.0, push=dataset, template=template,
-             prelabels_from_reference=True, show_password=show_password, allow_loopback_hooks=None, as_json=as_json,
-             quiet=quiet)
+             prelabels_from_reference=True, guidelines=None, show_password=show_password, allow_loopback_hooks=None,
+             as_json=as_json, quiet=quiet)
 
 
 @labelstudio_app.command("stop")
@@ -652,6 +655,10 @@ def ls_push(
     overlap: int = typer.Option(1, "--overlap", min=1, help="Annotators per task Label Studio hands out."),
     reference_prelabels: bool = typer.Option(False, "--reference-prelabels", help="Show reference labels as "
                                              "pre-labels (model version reference-as-prelabel)."),
+    guidelines: Path | None = GuidelinesOpt,
+    only: Path | None = typer.Option(None, "--only", help="Push only the samples this selection file names "
+                                     "(from labelloop select: JSONL, JSON or one id a line), in its order."),
+    ids: str | None = typer.Option(None, "--ids", help="Push only these sample ids (comma-separated)."),
     fmt: str = FormatOpt,
     as_json: bool = JsonOpt,
     quiet: bool = QuietOpt,
@@ -660,11 +667,18 @@ def ls_push(
     from labelloop.annotate.labelstudio import reference_as_prelabels
 
     ds, _ = _load(dataset, fmt, quiet=quiet or as_json)
+    if only is not None or ids is not None:
+        from labelloop.annotate.labelstudio.project import only_samples
+        from labelloop.assist.active import selection_ids
+
+        wanted = (selection_ids(only) if only is not None else []) + [i.strip() for i in (ids or "").split(",")
+                                                                       if i.strip()]
+        ds = only_samples(ds, wanted, source=str(only) if only is not None else "--ids")
     if reference_prelabels:
         ds = reference_as_prelabels(ds)
     res = _ls_push(ds, template=template, title=project_title, description=project_description, project=project,
                    url=url, token=token, data_dir=data_dir, batch_size=batch_size, seed=seed, shuffle=shuffle,
-                   overlap=overlap, quiet=quiet or as_json)
+                   overlap=overlap, quiet=quiet or as_json, guidelines=guidelines)
     if as_json:
         out.print_json(json.dumps(res.as_dict()))
     else:
@@ -911,13 +925,13 @@ def adjudicate_cmd(
 ) -> None:
     """Adjudicate (the default command: 'labelloop adjudicate DATASET -o OUT --strategy S')."""
     from labelloop.formats import save
-    from labelloop.quality.adjudicate import adjudicate, write_queue
+    from labelloop.quality.adjudicate import adjudicate, default_queue_path, write_queue
 
     ds = _quality_load(datasets, fmt, schema)
     result, items, summary = adjudicate(ds, strategy, experts=_experts(experts), questions=question or None,
                                         include_predictions=include_predictions)
     save(result, output)
-    queue_path = queue or output.with_name(f"{output.name.split('.')[0]}.review.jsonl")
+    queue_path = queue or default_queue_path(output)
     if items or queue is not None:
         write_queue(items, queue_path)
         summary["queue"] = str(queue_path)
@@ -961,6 +975,13 @@ def adjudicate_apply_cmd(
               markup=False)
 
 
+# Commands that live in modules of their own (each imports labelloop.cli lazily, inside its functions).
+from labelloop import cli_dashboard, cli_labelbox, cli_loop, cli_mcp, cli_review  # noqa: E402
+
+for _commands in (cli_review, cli_loop, cli_dashboard, cli_labelbox, cli_mcp):
+    _commands.register(app)
+
+
 def main(argv: list[str] | None = None) -> None:
     try:
         rc = app(args=argv, standalone_mode=False)
@@ -974,14 +995,12 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(130)
     except SystemExit:
         raise
-    except Exception as exc:  # click's own usage errors
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
+    except Exception as exc:  # click's own usage errors (typer may vendor its own copy of click)
+        if type(exc).__name__ == "Abort":
+            sys.exit(1)
+        if callable(getattr(exc, "show", None)) and isinstance(getattr(exc, "exit_code", None), int):
             exc.show()
             sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Abort):
-            sys.exit(1)
         raise
 
 

@@ -118,3 +118,15 @@ def test_help_is_written_for_people():
         assert cmd in p.stdout
     h = run("export", "--help").stdout
     assert "best-vs-rest" in h and "adjacent" in h
+
+
+@pytest.mark.parametrize("args, expected", [
+    (("no-such-command",), "No such command 'no-such-command'."),
+    (("convert",), "Missing argument 'src'."),
+    (("convert", EXAMPLE, "-o", "x.jsonl", "--limit", "zero"), "Invalid value for '--limit'"),
+])
+def test_usage_errors_are_one_message_without_traceback(args, expected):
+    p = run(*args)
+    assert p.returncode == 2
+    assert "Traceback" not in p.stderr
+    assert expected in p.stderr

@@ -260,18 +260,9 @@ def list_formats(as_json: bool = JsonOpt) -> None:
 
 # ---- machine help (issue 6: LLM pre-labels) ------------------------------------
 def _schema_for(ds, template: str | None, schema: str | None):
-    from labelloop.data.schema import load_schema
-    from labelloop.templates import TEMPLATES
+    from labelloop.data.schema import resolve_schema
 
-    if template and schema:
-        raise LabelloopError("Give --template or --schema, not both.")
-    if template:
-        return TEMPLATES.get(template)()
-    if schema:
-        return load_schema(schema)
-    if ds.schema is None:
-        raise LabelloopError("The dataset carries no schema; name one with --template or --schema.")
-    return ds.schema
+    return resolve_schema(template, schema, ds, required=True)
 
 
 @app.command()
@@ -361,16 +352,9 @@ def prelabel(
 
 # ---- offline annotator (issue 4: one self-contained HTML file) --------------------
 def _annotator_schema(ds, template: str | None, schema: str | None):
-    from labelloop.data.schema import load_schema
-    from labelloop.templates import TEMPLATES
+    from labelloop.data.schema import resolve_schema
 
-    if template and schema:
-        raise LabelloopError("Give --template or --schema, not both.")
-    if template:
-        return TEMPLATES.get(template)()
-    if schema:
-        return load_schema(schema)
-    return None if ds is None else ds.schema
+    return resolve_schema(template, schema, ds)
 
 
 @app.command()

@@ -41,20 +41,9 @@ def _provider(name: str | None, model: str | None, base_url: str | None, tempera
 
 
 def _schema(ds, template: str | None, schema: str | None, required: bool):
-    from labelloop.data.schema import load_schema
-    from labelloop.templates import TEMPLATES
+    from labelloop.data.schema import resolve_schema
 
-    if template and schema:
-        raise LabelloopError("Give --template or --schema, not both.")
-    if template:
-        return TEMPLATES.get(template)()
-    if schema:
-        return load_schema(schema)
-    if ds is not None and ds.schema is not None:
-        return ds.schema
-    if required:
-        raise LabelloopError("Name a schema with --template or --schema (or give a dataset that carries one).")
-    return None
+    return resolve_schema(template, schema, ds, required=required)
 
 
 def review(

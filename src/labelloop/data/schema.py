@@ -363,6 +363,26 @@ def schema_from_dict(data: dict[str, Any], source: str = "schema") -> Annotation
         raise SchemaError(f"{source}: {where}: {err['msg']}.") from None
 
 
+def resolve_schema(template: str | None = None, schema: str | Path | None = None, dataset: Any = None, *,
+                   required: bool = False) -> AnnotationSchema | None:
+    """The schema a command works with: ``--template`` or ``--schema`` (not both), else the dataset's own."""
+    from labelloop.templates import TEMPLATES
+
+    if template and schema:
+        raise SchemaError("Give --template or --schema, not both.")
+    if template:
+        return TEMPLATES.get(template)()
+    if schema:
+        return load_schema(schema)
+    if dataset is not None and dataset.schema is not None:
+        return dataset.schema
+    if not required:
+        return None
+    if dataset is None:
+        raise SchemaError("Name a schema with --template or --schema (or give a dataset that carries one).")
+    raise SchemaError("The dataset carries no schema; name one with --template or --schema.")
+
+
 def load_schema(path_or_name: str | Path) -> AnnotationSchema:
     """A schema from a template name, or a YAML / JSON file (labelloop's form or DataLabel's)."""
     from labelloop.templates import TEMPLATES

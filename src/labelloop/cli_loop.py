@@ -41,9 +41,11 @@ def prelabel_local_command(dataset: str, output: Path, *, schema: Any, predictor
     if as_json:
         out.print_json(json.dumps(summary))
         return
+    mean = summary["mean_score"]
     out.print(f"Pre-labelled {summary['predicted']} of {summary['samples']} unlabelled samples with "
-              f"{summary['annotator']} (trained on {summary['trained_on']} labelled samples, mean score "
-              f"{summary['mean_score']}). Wrote {output}.", markup=False)
+              f"{summary['annotator']} (trained on {summary['trained_on']} labelled samples"
+              + (f", mean score {mean:.3f}" if isinstance(mean, (int, float)) else "")
+              + f"). Wrote {output}.", markup=False)
 
 
 def register(app: typer.Typer) -> None:

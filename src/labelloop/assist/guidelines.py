@@ -13,12 +13,11 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-import re
 from typing import Any
 
 from labelloop.assist.cache import AnswerCache, cache_key
 from labelloop.assist.llm.base import Provider
-from labelloop.assist.prompt import View, display_labels, shuffled_order
+from labelloop.assist.prompt import View, display_labels, load_json_reply, shuffled_order
 from labelloop.data.model import DataSample
 from labelloop.data.schema import AnnotationSchema, Question
 from labelloop.errors import LabelloopError
@@ -231,18 +230,12 @@ def _llm_message(draft: str, schema: AnnotationSchema, language: str) -> str:
     )
 
 
-_FENCE = re.compile(r"^```(?:json)?\s*(.*?)\s*```$", re.S)
 
 
 def _parse(text: str, schema: AnnotationSchema) -> tuple[str | None, str | None]:
-    raw = text.strip()
-    m = _FENCE.match(raw)
-    if m:
-        raw = m.group(1)
-    try:
-        obj = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        return None, f"the reply is not valid JSON ({exc.msg} at character {exc.pos})"
+    obj, problem = load_json_reply(text)
+    if problem:
+        return None, problem
     md = obj.get("markdown") if isinstance(obj, dict) else None
     if not isinstance(md, str) or not md.strip():
         return None, 'the reply needs a non-empty "markdown" string'

@@ -151,16 +151,23 @@ class Parsed:
 _FENCE = re.compile(r"^```(?:json)?\s*(.*?)\s*```$", re.S)
 
 
-def parse_answer(text: str, schema: AnnotationSchema, sample: DataSample, view: View) -> Parsed:
-    """The reply as values in candidate ids, with every problem phrased for the model to fix."""
+def load_json_reply(text: str) -> tuple[Any, str | None]:
+    """A model's JSON reply (a Markdown code fence around it is allowed), or the problem in words for a retry."""
     raw = text.strip()
     m = _FENCE.match(raw)
     if m:
         raw = m.group(1)
     try:
-        obj = json.loads(raw)
+        return json.loads(raw), None
     except json.JSONDecodeError as exc:
-        return Parsed({}, None, "", [f"the reply is not valid JSON ({exc.msg} at character {exc.pos})"])
+        return None, f"the reply is not valid JSON ({exc.msg} at character {exc.pos})"
+
+
+def parse_answer(text: str, schema: AnnotationSchema, sample: DataSample, view: View) -> Parsed:
+    """The reply as values in candidate ids, with every problem phrased for the model to fix."""
+    obj, problem = load_json_reply(text)
+    if problem:
+        return Parsed({}, None, "", [problem])
     if not isinstance(obj, dict) or not isinstance(obj.get("values"), dict):
         return Parsed({}, None, "", ['the reply must be a JSON object with a "values" object'])
     conf = obj.get("confidence")

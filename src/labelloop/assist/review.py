@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import json
 import math
-import re
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Callable
@@ -28,7 +27,7 @@ from typing import Any
 
 from labelloop.assist.cache import AnswerCache, cache_key
 from labelloop.assist.llm.base import WORKER_CLIENT, Provider, ProviderError
-from labelloop.assist.prompt import View, describe_question, display_labels, shuffled_order
+from labelloop.assist.prompt import View, describe_question, display_labels, load_json_reply, shuffled_order
 from labelloop.data.model import Annotation, DataSample, Dataset
 from labelloop.data.preference import canonical
 from labelloop.data.schema import AnnotationSchema, Question
@@ -474,18 +473,12 @@ EXPLAIN_SCHEMA = {
     "properties": {"explanation": {"type": "string"}, "likely_right": {"type": "string", "enum": list(LIKELY)}},
     "required": ["explanation", "likely_right"],
 }
-_FENCE = re.compile(r"^```(?:json)?\s*(.*?)\s*```$", re.S)
 
 
 def parse_explanation(text: str) -> tuple[dict[str, str] | None, str | None]:
-    raw = text.strip()
-    m = _FENCE.match(raw)
-    if m:
-        raw = m.group(1)
-    try:
-        obj = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        return None, f"the reply is not valid JSON ({exc.msg} at character {exc.pos})"
+    obj, problem = load_json_reply(text)
+    if problem:
+        return None, problem
     if not isinstance(obj, dict):
         return None, "the reply must be a JSON object"
     expl, likely = obj.get("explanation"), obj.get("likely_right")

@@ -9,6 +9,7 @@ the cache the moment they finish, so a rerun only pays for what is missing.
 from __future__ import annotations
 
 import asyncio
+import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +29,7 @@ class Job:
     sample: DataSample
     view: View
     variant: int  # 0: the seeded order; 1: the same order reversed
+    user: str = ""  # the first user message when already built (it is also part of the cache key)
 
 
 @dataclass
@@ -63,12 +65,12 @@ def _sensitive(schema: AnnotationSchema) -> list[str]:
 
 
 async def run_job(job: Job, schema: AnnotationSchema, provider: Provider, max_attempts: int) -> dict[str, Any]:
-    user = build_user_message(schema, job.sample, job.view)
-    messages = [{"role": "user", "content": user}]
+    messages = [{"role": "user", "content": job.user or build_user_message(schema, job.sample, job.view)}]
+    reply_schema = answer_schema(schema)
     out: dict[str, Any] = {"calls": 0, "input_tokens": 0, "output_tokens": 0}
     problems: list[str] = []
     for _ in range(max_attempts):
-        res = await provider.complete(SYSTEM, messages, answer_schema(schema))
+        res = await provider.complete(SYSTEM, messages, reply_schema)
         out["calls"] += 1
         out["input_tokens"] += res.input_tokens
         out["output_tokens"] += res.output_tokens
@@ -87,9 +89,18 @@ async def run_job(job: Job, schema: AnnotationSchema, provider: Provider, max_at
     return out
 
 
-def job_key(provider: Provider, schema: AnnotationSchema, job: Job) -> str:
+def sample_subset(samples: list[DataSample], limit: int | None, seed: int = 0) -> list[DataSample]:
+    """A seeded random ``limit`` of the samples, kept in file order: the first N would be biased by file order."""
+    if limit is None or limit >= len(samples):
+        return list(samples)
+    keep = sorted(random.Random(f"limit:{seed}").sample(range(len(samples)), max(0, limit)))
+    return [samples[i] for i in keep]
+
+
+def job_key(provider: Provider, schema: AnnotationSchema, job: Job, schema_hash: str | None = None) -> str:
     return cache_key(v=PROMPT_VERSION, provider=provider.name, model=provider.model, temperature=provider.temperature,
-                     schema=schema.schema_hash(), system=SYSTEM, user=build_user_message(schema, job.sample, job.view))
+                     schema=schema_hash or schema.schema_hash(), system=SYSTEM,
+                     user=job.user or build_user_message(schema, job.sample, job.view))
 
 
 async def prelabel_async(
@@ -105,19 +116,21 @@ async def prelabel_async(
     max_attempts: int = 3,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> PrelabelResult:
-    samples = dataset.samples[:limit] if limit is not None else list(dataset.samples)
+    samples = sample_subset(dataset.samples, limit, seed)
     cache = cache if cache is not None else AnswerCache(None)
     jobs: list[Job] = []
     for i, s in enumerate(samples):
         view = View(shuffled_order(s, seed))
-        jobs.append(Job(i, s, view, 0))
+        jobs.append(Job(i, s, view, 0, build_user_message(schema, s, view)))
         if both_orders and len(s.candidates) > 1:
-            jobs.append(Job(i, s, View(list(reversed(view.order))), 1))
+            back = View(list(reversed(view.order)))
+            jobs.append(Job(i, s, back, 1, build_user_message(schema, s, back)))
     summary = Summary(samples=len(samples), jobs=len(jobs))
     results: dict[tuple[int, int], dict[str, Any]] = {}
     pending: list[tuple[Job, str]] = []
+    schema_hash = schema.schema_hash()
     for job in jobs:
-        key = job_key(provider, schema, job)
+        key = job_key(provider, schema, job, schema_hash)
         hit = cache.get(key)
         if hit is not None:
             results[(job.index, job.variant)] = hit
@@ -218,4 +231,10 @@ def _canon(v: Any, qtype: str) -> Any:
 
 def prelabel(dataset: Dataset, schema: AnnotationSchema, provider: Provider, **kw: Any) -> PrelabelResult:
     """Synchronous front door to :func:`prelabel_async`."""
-    return asyncio.run(prelabel_async(dataset, schema, provider, **kw))
+    out: list[PrelabelResult] = []
+
+    async def main() -> None:  # the task's result stays None: Python 3.11's asyncio.run can repr it (the whole
+        out.append(await prelabel_async(dataset, schema, provider, **kw))  # dataset) when it puts SIGINT back
+
+    asyncio.run(main())
+    return out[0]

@@ -1,6 +1,7 @@
 """The provider interface and the HTTP plumbing every provider shares.
 
-Providers talk to REST APIs with plain ``httpx`` so the core installs light and retries are ours:
+Providers talk to REST APIs through a lean HTTP/1.1 client (``http.py``; httpx when a proxy is set) so
+the core installs light and retries are ours:
 429 and 5xx are retried with exponential backoff and full jitter, honouring ``Retry-After``;
 timeouts and dropped connections are retried too, a bounded number of times.
 """
@@ -18,8 +19,15 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-import httpx
-
+from labelloop.assist.llm.http import (
+    HTTPClient,
+    HttpxClient,
+    RequestTimeout,
+    Response,
+    TransportError,
+    make_client,
+    proxied,
+)
 from labelloop.errors import LabelloopError
 
 #: USD per million tokens (input, output); cost is only reported for models listed here.
@@ -35,7 +43,8 @@ PRICES: dict[str, tuple[float, float]] = {
 
 
 #: The connection pool of the current worker task, when it has its own (see ``Provider.new_client``).
-WORKER_CLIENT: contextvars.ContextVar[httpx.AsyncClient | None] = contextvars.ContextVar("worker_client", default=None)
+WORKER_CLIENT: contextvars.ContextVar[HTTPClient | HttpxClient | None] = contextvars.ContextVar(
+    "worker_client", default=None)
 
 
 class ProviderError(LabelloopError):
@@ -81,7 +90,7 @@ class Provider:
     concurrency: int = 16
     seed: int = 0
     stats: CallStats = field(default_factory=CallStats)
-    _client: httpx.AsyncClient | None = field(default=None, repr=False)
+    _client: HTTPClient | HttpxClient | None = field(default=None, repr=False)
     _rng: random.Random = field(default_factory=random.Random, repr=False)
     _ssl: ssl.SSLContext | None = field(default=None, repr=False)
 
@@ -111,13 +120,11 @@ class Provider:
         self._client = self.new_client(self.concurrency)
         return self
 
-    def new_client(self, connections: int = 1) -> httpx.AsyncClient:
-        """A connection pool. Workers each take a one-connection pool: httpcore's pool scan grows with its size."""
-        n = max(1, connections)
-        limits = httpx.Limits(max_connections=n, max_keepalive_connections=n)
-        if self._ssl is None:  # loading the CA store costs ~40 ms: once per provider, not per pool
-            self._ssl = ssl.create_default_context()
-        return httpx.AsyncClient(timeout=httpx.Timeout(self.timeout), limits=limits, verify=self._ssl)
+    def new_client(self, connections: int = 1) -> HTTPClient | HttpxClient:
+        """A keep-alive connection pool; workers each take a one-connection pool of their own."""
+        if self._ssl is None and (self.base_url.lower().startswith("https") or proxied(self.base_url)):
+            self._ssl = ssl.create_default_context()  # loading the CA store costs ~40 ms: once per provider
+        return make_client(self.base_url, timeout=self.timeout, max_connections=connections, ssl_context=self._ssl)
 
     async def __aexit__(self, *exc: object) -> None:
         if self._client is not None:
@@ -139,17 +146,20 @@ class Provider:
         client = WORKER_CLIENT.get() or self._client
         if client is None:
             raise RuntimeError("use the provider as `async with provider:`")
+        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
         attempts = self.max_retries + 1
         last = ""
         for attempt in range(attempts):
             wait: float | None = None
             try:
                 self.stats.requests += 1
-                resp = await client.post(url, json=payload, headers=headers)
-            except httpx.TimeoutException:
+                resp = await client.post(url, body, headers)
+            except RequestTimeout:
                 last = f"no answer from {url} within {self.timeout:g} s"
-            except httpx.TransportError as exc:
-                last = f"cannot reach {url} ({type(exc).__name__}: {exc or 'connection failed'})"
+            except TransportError as exc:
+                last = f"cannot reach {url} ({exc})"
+            except ValueError as exc:  # a URL or header that cannot be sent at all
+                raise ProviderError(f"Cannot send the request to {url}: {exc}.", fatal=True) from None
             else:
                 if resp.status_code < 400:
                     try:
@@ -190,7 +200,7 @@ def _retry_after(value: str | None) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
-def _error_text(resp: httpx.Response) -> str:
+def _error_text(resp: Response) -> str:
     try:
         body = resp.json()
     except (json.JSONDecodeError, UnicodeDecodeError):

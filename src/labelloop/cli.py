@@ -351,12 +351,6 @@ def prelabel(
 
 
 # ---- offline annotator (issue 4: one self-contained HTML file) --------------------
-def _annotator_schema(ds, template: str | None, schema: str | None):
-    from labelloop.data.schema import resolve_schema
-
-    return resolve_schema(template, schema, ds)
-
-
 @app.command()
 def create(
     dataset: str = typer.Argument(..., help="Dataset file, directory or hf:NAME."),
@@ -379,18 +373,10 @@ def create(
 ) -> None:
     """Write the offline annotator: one HTML file that works from disk with no network."""
     from labelloop.annotate.html import build_annotator
-    from labelloop.errors import InputFileError
 
     ds, _ = _load(dataset, fmt, quiet=quiet or as_json)
-    sch = _annotator_schema(ds, template, schema)
-    if sch is None:
-        raise LabelloopError(f"{dataset} carries no schema; name one with --template or --schema.")
-    text = None
-    if guidelines is not None:
-        try:
-            text = guidelines.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputFileError(f"Cannot read guidelines file {guidelines}: {exc}.") from None
+    sch = _schema_for(ds, template, schema)
+    text = _read_guidelines(guidelines)
     names = [a.strip() for a in annotators.split(",") if a.strip()] if annotators else None
     info = build_annotator(ds, sch, output, guidelines=text, annotators=names, seed=seed,
                            show_predictions=show_predictions, title=title)
@@ -417,10 +403,11 @@ def import_results_cmd(
 ) -> None:
     """Add the page's exported results to the dataset as human annotations, checking every value."""
     from labelloop.annotate.results import import_results
+    from labelloop.data.schema import resolve_schema
     from labelloop.formats import save
 
     ds, _ = _load(dataset, fmt, quiet=quiet or as_json)
-    sch = _annotator_schema(None, template, schema)
+    sch = resolve_schema(template, schema)  # None: the one the results files name
     merged, report = import_results(ds, list(results), schema=sch)
     save(merged, output)
     summary = {"output": str(output), **report.as_dict()}

@@ -151,11 +151,10 @@ class AnnotationSchema(BaseModel):
 
     def parent_of(self, name: str) -> tuple[Question, str] | None:
         """The question and option value a follow-up hangs under (None for a top-level question)."""
-        for q in _walk(self.questions, spans=True):
-            for value, f in q.followups():
-                if f.name == name:
-                    return q, value
-        return None
+        return self._parents().get(name)
+
+    def _parents(self) -> dict[str, tuple[Question, str]]:
+        return {f.name: (q, value) for q in _walk(self.questions, spans=True) for value, f in q.followups()}
 
     def question(self, name: str) -> Question:
         for q in _walk(self.questions, spans=True):
@@ -177,12 +176,13 @@ class AnnotationSchema(BaseModel):
         problems: list[str] = []
         cand_ids = [c.id for c in sample.candidates]
         questions = self.all_questions()
+        parents = self._parents()
         known = {q.name for q in questions}
         for key in values:
             if key not in known:
                 problems.append(f"sample {sample.id!r}: unknown question {key!r} (value {values[key]!r})")
         for q in questions:
-            parent = self.parent_of(q.name)
+            parent = parents.get(q.name)
             if parent is not None:
                 for msg in _check_followup(q, parent[0], parent[1], values, cand_ids, partial):
                     problems.append(f"sample {sample.id!r}, question {q.name!r}: {msg}")

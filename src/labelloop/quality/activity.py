@@ -18,18 +18,11 @@ import numpy as np
 
 from labelloop.data.model import Annotation, DataSample, Dataset
 from labelloop.data.schema import Question
-from labelloop.quality.units import collect, latest_by_annotator
+from labelloop.quality.units import _stamp, collect, latest_by_annotator
 
 KINDS = ("human", "prediction", "reference", "aggregate")
 STATUSES = ("submitted", "skipped", "flagged", "draft")
 MAX_FILLED_DAYS = 400  # throughput lists every day between the first and the last, up to this many
-
-
-def _stamp(ann: Annotation) -> datetime | None:
-    ts = ann.updated_at or ann.created_at
-    if ts is not None and ts.tzinfo is None:
-        ts = ts.replace(tzinfo=timezone.utc)
-    return ts
 
 
 def kind_counts(dataset: Dataset) -> dict[str, int]:

@@ -20,15 +20,8 @@ from labelloop.data.io import atomic_open, dumps
 from labelloop.data.model import Annotation, Dataset
 from labelloop.data.schema import AnnotationSchema
 from labelloop.errors import InputFileError, LabelloopError, UnknownNameError
-from labelloop.quality.merge import (
-    ADJUDICATION,
-    Options,
-    QuestionDecisions,
-    decide,
-    per_sample,
-    summarize,
-    write_aggregates,
-)
+from labelloop.quality.aggregate import Decision
+from labelloop.quality.merge import ADJUDICATION, Options, QuestionDecisions, apply, decide, per_sample
 from labelloop.quality.units import latest_by_annotator
 
 
@@ -42,22 +35,18 @@ def adjudicate(dataset: Dataset, strategy: str = "majority", *, experts: Sequenc
     kinds = ("human", "prediction") if include_predictions else ("human",)
     o = Options(tie_breaker=tie_breaker, experts=list(experts), seed=seed)
     results = decide(dataset, strategy, questions=questions, schema=schema, kinds=kinds, options=o)
-    name = annotator or f"adjudicate:{strategy}"
-    by_sample = per_sample(results)
-    out = write_aggregates(dataset, by_sample, name, strategy)
-    if schema is not None and out.schema is None:
-        out.schema = schema
-    queue = review_queue(dataset, results, kinds)
-    summary = summarize(results, by_sample, strategy, name, len(dataset.samples))
+    out, by_sample, summary = apply(dataset, results, strategy, annotator or f"adjudicate:{strategy}", schema)
+    queue = review_queue(dataset, results, kinds, by_sample=by_sample)
     summary["queued"] = len(queue)
     return out, queue, summary
 
 
-def review_queue(dataset: Dataset, results: list[QuestionDecisions],
-                 kinds: Sequence[str] = ("human",)) -> list[dict[str, Any]]:
-    """One entry per (sample, question) whose decision still needs a person, in dataset order."""
+def review_queue(dataset: Dataset, results: list[QuestionDecisions], kinds: Sequence[str] = ("human",), *,
+                 by_sample: dict[str, dict[str, tuple[str, Decision]]] | None = None) -> list[dict[str, Any]]:
+    """One entry per (sample, question) whose decision still needs a person, in dataset order.
+    ``by_sample`` is ``per_sample(results)`` when the caller already has it."""
     flagged: dict[str, dict[str, Any]] = {}
-    for sid, per_q in per_sample(results).items():
+    for sid, per_q in (by_sample if by_sample is not None else per_sample(results)).items():
         for qname, (used, d) in per_q.items():
             if d.needs_review:
                 flagged.setdefault(sid, {})[qname] = (used, d)

@@ -248,9 +248,17 @@ def merge(dataset: Dataset, strategy: str = "majority", *, questions: Sequence[s
     o = Options(tie_breaker=tie_breaker, experts=list(experts), seed=seed, min_agreement=min_agreement,
                 min_confidence=min_confidence)
     results = decide(dataset, strategy, questions=questions, schema=schema, kinds=kinds, options=o)
-    name = annotator or f"merge:{strategy}"
+    out, _, summary = apply(dataset, results, strategy, annotator or f"merge:{strategy}", schema)
+    return out, summary
+
+
+def apply(dataset: Dataset, results: list[QuestionDecisions], strategy: str, annotator: str,
+          schema: AnnotationSchema | None = None,
+          ) -> tuple[Dataset, dict[str, dict[str, tuple[str, Decision]]], dict[str, Any]]:
+    """Write ``results`` as aggregate annotations; returns the new dataset, the decisions per sample
+    and a summary (shared by ``merge`` and ``adjudicate``)."""
     by_sample = per_sample(results)
-    out = write_aggregates(dataset, by_sample, name, strategy)
+    out = write_aggregates(dataset, by_sample, annotator, strategy)
     if schema is not None and out.schema is None:
         out.schema = schema
-    return out, summarize(results, by_sample, strategy, name, len(dataset.samples))
+    return out, by_sample, summarize(results, by_sample, strategy, annotator, len(dataset.samples))

@@ -39,7 +39,7 @@ def add_reference(dataset: Dataset, reference: Dataset, source: str | None = Non
     from labelloop.quality.units import latest_by_annotator
 
     where = source or reference.name
-    by_id = {s.id: s for s in reference.samples}
+    by_id = reference.by_id()
     out = dataset.model_copy(deep=True)
     matched = 0
     for s in out.samples:

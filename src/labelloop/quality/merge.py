@@ -76,7 +76,7 @@ def _default(question: Question, o: Options) -> Aggregator:
 def plan(strategy: str, question: Question, o: Options) -> Aggregator | str:
     """The aggregator for one question (or "bradley-terry", which needs candidate ids)."""
     t = question.type
-    if strategy == "strict":
+    if strategy in ("strict", "review"):  # only unanimous answers are decided; the rest wait for a person
         return KeepAll() if t in ("text", "span") else Strict()
     if strategy in ("average", "median") and t == "rating":
         return MeanRating() if strategy == "average" else MedianRating()
@@ -93,8 +93,6 @@ def plan(strategy: str, question: Question, o: Options) -> Aggregator | str:
         return ExpertPriority(o.experts, fallback=_default(question, o))
     if strategy == "longest" and t == "text":
         return LongestAnswer()
-    if strategy == "review":
-        return KeepAll() if t in ("text", "span") else Strict()
     return _default(question, o)
 
 

@@ -590,12 +590,12 @@ class LabelboxFormat(Format):
             sidecar["samples"][s.id] = {"candidates": [{"id": c.id, "metadata": c.metadata} for c in s.candidates],
                                         "metadata": s.metadata}
             rounds = {"mal": 0, "labels": 0}
+            writer = _Writer(schema, s) if s.annotations else None  # type: ignore[arg-type]
             for index, ann in enumerate(s.annotations):
                 kind = "mal" if ann.kind == "prediction" else "labels"
                 rounds[kind] += 1
                 fname = f"{path.stem}.{kind}{'' if rounds[kind] == 1 else f'-{rounds[kind]}'}.ndjson"
-                writer = _Writer(schema, s)  # type: ignore[arg-type]
-                for k, line in enumerate(writer.lines(ann.values)):
+                for k, line in enumerate(writer.lines(ann.values)):  # type: ignore[union-attr]
                     line = {"uuid": str(uuid.uuid5(UUID_NS, f"{s.id}\x00{index}\x00{k}")), **line,
                             "dataRow": {"globalKey": s.id}}
                     files.setdefault(fname, []).append(json.dumps(line, ensure_ascii=False))
@@ -608,9 +608,8 @@ class LabelboxFormat(Format):
             with atomic_open(path.with_name(fname)) as fh:
                 fh.write("".join(x + "\n" for x in lines))
         if schema is not None:
-            n = max(len(s.candidates) for s in dataset.samples)
-            with atomic_open(path.with_name(f"{path.stem}.ontology.json")) as fh:
-                json.dump(ontology_from_schema(schema, n), fh, ensure_ascii=False, indent=2)
+            write_ontology(schema, path.with_name(f"{path.stem}.ontology.json"),
+                           max(len(s.candidates) for s in dataset.samples))
         with atomic_open(path.with_name(f"{path.stem}.labelloop.json")) as fh:
             json.dump(sidecar, fh, ensure_ascii=False, indent=1)
         return len(rows)

@@ -45,13 +45,12 @@ from pathlib import Path
 from typing import Any
 
 from labelloop.data.io import atomic_open
-from labelloop.data.model import Annotation, Candidate, DataSample, Dataset, Message
+from labelloop.data.model import Annotation, Candidate, DataSample, Dataset, Message, content_id
 from labelloop.data.schema import AnnotationSchema, Option, Question
 from labelloop.errors import InputFileError, LabelloopError
 from labelloop.formats.base import Format, RowError, register
 from labelloop.templates.labelstudio import (
     ID_KEY,
-    LS_TEMPLATES,
     META_RE,
     ORDER_KEY,
     LabelStudioTemplate,
@@ -60,6 +59,7 @@ from labelloop.templates.labelstudio import (
     get_template,
     position_index,
     position_label,
+    template_for,
     template_from_config,
 )
 
@@ -452,8 +452,6 @@ class LabelStudioFormat(Format):
         meta = {k: v for k, v in data.items() if k not in used}
         sid = data.get(ID_KEY) or (f"labelstudio-task-{task_id}" if task_id is not None else None)
         if sid is None:
-            from labelloop.data.model import content_id
-
             sid = content_id(prompt, cands)
         fields = {k: f"candidates.{cid}" for k, cid in zip(keys, ids)}
         if pkey:
@@ -467,7 +465,7 @@ class LabelStudioFormat(Format):
         if not dataset.samples:
             raise LabelloopError(f"Dataset {dataset.name!r} has no samples to write as Label Studio tasks.")
         dataset.check_unique_ids()
-        tpl = self.template or _template_for(dataset)
+        tpl = self.template or template_for(dataset)
         seed = int(self.options.get("seed") or 0)
         shuffle = bool(self.options.get("shuffle", True))
         with_annotations = bool(self.options.get("annotations", False))
@@ -515,14 +513,6 @@ class _NoTemplate(LabelStudioTemplate):
 
 
 _NO_TEMPLATE = _NoTemplate()
-
-
-def _template_for(dataset: Dataset) -> LabelStudioTemplate:
-    if dataset.schema is None:
-        return get_template("rewardbench")
-    if dataset.schema.name in LS_TEMPLATES:
-        return LS_TEMPLATES.get(dataset.schema.name)(dataset.schema)
-    return get_template(dataset.schema)
 
 
 def _author(a: Annotation) -> dict[str, Any]:

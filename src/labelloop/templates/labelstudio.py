@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from xml.sax.saxutils import quoteattr
 
-from labelloop.data.model import Candidate, DataSample, Message
+from labelloop.data.model import Candidate, DataSample, Dataset, Message
 from labelloop.data.schema import AnnotationSchema, Question, load_schema, schema_from_dict
 from labelloop.errors import SchemaError
 from labelloop.registry import Registry
@@ -165,6 +165,15 @@ def get_template(name_or_schema: str | AnnotationSchema) -> LabelStudioTemplate:
     tpl = SchemaTemplate(load_schema(name_or_schema))
     tpl.name = str(name_or_schema) if tpl.schema.name == "custom" else tpl.schema.name
     return tpl
+
+
+def template_for(dataset: Dataset) -> LabelStudioTemplate:
+    """The template for a dataset: its schema's own registered layout, else the generic one, else RewardBench."""
+    if dataset.schema is None:
+        return get_template("rewardbench")
+    if dataset.schema.name in LS_TEMPLATES:
+        return LS_TEMPLATES.get(dataset.schema.name)(dataset.schema)
+    return get_template(dataset.schema)
 
 
 # ---------------------------------------------------------------------- the generic template

@@ -24,6 +24,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from labelloop.annotate import join_guidelines
 from labelloop.data.io import atomic_open
 from labelloop.data.model import DataSample, Dataset
 from labelloop.data.schema import AnnotationSchema
@@ -179,10 +180,7 @@ def build_annotator(
         encoded.append(core[:-1] + extra + "]" if extra else core)
     file_id = hasher.hexdigest()[:16]
     schema_hash = schema.schema_hash()
-    base, more = schema.guidelines.strip(), (guidelines or "").strip()
-    if base and " ".join(base.split()) in " ".join(more.split()):
-        base = ""  # a drafted file (labelloop guidelines) already quotes the schema's own text
-    all_guidelines = "\n\n".join(g for g in (base, more) if g)
+    all_guidelines = join_guidelines(schema.guidelines, guidelines)
     page_title = title or f"{dataset.name} · {schema.name}"
     css = _static("annotator.css")
     app = _static("annotator.js")

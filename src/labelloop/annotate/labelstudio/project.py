@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from labelloop.annotate import join_guidelines
 from labelloop.annotate.labelstudio.client import LabelStudioClient
 from labelloop.annotate.labelstudio.server import DEFAULT_DATA_DIR, Credentials
 from labelloop.data.io import atomic_open
@@ -27,10 +28,10 @@ from labelloop.errors import LabelloopError
 from labelloop.formats.labelstudio import ORIGIN, REVIEW_KEYS, candidate_order, sample_task, to_annotation
 from labelloop.templates.labelstudio import (
     ID_KEY,
-    LS_TEMPLATES,
     LabelStudioTemplate,
     get_template,
     guidelines_html,
+    template_for,
     template_from_config,
 )
 
@@ -107,13 +108,7 @@ class LabelStudioAnnotator:
     guidelines: str | None = None  # Markdown shown as the project's instructions, after the schema's own
 
     def template(self, dataset: Dataset) -> LabelStudioTemplate:
-        if self.template_name:
-            return get_template(self.template_name)
-        if dataset.schema is not None:
-            if dataset.schema.name in LS_TEMPLATES:
-                return LS_TEMPLATES.get(dataset.schema.name)(dataset.schema)
-            return get_template(dataset.schema)
-        return get_template("rewardbench")
+        return get_template(self.template_name) if self.template_name else template_for(dataset)
 
     def run(self, dataset: Dataset, create_new_project: bool = True, project_id: int | None = None) -> PushResult:
         if not dataset.samples:
@@ -194,16 +189,6 @@ class LabelStudioAnnotator:
                 "pushed_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
         with atomic_open(info_path) as fh:
             json.dump(info, fh, indent=2)
-
-
-def join_guidelines(schema_text: str, extra: str | None) -> str:
-    """The schema's guidelines then ``extra``; a drafted file that already quotes the schema's text is used alone."""
-    base, more = schema_text.strip(), (extra or "").strip()
-    if not more or more == base:
-        return base
-    if not base or " ".join(base.split()) in " ".join(more.split()):
-        return more
-    return f"{base}\n\n{more}"
 
 
 def create_annotator(name: str = "labelstudio", server_url: str | None = None, api_token: str | None = None,

@@ -67,7 +67,6 @@ class Credentials:
         path = data_dir / CREDENTIALS_FILE
         with atomic_open(path, perm=0o600) as fh:  # secrets: readable only by their owner
             json.dump(asdict(self), fh, indent=2)
-        os.chmod(path, 0o600)
         return path
 
     @classmethod

@@ -204,7 +204,9 @@ def test_paths_outside_the_roots_are_refused(tmp_path):
         assert "outside the server's roots" in await call_error(s, "info", path="../outside/secret.jsonl")
         assert f"link.jsonl resolves to {outside / 'secret.jsonl'}" in await call_error(s, "info", path="link.jsonl")
         # writes: a plain path outside, and one through a symlinked directory
-        assert "output" in await call_error(s, "convert", src="raw.jsonl", output=str(outside / "x.jsonl"))
+        assert await call_error(s, "convert", src="raw.jsonl", output=str(outside / "x.jsonl")) == (
+            f"Error executing tool convert: output {outside / 'x.jsonl'} resolves to {outside / 'x.jsonl'}, which is "
+            f"outside the server's roots ({root}, {other}); restart the server with --root to allow it.")
         assert "outside the server's roots" in await call_error(s, "convert", src="raw.jsonl",
                                                                 output="linkdir/x.jsonl")
         assert "outside the server's roots" in await call_error(s, "export", path="raw.jsonl",

@@ -15,7 +15,7 @@ import sys
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar, get_type_hints
 
 import anyio
 import anyio.from_thread
@@ -25,8 +25,9 @@ from mcp.server.mcpserver.exceptions import ResourceError, ToolError
 from mcp.server.mcpserver.resources import ResourceSecurity
 from mcp.shared.exceptions import MCPError
 from mcp.types import INVALID_PARAMS
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, create_model
 
+from labelloop.annotate.labelstudio.project import PushResult
 from labelloop.errors import InputFileError, LabelloopError
 
 INSTRUCTIONS = """\
@@ -185,6 +186,11 @@ async def progress(ctx: Context) -> AsyncIterator[Progress]:
             prog.send.close()
 
 
+def _plain(value: Any) -> Any:
+    """``value`` as JSON data: what a report carries that JSON lacks (paths, dates) becomes its string."""
+    return json.loads(json.dumps(value, default=str))
+
+
 def counting(items, report: Callable[[float, float | None], None], every: int = 1000, seconds: float = 0.5):
     """Pass ``items`` through, reporting how many went by at most every ``seconds`` (checked every ``every``
     items, so a fast stream pays next to nothing) and at the end."""
@@ -261,14 +267,8 @@ class TextResult(BaseModel):
     text: str
 
 
-class PushOutput(BaseModel):
-    project_id: int
-    url: str
-    project_url: str
-    tasks: int
-    predictions: int
-    positions: int
-    template: str
+# the library's PushResult as a model, so its fields are declared once
+PushOutput = create_model("PushOutput", **{k: (t, ...) for k, t in get_type_hints(PushResult).items()})
 
 
 class SelectionOut(BaseModel):
@@ -510,7 +510,7 @@ def build_server(roots: list[Path] | None = None, *, host: str = "127.0.0.1", po
             ds = load_many(paths, format, schema)
             report = _agreement(ds, questions=questions or None, level=level, include_predictions=include_predictions,
                                 bootstrap=bootstrap, seed=seed)
-            return g.clean(Report(report=json.loads(json.dumps(report.to_dict(), default=str))))
+            return g.clean(Report(report=_plain(report.to_dict())))
 
     @mcp.tool()
     def merge(
@@ -537,7 +537,7 @@ def build_server(roots: list[Path] | None = None, *, host: str = "127.0.0.1", po
                                      tie_breaker=tie_breaker, experts=experts or [], seed=seed,
                                      min_agreement=min_agreement, min_confidence=min_confidence)
             save(merged, out)
-            return g.clean(Report(output=str(out), report=json.loads(json.dumps(summary, default=str))))
+            return g.clean(Report(output=str(out), report=_plain(summary)))
 
     @mcp.tool()
     def adjudicate(
@@ -574,7 +574,7 @@ def build_server(roots: list[Path] | None = None, *, host: str = "127.0.0.1", po
                     write_queue(items, queue_path)
                     summary["queue"] = str(queue_path)
             save(result, out)
-            return g.clean(Report(output=str(out), report=json.loads(json.dumps(summary, default=str))))
+            return g.clean(Report(output=str(out), report=_plain(summary)))
 
     @mcp.tool()
     def dashboard(path: Dataset_, output: Output_ = "dashboard.html", fmt: Literal["html", "md"] = "html",
@@ -651,7 +651,7 @@ def build_server(roots: list[Path] | None = None, *, host: str = "127.0.0.1", po
                 with atomic_open(out) as fh:
                     fh.write(rep.to_markdown())
             return g.clean(Report(output=str(out) if out else None,
-                                  report=json.loads(json.dumps(rep.to_dict(), default=str))))
+                                  report=_plain(rep.to_dict())))
 
     @mcp.tool()
     def guidelines(
@@ -722,7 +722,7 @@ def build_server(roots: list[Path] | None = None, *, host: str = "127.0.0.1", po
 
         with g.errors():
             st = LabelStudioServer(g.ls_dir(data_dir)).status()
-            return g.clean(Report(report=json.loads(json.dumps(st, default=str))))
+            return g.clean(Report(report=_plain(st)))
 
     @mcp.tool()
     async def labelstudio_push(

@@ -8,12 +8,13 @@ candidate is mapped back to the candidate's id before validation.
 from __future__ import annotations
 
 import json
+import math
 import random
-import re
 import string
 from dataclasses import dataclass
 from typing import Any
 
+from labelloop.assist.llm.http import JSONLimitError, loads
 from labelloop.data.model import DataSample
 from labelloop.data.schema import AnnotationSchema, Question
 
@@ -148,19 +149,50 @@ class Parsed:
     problems: list[str]
 
 
-_FENCE = re.compile(r"^```(?:json)?\s*(.*?)\s*```$", re.S)
+#: The longest reply we parse as an answer: a label answer is a few kB, a long one tens.
+MAX_REPLY_CHARS = 1_000_000
+#: The longest problem quoted back to the model and recorded as a failure reason.
+MAX_PROBLEM_CHARS = 300
 
 
 def load_json_reply(text: str) -> tuple[Any, str | None]:
-    """A model's JSON reply (a Markdown code fence around it is allowed), or the problem in words for a retry."""
+    """A model's JSON reply (a Markdown code fence around it is allowed), or the problem in words for a retry.
+
+    The reply is untrusted: its size, nesting and number lengths are bounded (:func:`labelloop.assist.llm.http.loads`),
+    so a hostile answer is a problem to report, never an exception.
+    """
+    if not isinstance(text, str):
+        return None, "the reply is not text"
+    if len(text) > MAX_REPLY_CHARS:
+        return None, f"the reply is {len(text)} characters long, more than the {MAX_REPLY_CHARS} accepted"
     raw = text.strip()
-    m = _FENCE.match(raw)
-    if m:
-        raw = m.group(1)
+    if len(raw) >= 6 and raw.startswith("```") and raw.endswith("```"):  # string slicing: no regex to backtrack
+        raw = raw[3:-3]
+        raw = (raw[4:] if raw.startswith("json") else raw).strip()
     try:
-        return json.loads(raw), None
+        return loads(raw), None
     except json.JSONDecodeError as exc:
         return None, f"the reply is not valid JSON ({exc.msg} at character {exc.pos})"
+    except JSONLimitError as exc:
+        return None, f"the reply {exc}"
+    except ValueError as exc:  # e.g. a lone surrogate the decoder refuses
+        return None, f"the reply is not valid JSON ({clip(str(exc), 120)})"
+
+
+def clip(text: str, limit: int = MAX_PROBLEM_CHARS) -> str:
+    """``text`` cut to ``limit`` characters, marked when cut: a problem can quote a huge value back."""
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def unit_number(value: Any) -> float | None:
+    """A confidence in 0..1 (clamped), or ``None`` for anything that is not a finite number."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        f = float(value)
+    except OverflowError:  # a 400-digit integer
+        return None
+    return min(1.0, max(0.0, f)) if math.isfinite(f) else None
 
 
 def parse_answer(text: str, schema: AnnotationSchema, sample: DataSample, view: View) -> Parsed:
@@ -170,10 +202,7 @@ def parse_answer(text: str, schema: AnnotationSchema, sample: DataSample, view: 
         return Parsed({}, None, "", [problem])
     if not isinstance(obj, dict) or not isinstance(obj.get("values"), dict):
         return Parsed({}, None, "", ['the reply must be a JSON object with a "values" object'])
-    conf = obj.get("confidence")
-    confidence = float(conf) if isinstance(conf, (int, float)) and not isinstance(conf, bool) else None
-    if confidence is not None:
-        confidence = min(1.0, max(0.0, confidence))
+    confidence = unit_number(obj.get("confidence"))
     rationale = obj.get("rationale") if isinstance(obj.get("rationale"), str) else ""
     values = {k: v for k, v in obj["values"].items() if v is not None}
     problems: list[str] = []
@@ -196,7 +225,7 @@ def parse_answer(text: str, schema: AnnotationSchema, sample: DataSample, view: 
             for cid, lab in label_of.items():
                 p = p.replace(f"candidate {cid!r}", f"answer {lab!r}")
             problems.append(p)
-    return Parsed(mapped, confidence, rationale, problems)
+    return Parsed(mapped, confidence, rationale, [clip(p) for p in problems])
 
 
 def _to_ids(q: Question, value: Any, view: View) -> tuple[Any, list[str]]:

@@ -7,6 +7,11 @@ client does only what a provider call needs: one write per request, one read of 
 ``Content-Length`` or chunks (gzip/deflate decoded), and the connection kept for the next call; about
 0.15 ms a call. TLS goes through :mod:`ssl` with the provider's shared context.
 
+A reply is untrusted: its body is refused past :data:`MAX_BODY` bytes, before decompression and after it
+(a 0.5 MB gzip bomb would otherwise inflate to 512 MB), and :func:`loads` parses its JSON with the nesting
+and the length of its numbers bounded, so a hostile reply fails its own request with a
+:class:`ResponseTooLarge` or a ``ValueError`` and never the run.
+
 When an HTTP proxy is configured in the environment (``HTTPS_PROXY``, ``ALL_PROXY`` …, not bypassed by
 ``NO_PROXY``), :func:`make_client` hands back an httpx-based client instead, so proxies work as before.
 """
@@ -36,8 +41,79 @@ class ConnectError(TransportError):
     pass
 
 
+class ResponseTooLarge(TransportError):
+    """The reply is bigger than :data:`MAX_BODY`, as sent or once decompressed; retrying would not help."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__("ResponseTooLarge", detail)
+
+
 class RequestTimeout(Exception):
     """No complete answer within the client's timeout."""
+
+
+#: The largest reply body accepted, as sent and once decompressed: a provider's JSON answer is a few kB.
+MAX_BODY = 16 * 1024 * 1024
+#: The deepest JSON accepted from a reply; an envelope with a label answer in it needs about ten levels.
+MAX_JSON_DEPTH = 64
+#: The longest integer accepted in a reply's JSON; longer ones cannot even be turned into a float.
+MAX_INT_DIGITS = 64
+
+
+def _mib(n: int) -> str:
+    return f"{n / (1024 * 1024):g} MiB"
+
+
+class JSONLimitError(ValueError):
+    """JSON that parses but is refused for its shape; ``str()`` is a phrase: "nests deeper than 64 levels"."""
+
+
+def _parse_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_INT_DIGITS:
+        raise JSONLimitError(f"has a number with {len(text.lstrip('-'))} digits (at most {MAX_INT_DIGITS} are "
+                             "accepted)")
+    return int(text)
+
+
+def _parse_constant(name: str) -> Any:
+    raise JSONLimitError(f"has {name}, which is not JSON")
+
+
+_DECODER = json.JSONDecoder(parse_int=_parse_int, parse_constant=_parse_constant)
+
+
+def loads(data: str | bytes, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
+    """``json.loads`` for untrusted text: nesting, integer length and NaN/Infinity refused with a ``ValueError``.
+
+    Too-deep JSON otherwise raises ``RecursionError`` (or parses, and breaks whatever walks it next), and a
+    4,301-digit integer a bare ``ValueError``; either used to end the run.
+    """
+    if isinstance(data, (bytes, bytearray)):
+        text = data.decode(json.detect_encoding(data), "surrogatepass")
+        opened = data.count(b"[") + data.count(b"{")
+    else:
+        text = data
+        opened = data.count("[") + data.count("{")
+    try:
+        obj = _DECODER.decode(text)
+    except RecursionError:
+        raise JSONLimitError(f"nests deeper than {max_depth} levels") from None
+    if opened > max_depth and _too_deep(obj, max_depth):  # fewer brackets than the limit: cannot be too deep
+        raise JSONLimitError(f"nests deeper than {max_depth} levels")
+    return obj
+
+
+def _too_deep(obj: Any, limit: int) -> bool:
+    if not isinstance(obj, (dict, list)):
+        return False
+    stack = [(obj, 1)]
+    while stack:
+        node, depth = stack.pop()
+        children = node.values() if isinstance(node, dict) else node
+        if depth > limit:
+            return True
+        stack += [(c, depth + 1) for c in children if isinstance(c, (dict, list))]
+    return False
 
 
 @dataclass
@@ -52,7 +128,8 @@ class Response:
         return self.content.decode("utf-8", errors="replace")
 
     def json(self) -> Any:
-        return json.loads(self.content)
+        """The body as JSON, bounded (see :func:`loads`); a ``ValueError`` when it is not acceptable JSON."""
+        return loads(self.content)
 
 
 @dataclass(frozen=True)
@@ -140,13 +217,22 @@ class _Connection:
         elif "chunked" in headers.get("transfer-encoding", "").lower():
             body = await self._read_chunked()
         elif "content-length" in headers:
-            try:
-                length = int(headers["content-length"].split(",")[0])
-            except ValueError:
-                raise TransportError("RemoteProtocolError", "bad Content-Length") from None
+            text = headers["content-length"].split(",")[0].strip()
+            if not text.isdigit() or len(text) > 20:
+                raise TransportError("RemoteProtocolError", "bad Content-Length")
+            length = int(text)
+            if length > MAX_BODY:
+                raise ResponseTooLarge(f"its body is {length} bytes, over the {_mib(MAX_BODY)} limit")
             body = await reader.readexactly(length)
         else:  # the body runs to the end of the connection
-            body = await reader.read()
+            parts = []
+            total = 0
+            while chunk := await reader.read(65536):
+                total += len(chunk)
+                if total > MAX_BODY:
+                    raise ResponseTooLarge(f"its body is over the {_mib(MAX_BODY)} limit")
+                parts.append(chunk)
+            body = b"".join(parts)
             keep = False
         encoding = headers.get("content-encoding", "").strip().lower()
         if encoding and encoding != "identity":
@@ -156,34 +242,54 @@ class _Connection:
     async def _read_chunked(self) -> bytes:
         reader = self.reader
         parts = []
+        total = 0
         while True:
             line = await reader.readuntil(b"\r\n")
+            text = line.split(b";", 1)[0].strip()
             try:
-                size = int(line.split(b";", 1)[0].strip(), 16)
+                size = int(text, 16) if len(text) <= 16 else -1
             except ValueError:
-                raise TransportError("RemoteProtocolError", "bad chunk size") from None
+                size = -1
+            if size < 0:
+                raise TransportError("RemoteProtocolError", "bad chunk size")
+            total += size
+            if total > MAX_BODY:
+                raise ResponseTooLarge(f"its body is over the {_mib(MAX_BODY)} limit")
             if size == 0:
-                while (await reader.readuntil(b"\r\n")) != b"\r\n":  # trailers
-                    pass
+                while (trailer := await reader.readuntil(b"\r\n")) != b"\r\n":
+                    total += len(trailer)
+                    if total > MAX_BODY:
+                        raise ResponseTooLarge(f"its body is over the {_mib(MAX_BODY)} limit")
                 return b"".join(parts)
             parts.append((await reader.readexactly(size + 2))[:-2])
 
 
 def _decode(body: bytes, encoding: str) -> bytes:
+    """Undo ``Content-Encoding``, each layer inflated to at most :data:`MAX_BODY` bytes."""
     try:
-        for enc in reversed([e.strip() for e in encoding.split(",")]):
+        for enc in reversed([e.strip() for e in encoding.lower().split(",")]):
             if enc in ("gzip", "x-gzip"):
-                body = zlib.decompress(body, 47)
+                body = _inflate(body, 47)
             elif enc == "deflate":
                 try:
-                    body = zlib.decompress(body)
+                    body = _inflate(body, 15)
                 except zlib.error:
-                    body = zlib.decompress(body, -15)
-            elif enc != "identity":
-                raise TransportError("DecodingError", f"unsupported Content-Encoding {enc!r}")
+                    body = _inflate(body, -15)
+            elif enc not in ("identity", ""):
+                raise TransportError("DecodingError", f"unsupported Content-Encoding {enc[:40]!r}")
     except zlib.error as exc:
         raise TransportError("DecodingError", exc) from None
     return body
+
+
+def _inflate(data: bytes, wbits: int) -> bytes:
+    d = zlib.decompressobj(wbits)
+    out = d.decompress(data, MAX_BODY + 1)  # stops at the limit: a bomb never gets inflated whole
+    if len(out) > MAX_BODY:
+        raise ResponseTooLarge(f"it inflates to more than the {_mib(MAX_BODY)} limit")
+    if not d.eof:
+        raise zlib.error("incomplete or truncated stream")
+    return out
 
 
 class HTTPClient:
@@ -331,18 +437,33 @@ class HttpxClient:
         await self._client.aclose()
 
     async def post(self, url: str, content: bytes, headers: dict[str, str]) -> Response:
+        """The body is read raw, up to :data:`MAX_BODY`, and decoded by our bounded :func:`_decode`."""
         httpx = self._httpx
         try:
-            resp = await self._client.post(url, content=content,
-                                           headers={"Content-Type": "application/json", **headers})
+            async with self._client.stream("POST", url, content=content, headers={
+                    "Content-Type": "application/json", "Accept-Encoding": "gzip, deflate", **headers}) as resp:
+                length = resp.headers.get("content-length", "").split(",")[0].strip()
+                if length.isdigit() and int(length) > MAX_BODY:
+                    raise ResponseTooLarge(f"its body is {length} bytes, over the {_mib(MAX_BODY)} limit")
+                parts = []
+                total = 0
+                async for chunk in resp.aiter_raw():
+                    total += len(chunk)
+                    if total > MAX_BODY:
+                        raise ResponseTooLarge(f"its body is over the {_mib(MAX_BODY)} limit")
+                    parts.append(chunk)
         except httpx.TimeoutException:
             raise RequestTimeout(f"no answer within {self.timeout:g} s") from None
         except httpx.UnsupportedProtocol as exc:
             raise ValueError(str(exc)) from None
         except httpx.TransportError as exc:
             raise TransportError(type(exc).__name__, exc) from None
-        return Response(resp.status_code, resp.reason_phrase, {k.lower(): v for k, v in resp.headers.items()},
-                        resp.content)
+        headers_out = {k.lower(): v for k, v in resp.headers.items()}
+        body = b"".join(parts)
+        encoding = headers_out.get("content-encoding", "").strip().lower()
+        if encoding and encoding != "identity":
+            body = _decode(body, encoding)
+        return Response(resp.status_code, resp.reason_phrase, headers_out, body)
 
 
 def make_client(url: str, *, timeout: float, max_connections: int = 1,

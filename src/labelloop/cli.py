@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 from typer.core import TyperGroup
 
+from labelloop.cli_review import ApiKeyEnvOpt
 from labelloop.errors import LabelloopError
 
 app = typer.Typer(
@@ -275,6 +276,7 @@ def prelabel(
                                  "(any OpenAI-compatible server; give --base-url), or local (no network)."),
     model: str | None = typer.Option(None, "--model", "-m", help="Model name (default: the provider's)."),
     base_url: str | None = typer.Option(None, "--base-url", help="API base URL, e.g. http://127.0.0.1:8000/v1."),
+    api_key_env: str | None = ApiKeyEnvOpt,
     concurrency: int = typer.Option(8, "--concurrency", "-c", min=1, help="Calls in flight at once."),
     cache: Path = typer.Option(Path(".labelloop/cache"), "--cache", help="Answer cache directory; a rerun makes "
                                "no call it already paid for."),
@@ -311,7 +313,7 @@ def prelabel(
     from labelloop.formats import save
 
     prov = get_provider(provider, model=model, base_url=base_url, temperature=temperature, timeout=timeout,
-                        max_retries=max_retries, seed=seed)
+                        max_retries=max_retries, seed=seed, api_key_env=api_key_env)
     prov.check_ready()  # a missing key fails before a large file is read
     ds, _ = _load(dataset, fmt, quiet=quiet or as_json)
     sch = _schema_for(ds, template, schema)
@@ -436,7 +438,8 @@ LsDataDirOpt = typer.Option(Path(".labelloop/label-studio"), "--data-dir", help=
 LsUrlOpt = typer.Option(None, "--url", help="Label Studio URL (default: $LABEL_STUDIO_URL, else the one "
                         "started from --data-dir).")
 LsTokenOpt = typer.Option(None, "--token", help="API token, legacy or personal access token (default: "
-                          "$LABEL_STUDIO_API_KEY, else the credentials file in --data-dir).")
+                          "$LABEL_STUDIO_API_KEY when the URL is $LABEL_STUDIO_URL, else the credentials file in "
+                          "--data-dir when the URL is its server's).")
 LsBinOpt = typer.Option(None, "--label-studio-bin", help="The label-studio executable (default: "
                         "$LABELLOOP_LABEL_STUDIO_BIN, PATH, or beside this Python).")
 DEMO_DATASET = "examples/rewardbench2_example.jsonl"

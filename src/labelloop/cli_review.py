@@ -21,21 +21,24 @@ ProviderOpt = typer.Option(None, "--provider", "-p", help="openai, anthropic, mo
                            "OpenAI-compatible server; give --base-url).")
 ModelOpt = typer.Option(None, "--model", "-m", help="Model name (default: the provider's).")
 BaseUrlOpt = typer.Option(None, "--base-url", help="API base URL, e.g. http://127.0.0.1:8000/v1.")
+ApiKeyEnvOpt = typer.Option(None, "--api-key-env", metavar="NAME", help="The environment variable holding the "
+                            "API key (default: the provider's own, e.g. OPENAI_API_KEY; the compatible provider "
+                            "sends no key unless given this).")
 CacheOpt = typer.Option(Path(".labelloop/cache"), "--cache", help="Answer cache directory; a rerun makes no call "
                         "it already paid for.")
 NoCacheOpt = typer.Option(False, "--no-cache", help="Neither read nor write the cache.")
 
 
 def _provider(name: str | None, model: str | None, base_url: str | None, temperature: float, timeout: float,
-              max_retries: int, seed: int):
+              max_retries: int, seed: int, api_key_env: str | None = None):
     if name is None:
-        if model or base_url:
-            raise LabelloopError("--model and --base-url need --provider.")
+        if model or base_url or api_key_env:
+            raise LabelloopError("--model, --base-url and --api-key-env need --provider.")
         return None
     from labelloop.assist.llm import get_provider
 
     prov = get_provider(name, model=model, base_url=base_url, temperature=temperature, timeout=timeout,
-                        max_retries=max_retries, seed=seed)
+                        max_retries=max_retries, seed=seed, api_key_env=api_key_env)
     prov.check_ready()
     return prov
 
@@ -56,6 +59,7 @@ def review(
     provider: str | None = ProviderOpt,
     model: str | None = ModelOpt,
     base_url: str | None = BaseUrlOpt,
+    api_key_env: str | None = ApiKeyEnvOpt,
     temperature: float = typer.Option(0.0, "--temperature", help="Sampling temperature."),
     timeout: float = typer.Option(60.0, "--timeout", help="Seconds to wait for one answer before retrying."),
     max_retries: int = typer.Option(4, "--max-retries", min=0, help="Retries of a call on 429, 5xx or timeout."),
@@ -93,7 +97,7 @@ def review(
     from labelloop.cli import _load, err, out
     from labelloop.data.io import atomic_open
 
-    prov = _provider(provider, model, base_url, temperature, timeout, max_retries, seed)
+    prov = _provider(provider, model, base_url, temperature, timeout, max_retries, seed, api_key_env)
     ds, _ = _load(dataset, fmt, quiet=quiet or as_json)
     sch = _schema(ds, template, schema, required=False)
     answers = AnswerCache(None if no_cache or prov is None else cache)
@@ -146,6 +150,7 @@ def guidelines(
     provider: str | None = ProviderOpt,
     model: str | None = ModelOpt,
     base_url: str | None = BaseUrlOpt,
+    api_key_env: str | None = ApiKeyEnvOpt,
     temperature: float = typer.Option(0.0, "--temperature", help="Sampling temperature."),
     timeout: float = typer.Option(120.0, "--timeout", help="Seconds to wait for the answer before retrying."),
     max_retries: int = typer.Option(4, "--max-retries", min=0, help="Retries of a call on 429, 5xx or timeout."),
@@ -165,7 +170,7 @@ def guidelines(
     from labelloop.cli import _load, note, out
     from labelloop.data.io import atomic_open
 
-    prov = _provider(provider, model, base_url, temperature, timeout, max_retries, seed)
+    prov = _provider(provider, model, base_url, temperature, timeout, max_retries, seed, api_key_env)
     ds = _load(dataset, fmt, quiet=quiet or as_json)[0] if dataset else None
     sch = _schema(ds, template, schema, required=True)
     answers = AnswerCache(None if no_cache or prov is None else cache)

@@ -266,7 +266,9 @@ def test_prelabel_reports_progress_and_never_shows_the_key(tmp_path, llm_server)
                                schema="rewardbench")
         assert err == "Error executing tool prelabel: Provider 'anthropic' needs an API key; set ANTHROPIC_API_KEY."
 
-    run_client(server_params(tmp_path, env=env), body)
+    params = server_params(tmp_path, env=env)  # the operator names the endpoint and the key that goes with it
+    params.args = [*params.args, "--provider-url", llm_server.openai_url, "--api-key-env", "OPENAI_API_KEY"]
+    run_client(params, body)
 
 
 def _free_port() -> int:

@@ -8,8 +8,10 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def serve(roots: list[Path] | None = None, transport: str = "stdio", host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Run the MCP server; a missing SDK is one clear sentence, not a traceback."""
+def serve(roots: list[Path] | None = None, transport: str = "stdio", host: str = "127.0.0.1", port: int = 8000,
+          endpoints=None) -> None:
+    """Run the MCP server; a missing SDK is one clear sentence, not a traceback. ``endpoints``: an
+    ``labelloop.mcp.endpoints.Endpoints``, where secrets may go (default: providers' own APIs, $LABEL_STUDIO_URL)."""
     try:
         from labelloop.mcp.server import serve as _serve
     except ModuleNotFoundError as exc:
@@ -19,4 +21,4 @@ def serve(roots: list[Path] | None = None, transport: str = "stdio", host: str =
             raise MissingDependencyError("The MCP server needs the mcp SDK 2.3 or later: "
                                          "pip install 'labelloop[mcp]'.") from None
         raise
-    _serve(roots, transport, host, port)
+    _serve(roots, transport, host, port, endpoints)

@@ -29,6 +29,7 @@ from pydantic import BaseModel, Field, create_model
 
 from labelloop.annotate.labelstudio.project import PushResult
 from labelloop.errors import InputFileError, LabelloopError
+from labelloop.mcp.endpoints import Endpoints
 
 INSTRUCTIONS = """\
 labelloop: human-in-the-loop annotation of LLM data. Typical loop: convert a raw file into a dataset,
@@ -319,11 +320,14 @@ def question_types_markdown() -> str:
 
 
 # ---------------------------------------------------------------------- the server
-def build_server(roots: list[Path] | None = None, *, host: str = "127.0.0.1", port: int = 8000) -> MCPServer:
-    """An ``MCPServer`` whose tools may read and write only under ``roots`` (default: the current directory)."""
+def build_server(roots: list[Path] | None = None, *, host: str = "127.0.0.1", port: int = 8000,
+                 endpoints: Endpoints | None = None) -> MCPServer:
+    """An ``MCPServer`` whose tools may read and write only under ``roots`` (default: the current directory) and
+    send secrets only to the operator's ``endpoints`` (default: the providers' own APIs, ``$LABEL_STUDIO_URL``)."""
     from labelloop import __version__
 
     g = Guard(roots)
+    ends = endpoints or Endpoints.configure()
     mcp = MCPServer("labelloop", version=__version__, instructions=INSTRUCTIONS, log_level="WARNING")
 
     def load(path: str, fmt: str = "auto"):
@@ -341,9 +345,18 @@ def build_server(roots: list[Path] | None = None, *, host: str = "127.0.0.1", po
     def make_provider(name: str, model: str | None, base_url: str | None, **options: Any):
         from labelloop.assist.llm import get_provider
 
-        prov = get_provider(name, model=model, base_url=base_url, **options)
+        url, key_env = ends.provider(name, base_url)
+        prov = get_provider(name, model=model, base_url=url, api_key_env=key_env, **options)
         prov.check_ready()
         return prov
+
+    def label_studio(url: str | None, ddir: Path) -> tuple[str | None, str | None]:
+        from labelloop.annotate.labelstudio import Credentials
+
+        with contextlib.suppress(LabelloopError):
+            creds = Credentials.load(ddir)
+            return ends.label_studio(url, creds.url if creds is not None else None)
+        return ends.label_studio(url, None)
 
     Dataset_ = Annotated[str, Field(description="A dataset file or directory under the roots (relative paths are "
                                     "taken from the first root).")]
@@ -354,8 +367,11 @@ def build_server(roots: list[Path] | None = None, *, host: str = "127.0.0.1", po
     Schema_ = Annotated[str | None, Field(description="A template name (see labelloop://templates) or a schema file "
                                           "(YAML / JSON) under the roots; default: the dataset's own schema.")]
     Questions_ = Annotated[list[str] | None, Field(description="Only these questions (default: all).")]
-    provider_help = ("LLM provider: openai, anthropic, moonshot or compatible (any OpenAI-compatible server; give "
-                     "base_url). API keys come from the server's environment, never from arguments.")
+    provider_help = ("LLM provider: openai, anthropic, moonshot or compatible (an OpenAI-compatible server the "
+                     "operator configured). API keys come from the server's environment, never from arguments.")
+    BaseUrl_ = Annotated[str | None, Field(description="Optional: one of the endpoints the server's operator "
+                                           "configured (labelloop mcp --provider-url); others are refused. Default: "
+                                           "the provider's configured endpoint, else its public API.")]
     Provider_ = Annotated[str, Field(description=provider_help)]
     ProviderOpt_ = Annotated[str | None, Field(description=provider_help)]
 
@@ -594,7 +610,7 @@ def build_server(roots: list[Path] | None = None, *, host: str = "127.0.0.1", po
     async def prelabel(
         path: Dataset_, output: Output_, provider: Provider_, ctx: Context,
         model: str | None = None,
-        base_url: Annotated[str | None, Field(description="API base URL, e.g. http://127.0.0.1:8000/v1.")] = None,
+        base_url: BaseUrl_ = None,
         schema: Schema_ = None,
         concurrency: Annotated[int, Field(ge=1)] = 8,
         cache: Annotated[str, Field(description="Answer cache directory under the roots; a rerun makes no call it "
@@ -636,7 +652,7 @@ def build_server(roots: list[Path] | None = None, *, host: str = "127.0.0.1", po
         path: Dataset_,
         output: Annotated[str | None, Field(description="Also write the review as Markdown here.")] = None,
         schema: Schema_ = None, provider: ProviderOpt_ = None, model: str | None = None,
-        base_url: str | None = None, format: Format_ = "auto",
+        base_url: BaseUrl_ = None, format: Format_ = "auto",
     ) -> Report:
         """Review a dataset's annotations for likely mistakes (and, with an LLM provider, a judge's second look)."""
         from labelloop.data.io import atomic_open
@@ -658,7 +674,7 @@ def build_server(roots: list[Path] | None = None, *, host: str = "127.0.0.1", po
         schema: Annotated[str, Field(description="A template name or schema file under the roots.")],
         path: Annotated[str | None, Field(description="A dataset whose samples illustrate the guidelines.")] = None,
         output: Annotated[str | None, Field(description="Also write the Markdown here.")] = None,
-        provider: ProviderOpt_ = None, model: str | None = None, base_url: str | None = None,
+        provider: ProviderOpt_ = None, model: str | None = None, base_url: BaseUrl_ = None,
         language: str = "en",
         samples: Annotated[int, Field(ge=0, description="How many of the dataset's samples to show the writer.")]
         = 5,
@@ -711,9 +727,10 @@ def build_server(roots: list[Path] | None = None, *, host: str = "127.0.0.1", po
     # ------------------------------------------------------------------ Label Studio
     LsDir_ = Annotated[str | None, Field(description="Label Studio's data dir under the roots (credentials, state); "
                                          "default .labelloop/label-studio.")]
-    LsUrl_ = Annotated[str | None, Field(description="Label Studio URL (default: $LABEL_STUDIO_URL, else the server "
-                                         "started from data_dir). The token always comes from $LABEL_STUDIO_API_KEY "
-                                         "or the credentials file, never from a tool argument.")]
+    LsUrl_ = Annotated[str | None, Field(description="Label Studio URL: the one the operator configured "
+                                         "(--label-studio-url, $LABEL_STUDIO_URL) or the server started from "
+                                         "data_dir; others are refused. Default: the configured one, else the "
+                                         "data_dir's. The token never comes from a tool argument.")]
 
     @mcp.tool()
     def labelstudio_status(data_dir: LsDir_ = None) -> Report:
@@ -741,13 +758,14 @@ def build_server(roots: list[Path] | None = None, *, host: str = "127.0.0.1", po
         with g.errors():
             ddir = g.ls_dir(data_dir)
             tpl = g.template(template)
+            ls_url, token = label_studio(url, ddir)
 
             def work(report: Callable[[float, float | None], None]) -> PushOutput:
                 ds = load(path, format)
                 if reference_prelabels:
                     ds = reference_as_prelabels(ds)
-                annotator = ls_annotator(server_url=url, project_title=project_title, template_name=tpl,
-                                         project_description=project_description, data_dir=ddir,
+                annotator = ls_annotator(server_url=ls_url, api_token=token, project_title=project_title,
+                                         template_name=tpl, project_description=project_description, data_dir=ddir,
                                          batch_size=batch_size, seed=seed, shuffle=shuffle, overlap=overlap,
                                          progress=report)
                 res = annotator.run(ds, create_new_project=project is None, project_id=project)
@@ -774,6 +792,7 @@ def build_server(roots: list[Path] | None = None, *, host: str = "127.0.0.1", po
 
         with g.errors():
             ddir = g.ls_dir(data_dir)
+            ls_url, token = label_studio(url, ddir)
             out = g.path(output or f"labelstudio-project-{project}.jsonl", "output")
             tpl = g.template(template)
             base_path = g.path(dataset, "dataset", exists=True) if dataset else (out if out.exists() else None)
@@ -782,7 +801,7 @@ def build_server(roots: list[Path] | None = None, *, host: str = "127.0.0.1", po
                 from labelloop.formats import load as _load
 
                 base = _load(base_path) if base_path is not None else None
-                ds, stats = pull_project(project, url, None, dataset=base, data_dir=ddir, template=tpl,
+                ds, stats = pull_project(project, ls_url, token, dataset=base, data_dir=ddir, template=tpl,
                                          progress=report, method="pages" if pages else "export")
                 save(ds, out)
                 return Report(output=str(out), report=stats.as_dict())
@@ -911,14 +930,14 @@ def check_host(host: str) -> None:
 
 
 def serve(roots: list[Path] | None = None, transport: str = "stdio", host: str = "127.0.0.1",
-          port: int = 8000) -> None:
+          port: int = 8000, endpoints: Endpoints | None = None) -> None:
     """Run the server until the client goes away (stdio) or the process is stopped (http)."""
     if transport not in ("stdio", "http"):
         raise LabelloopError(f"Unknown transport {transport!r}; use stdio or http.")
     for r in roots or []:
         if not Path(r).expanduser().is_dir():
             raise LabelloopError(f"--root {r} is not a directory.")
-    server = build_server(roots)
+    server = build_server(roots, endpoints=endpoints)
     if transport == "stdio":
         server.run("stdio")
     else:

@@ -45,12 +45,19 @@ class ProjectError(LabelloopError):
 
 
 def connect(server_url: str | None = None, api_token: str | None = None,
-            data_dir: str | Path | None = None) -> LabelStudioClient:
-    """A client from explicit values, else ``LABEL_STUDIO_URL`` / ``LABEL_STUDIO_API_KEY``, else the data dir."""
-    url = server_url or os.environ.get("LABEL_STUDIO_URL")
-    token = api_token or os.environ.get("LABEL_STUDIO_API_KEY")
+             data_dir: str | Path | None = None) -> LabelStudioClient:
+    """A client from explicit values, else ``LABEL_STUDIO_URL`` / ``LABEL_STUDIO_API_KEY``, else the data dir.
+
+    A token goes only to the server it belongs to: ``$LABEL_STUDIO_API_KEY`` to ``$LABEL_STUDIO_URL``, the
+    credentials file's token to the server it was written for; a URL given alone gets neither."""
+    env_url = os.environ.get("LABEL_STUDIO_URL") or None
+    url = server_url or env_url
+    token = api_token
+    env_token = os.environ.get("LABEL_STUDIO_API_KEY") or None
+    if token is None and env_token and url and env_url and _same_url(url, env_url):
+        token = env_token
     creds = Credentials.load(data_dir or DEFAULT_DATA_DIR)
-    if creds is not None and (url is None or url.rstrip("/") == creds.url.rstrip("/")):
+    if creds is not None and (url is None or _same_url(url, creds.url)):
         url = url or creds.url
         token = token or creds.token
     if not url:
@@ -58,8 +65,14 @@ def connect(server_url: str | None = None, api_token: str | None = None,
                            f"LABEL_STUDIO_API_KEY, or start one with labelloop labelstudio start "
                            f"(no credentials in {Path(data_dir or DEFAULT_DATA_DIR)}).")
     if not token:
-        raise ProjectError(f"No API token for {url}: pass --token or set LABEL_STUDIO_API_KEY.")
+        hint = (f"; $LABEL_STUDIO_API_KEY goes only to $LABEL_STUDIO_URL ({env_url or 'not set'})" if env_token
+                else " or set LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY")
+        raise ProjectError(f"No API token for {url}: pass --token{hint}.")
     return LabelStudioClient(url, token)
+
+
+def _same_url(a: str, b: str) -> bool:
+    return a.strip().rstrip("/").lower() == b.strip().rstrip("/").lower()
 
 
 def project_dir(data_dir: str | Path | None, project_id: int) -> Path:

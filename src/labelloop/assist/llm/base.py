@@ -81,6 +81,7 @@ class Provider:
     model: str = ""
     base_url: str = ""
     api_key: str | None = None
+    api_key_env: str | None = None
     temperature: float = 0.0
     timeout: float = 60.0
     max_retries: int = 4
@@ -101,8 +102,8 @@ class Provider:
     def __post_init__(self) -> None:
         self.model = self.model or self.default_model
         self.base_url = (self.base_url or self.default_base_url).rstrip("/")
-        if self.api_key is None and self.key_env:
-            self.api_key = os.environ.get(self.key_env)
+        if self.api_key is None and (self.api_key_env or self.key_env):
+            self.api_key = os.environ.get(self.api_key_env or self.key_env or "")
         self._rng = random.Random(self.seed)
 
     @property
@@ -112,8 +113,8 @@ class Provider:
     def check_ready(self) -> None:
         if not self.base_url:
             raise LabelloopError(f"Provider {self.name!r} needs a base URL; pass --base-url.")
-        if self.key_env and not self.api_key:
-            raise LabelloopError(f"Provider {self.name!r} needs an API key; set {self.key_env}.")
+        if (self.api_key_env or self.key_env) and not self.api_key:
+            raise LabelloopError(f"Provider {self.name!r} needs an API key; set {self.api_key_env or self.key_env}.")
 
     async def __aenter__(self) -> Provider:
         self.check_ready()

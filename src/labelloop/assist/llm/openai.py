@@ -51,16 +51,10 @@ class MoonshotProvider(OpenAIProvider):
 
 @dataclass
 class CompatibleProvider(OpenAIProvider):
-    """Any OpenAI-compatible server by base URL; the key is optional (local servers need none)."""
+    """Any OpenAI-compatible server by base URL. It sends no key unless told which environment variable holds
+    one (``api_key_env``, ``--api-key-env``): a server of unknown ownership never receives ``OPENAI_API_KEY``."""
 
     name: str = "compatible"
     default_model = "default"
     default_base_url = ""
     key_env = None
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        if self.api_key is None:
-            import os
-
-            self.api_key = os.environ.get("OPENAI_API_KEY")

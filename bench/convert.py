@@ -8,6 +8,7 @@ Parquet with ``labelloop.data.io.write_samples``. Each runs in its own child pro
 
     .venv/bin/python bench/convert.py               # 1,000,000 rows
     .venv/bin/python bench/convert.py --rows 100000 # a quick run
+    .venv/bin/python bench/convert.py --input jsonl # the same rows as JSONL (peer: pandas.read_json)
 """
 
 from __future__ import annotations
@@ -58,6 +59,15 @@ def generate(path: Path, rows: int, seed: int = DEFAULT_SEED) -> None:
             writer.write_table(pa.table(cols + [ids], schema=schema))
 
 
+def to_jsonl(parquet: Path, path: Path) -> None:
+    """The same rows as JSON Lines, one object a line (what most exported datasets look like)."""
+    import pyarrow.parquet as pq
+
+    with open(path, "w", encoding="utf-8") as fh:
+        for batch in pq.ParquetFile(parquet).iter_batches(batch_size=GEN_CHUNK):
+            fh.write("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in batch.to_pylist()))
+
+
 # ---------------------------------------------------------------------- the peer
 def baseline(src: str, dst: str) -> int:
     """The plain approach: the whole table in memory, one validated DataSample per row."""
@@ -67,7 +77,7 @@ def baseline(src: str, dst: str) -> int:
     from labelloop.data.model import Annotation, Candidate, DataSample, Message
     from labelloop.templates import TEMPLATES
 
-    df = pd.read_parquet(src)
+    df = pd.read_json(src, lines=True, dtype=False) if src.endswith(".jsonl") else pd.read_parquet(src)
     samples = []
     for rec in df.to_dict("records"):
         prompt = [Message(role="user", content=rec["prompt"])]
@@ -123,7 +133,7 @@ def identical(a: Path, b: Path) -> bool:
     return all(x == y for x, y in zip(rows(fa), rows(fb), strict=True))
 
 
-def run(rows: int, seed: int, workdir: Path) -> dict:
+def run(rows: int, seed: int, workdir: Path, input_format: str = "parquet") -> dict:
     src = workdir / f"pairs-{rows}-seed{seed}.parquet"
     if not src.exists():
         # In a child too: a forked child's peak RSS starts from its parent's, so the parent stays lean
@@ -132,6 +142,10 @@ def run(rows: int, seed: int, workdir: Path) -> dict:
         subprocess.run([sys.executable, __file__, "--generate-child", str(src), str(rows), str(seed)], check=True)
         print(f"generated {src} ({src.stat().st_size / 2**20:.0f} MiB) in {time.perf_counter() - t0:.1f}s",
               file=sys.stderr)
+    if input_format == "jsonl":
+        parquet, src = src, src.with_suffix(".jsonl")
+        if not src.exists():
+            subprocess.run([sys.executable, __file__, "--jsonl-child", str(parquet), str(src)], check=True)
     ours_out, peer_out = workdir / "ours.parquet", workdir / "peer.parquet"
     ours = measure(_labelloop_cmd() + ["convert", str(src), "-o", str(ours_out), "--quiet"])
     peer = measure([sys.executable, __file__, "--baseline-child", str(src), str(peer_out)])
@@ -146,6 +160,7 @@ def run(rows: int, seed: int, workdir: Path) -> dict:
     return {
         "rows": rows,
         "seed": seed,
+        "input": input_format,
         "input_mib": src.stat().st_size / 2**20,
         "ours": ours,
         "peer": peer,
@@ -156,7 +171,8 @@ def run(rows: int, seed: int, workdir: Path) -> dict:
 
 def table(res: dict) -> str:
     lines = [f"{'':34} {'rows':>9} {'seconds':>9} {'rows/s':>10} {'peak RSS MiB':>13}"]
-    for key, label in (("ours", "labelloop convert (streaming)"), ("peer", "pandas.read_parquet + per-row")):
+    peer = "pandas.read_json" if res.get("input") == "jsonl" else "pandas.read_parquet"
+    for key, label in (("ours", "labelloop convert (streaming)"), ("peer", f"{peer} + per-row")):
         r = res[key]
         lines.append(f"{label:34} {r['rows']:>9,} {r['seconds']:>9.1f} {r['rows_per_s']:>10,.0f} "
                      f"{r['peak_rss_mib']:>13,.0f}")
@@ -169,13 +185,18 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--rows", type=int, default=DEFAULT_ROWS, help="rows in the generated file")
     ap.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed for the generated text")
     ap.add_argument("--workdir", type=Path, help="keep the input and outputs here (default: a temp dir)")
+    ap.add_argument("--input", choices=("parquet", "jsonl"), default="parquet", help="input container")
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
     ap.add_argument("--baseline-child", nargs=2, metavar=("SRC", "DST"), help=argparse.SUPPRESS)
     ap.add_argument("--generate-child", nargs=3, metavar=("DST", "ROWS", "SEED"), help=argparse.SUPPRESS)
+    ap.add_argument("--jsonl-child", nargs=2, metavar=("SRC", "DST"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.generate_child:
         dst, n, seed = args.generate_child
         generate(Path(dst), int(n), int(seed))
+        return
+    if args.jsonl_child:
+        to_jsonl(Path(args.jsonl_child[0]), Path(args.jsonl_child[1]))
         return
     if args.baseline_child:
         baseline(*args.baseline_child)
@@ -184,11 +205,11 @@ def main(argv: list[str] | None = None) -> None:
         ap.error("--rows must be at least 1")
     if args.workdir:
         args.workdir.mkdir(parents=True, exist_ok=True)
-        res = run(args.rows, args.seed, args.workdir)
+        res = run(args.rows, args.seed, args.workdir, args.input)
     else:
         tmp = Path(tempfile.mkdtemp(prefix="labelloop-bench-"))
         try:
-            res = run(args.rows, args.seed, tmp)
+            res = run(args.rows, args.seed, tmp, args.input)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
     print(json.dumps(res, indent=2) if args.json else table(res))

@@ -18,17 +18,31 @@ It speaks the protocol Label Studio 1.17–1.23 uses (``ml/api_connector.py`` th
 Retraining never runs inside a request: it runs in a background thread, one per project at a time;
 events that arrive meanwhile coalesce into one more run. A new model is saved under a new version
 directory (written beside, then renamed) and swapped in under a lock, so a prediction uses either
-the old or the new model, never half of one. Restarting loads the latest saved version and the
-annotations received so far.
+the old or the new model, never half of one; only the last ``keep_versions`` are kept. Restarting
+loads the latest saved version and the annotations received so far, and removes what a killed
+process left half-written.
+
+Every request is untrusted, so the HTTP side is bounded (``Limits``): a request is authenticated and
+its ``Content-Length`` checked before a byte of its body is read; connections have an idle timeout,
+a deadline for reading a whole request, and a cap on how many are served at once. Without
+authentication the server listens only on loopback and answers only requests addressed to a
+loopback name that no web page sent (no foreign ``Origin``), so a page the user opens can neither
+inject labels nor read ``/metrics`` after DNS rebinding; POST bodies must be ``application/json``,
+which a page cannot send cross-site without a preflight the server never grants. A 500 reply says
+only an error id; the details go to the log.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import hmac
+import io
+import ipaddress
 import json
 import logging
 import os
+import secrets
 import shutil
 import socket
 import tempfile
@@ -40,25 +54,62 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from labelloop.assist.predictors import LocalPredictor, Predictor, make_predictor
 from labelloop.data.io import atomic_open
 from labelloop.data.model import Annotation, DataSample, Dataset, Message
 from labelloop.data.schema import AnnotationSchema, Option, Question
 from labelloop.errors import LabelloopError
-from labelloop.templates.labelstudio import ID_KEY, LabelStudioTemplate, template_from_config
+from labelloop.templates.labelstudio import ID_KEY, ORDER_KEY, LabelStudioTemplate, template_from_config
 
 log = logging.getLogger("labelloop.mlbackend")
 
 LEARN_EVENTS = ("ANNOTATION_CREATED", "ANNOTATION_UPDATED", "ANNOTATIONS_CREATED")
 TRAIN_EVENTS = ("START_TRAINING",)
 FORGET_EVENTS = ("ANNOTATIONS_DELETED",)
-MAX_BODY = 64 * 1024 * 1024
+MAX_BODY = 32 * 1024 * 1024
+MAX_ID_CHARS = 128
 CONTROL_TAGS = {"choices", "rating", "number", "textarea", "ranker", "labels", "taxonomy"}
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
 
 class BadRequest(Exception):
-    """A payload the backend cannot use; answered with 400 and this reason."""
+    """A payload the backend cannot use; answered with ``status`` (400) and this reason."""
+
+    status = 400
+
+
+class TooManyProjects(BadRequest):
+    """A new project past ``max_projects``: refused, so that made-up project ids cannot grow memory and disk."""
+
+    status = 403
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true or false"
+    return {dict: "an object", list: "a list", float: "a decimal number", type(None): "null"}.get(
+        type(value), type(value).__name__)
+
+
+def ident(value: Any, what: str) -> str:
+    """An id from a payload (a number or a short string) as text; a list, object, boolean or null is refused."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise BadRequest(f"{what} must be a number or a string, not {_json_kind(value)}")
+    text = str(value)
+    if not text or len(text) > MAX_ID_CHARS:
+        raise BadRequest(f"{what} must be 1 to {MAX_ID_CHARS} characters long")
+    return text
+
+
+def _annotator(value: Any) -> str:
+    """Who annotated: Label Studio sends a user id, some exports a user object."""
+    if isinstance(value, dict):
+        value = value.get("email") or value.get("id")
+    if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value) or len(str(value)) > 256:
+        return "labelstudio"
+    return str(value)
 
 
 # ---------------------------------------------------------------------- label config
@@ -74,13 +125,36 @@ class LabelConfig:
     template: LabelStudioTemplate | None
     schema: AnnotationSchema
 
-    def sample(self, task: dict[str, Any]) -> DataSample:
-        """The labelloop sample a task shows (candidate ids from the task's ``labelloop_order``)."""
+    def data(self, task: dict[str, Any]) -> dict[str, Any]:
+        """A task's ``data``, checked as far as the backend reads it."""
         data = task.get("data")
         if not isinstance(data, dict):
             raise BadRequest(f"task {task.get('id')!r} has no 'data' object")
+        if task.get("id") is not None:
+            ident(task["id"], "task id")
+        if data.get(ID_KEY) is not None:
+            ident(data[ID_KEY], f"task {task.get('id')!r}: '{ID_KEY}'")
+        order = data.get(ORDER_KEY)
+        if order is not None and not (isinstance(order, list) and all(isinstance(c, str) for c in order)):
+            raise BadRequest(f"task {task.get('id')!r}: '{ORDER_KEY}' must be a list of candidate ids (strings)")
+        return data
+
+    def _fit(self, call: Callable[[], Any], task: dict[str, Any]) -> Any:
+        """A template reading a payload: what it cannot read is the payload's fault (400), not a crash."""
+        try:
+            return call()
+        except (TypeError, ValueError, AttributeError, KeyError, IndexError) as exc:
+            log.info("task %r does not fit the label config: %r", task.get("id"), exc)
+            raise BadRequest(f"task {task.get('id')!r}: its data or annotation result does not fit the project's "
+                             "label config") from None
+
+    def sample(self, task: dict[str, Any]) -> DataSample:
+        """The labelloop sample a task shows (candidate ids from the task's ``labelloop_order``)."""
+        data = self.data(task)
         if self.template is not None:
-            return self.template.sample_from_task({**data, ID_KEY: data.get(ID_KEY, f"task-{task.get('id')}")})
+            tpl = self.template
+            return self._fit(lambda: tpl.sample_from_task(
+                {**data, ID_KEY: data.get(ID_KEY, f"task-{task.get('id')}")}), task)
         texts = [str(data.get(key, "")) for key in self.objects.values() if key in data]
         return DataSample(id=str(data.get(ID_KEY, f"task-{task.get('id')}")),
                           prompt=[Message(role="user", content="\n\n".join(texts))])
@@ -89,26 +163,33 @@ class LabelConfig:
         """An annotation's ``result`` as values, in candidate ids."""
         if not isinstance(result, list):
             raise BadRequest("annotation 'result' is not a list")
-        data = task.get("data") or {}
+        for item in result:
+            if not isinstance(item, dict):
+                raise BadRequest("an annotation result item is not an object")
+            for key, kind in (("from_name", str), ("to_name", str), ("type", str), ("value", dict)):
+                if item.get(key) is not None and not isinstance(item[key], kind):
+                    raise BadRequest(f"an annotation result item's {key!r} is not "
+                                     f"{'a string' if kind is str else 'an object'}")
         if self.template is not None:
-            values = self.template.process_annotations(result, data)
+            data, tpl = self.data(task), self.template
+            values = self._fit(lambda: tpl.process_annotations(result, data), task)
             values.pop("_unmapped", None)
             return values
         out: dict[str, Any] = {}
         for item in result:
-            if not isinstance(item, dict):
-                raise BadRequest("an annotation result item is not an object")
             name = item.get("from_name")
             picked = (item.get("value") or {}).get("choices")
-            if name in self.choices and name not in self.multiple and isinstance(picked, list) and len(picked) == 1:
-                out[name] = str(picked[0])
+            if (name in self.choices and name not in self.multiple and isinstance(picked, list) and len(picked) == 1
+                    and isinstance(picked[0], str)):
+                out[name] = picked[0]
         return out
 
     def result(self, values: dict[str, Any], task: dict[str, Any]) -> list[dict[str, Any]]:
         """Values as Label Studio result items, only for controls the config has."""
         data = task.get("data") or {}
         if self.template is not None:
-            items = self.template.to_result(values, data)
+            tpl = self.template
+            items = self._fit(lambda: tpl.to_result(values, data), task)
         else:
             items = [{"from_name": q, "to_name": self.controls[q][1], "type": "choices", "value": {"choices": [v]}}
                      for q, v in values.items() if q in self.controls]
@@ -168,10 +249,40 @@ def project_key(value: Any) -> str:
         value = value.get("id")
     if value is None or value == "":
         return "default"
-    text = str(value).split(".")[0].strip()
-    if not text.replace("-", "").replace("_", "").isalnum():
+    text = ident(value, "project").split(".")[0].strip()
+    if not text.isascii() or not text.replace("-", "").replace("_", "").isalnum():
         raise BadRequest(f"project {value!r} is not a project id")
     return text
+
+
+def _is_project_dir(name: str) -> bool:
+    try:
+        return project_key(name) == name
+    except BadRequest:
+        return False
+
+
+def _saved_versions(vroot: Path) -> list[Path]:
+    """A project's saved version directories, oldest first (temporary and half-deleted ones start with a dot)."""
+    if not vroot.is_dir():
+        return []
+    return sorted((p for p in vroot.iterdir() if p.name.isdigit() and p.is_dir()), key=lambda p: int(p.name))
+
+
+def _remove_leftovers(pdir: Path) -> None:
+    """What a process killed mid-write leaves in a project's directory: version directories being written or
+    deleted (``versions/.*``) and the temporary files of atomic writes (``.*.tmp``)."""
+    for tmp in list((pdir / "versions").glob(".*")) if (pdir / "versions").is_dir() else []:
+        log.info("removing leftover %s", tmp)
+        if tmp.is_dir() and not tmp.is_symlink():
+            shutil.rmtree(tmp, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+    for tmp in list(pdir.glob(".*.tmp")) if pdir.is_dir() else []:
+        log.info("removing leftover %s", tmp)
+        with contextlib.suppress(OSError):
+            tmp.unlink()
 
 
 # ---------------------------------------------------------------------- per-project state
@@ -193,6 +304,11 @@ class ProjectState:
     last_training_s: float | None = None
     last_error: str | None = None
     thread: threading.Thread | None = None
+    users: int = 0  # requests holding this state now (a new, empty project is dropped when the last one ends)
+
+    def empty(self) -> bool:
+        return (self.config is None and self.model is None and not self.records and not self.training
+                and not self.dir.exists())
 
 
 class MLBackend:
@@ -201,7 +317,14 @@ class MLBackend:
     def __init__(self, predictor: str = "tfidf", *, model_dir: str | Path = ".labelloop/mlbackend",
                  retrain_every: int = 10, dataset: Dataset | None = None, seed: int = 0,
                  predictor_options: dict[str, Any] | None = None,
-                 factory: Callable[[], Predictor] | None = None) -> None:
+                 factory: Callable[[], Predictor] | None = None, keep_versions: int = 5,
+                 max_projects: int = 100) -> None:
+        if isinstance(keep_versions, bool) or not isinstance(keep_versions, int) or keep_versions < 1:
+            raise LabelloopError(f"keep_versions must be a whole number of at least 1, not {keep_versions!r}.")
+        if isinstance(max_projects, bool) or not isinstance(max_projects, int) or max_projects < 1:
+            raise LabelloopError(f"max_projects must be a whole number of at least 1, not {max_projects!r}.")
+        self.keep_versions = keep_versions
+        self.max_projects = max_projects
         self.predictor_name = predictor
         self.options = dict(predictor_options or {})
         self.seed = seed
@@ -213,6 +336,7 @@ class MLBackend:
         self.base = dataset
         self.projects: dict[str, ProjectState] = {}
         self.lock = threading.Lock()
+        self._local = threading.local()  # the project states the current request holds
         self.stats = {"predict_requests": 0, "tasks_predicted": 0, "predict_seconds": 0.0, "webhooks": 0,
                       "ignored_events": 0, "bad_requests": 0}
         self.started = time.time()
@@ -221,21 +345,39 @@ class MLBackend:
             self.fit_base()
         self.model_dir.mkdir(parents=True, exist_ok=True)
         for pdir in sorted((self.model_dir / "projects").glob("*")):
-            if pdir.is_dir():
-                self._state(pdir.name)
+            if pdir.is_dir() and _is_project_dir(pdir.name):
+                self._state(pdir.name, restoring=True)
 
     # ------------------------------------------------------------------ state and storage
-    def _state(self, key: str) -> ProjectState:
+    def _state(self, key: str, *, restoring: bool = False) -> ProjectState:
+        held = getattr(self._local, "held", None)
         with self.lock:
             st = self.projects.get(key)
             if st is None:
+                if not restoring and len(self.projects) >= self.max_projects:
+                    raise TooManyProjects(f"project {key} is new and this backend already tracks "
+                                          f"{self.max_projects} projects, its limit (--max-projects); raise the "
+                                          "limit or remove a project's directory from the model dir")
                 st = ProjectState(key, self.model_dir / "projects" / key)
                 self._restore(st)
                 self.projects[key] = st
+            if held is not None:
+                st.users += 1
+                held.append(st)
             return st
+
+    def _release(self, held: list[ProjectState]) -> None:
+        """End of a request: a project it named but stored nothing for (bad payload, ``/setup`` without a
+        config) is forgotten, so made-up ids count against ``max_projects`` only while in use."""
+        with self.lock:
+            for st in held:
+                st.users -= 1
+                if st.users == 0 and self.projects.get(st.key) is st and st.empty():
+                    del self.projects[st.key]
 
     def _restore(self, st: ProjectState) -> None:
         """Label config, annotations, counters and the latest saved model of a project, after a restart."""
+        _remove_leftovers(st.dir)
         cfg = st.dir / "label_config.xml"
         if cfg.exists():
             try:
@@ -260,7 +402,7 @@ class MLBackend:
                 st.new_since_training = int(json.loads(state.read_text(encoding="utf-8")).get("new_since_training", 0))
             except (json.JSONDecodeError, ValueError, AttributeError):
                 st.new_since_training = 0
-        for vdir in sorted((st.dir / "versions").glob("*"), reverse=True):
+        for vdir in reversed(_saved_versions(st.dir / "versions")):
             meta = vdir / "meta.json"
             if not meta.exists():
                 continue
@@ -273,6 +415,7 @@ class MLBackend:
                 continue
             st.model, st.version, st.seq = model, info["version"], int(info["seq"])
             break
+        self._prune_versions(st)
 
     def _append(self, st: ProjectState, events: list[dict[str, Any]]) -> None:
         st.dir.mkdir(parents=True, exist_ok=True)
@@ -369,9 +512,11 @@ class MLBackend:
                 with st.lock:
                     st.last_error = None
             except Exception as exc:  # a failed training keeps the old model serving
-                log.exception("training of project %s failed", st.key)
-                with st.lock:
-                    st.last_error = f"{type(exc).__name__}: {exc}"
+                eid = secrets.token_hex(6)
+                log.exception("training of project %s failed (error id %s)", st.key, eid)
+                with st.lock:  # /metrics shows it: our own sentences, else only an id to find in the log
+                    st.last_error = (str(exc) if isinstance(exc, LabelloopError) else
+                                     f"{type(exc).__name__} (error id {eid}); the details are in the backend's log")
             with st.lock:
                 st.last_training_s = time.perf_counter() - t0
                 st.trainings += 1
@@ -402,6 +547,19 @@ class MLBackend:
             raise
         with st.lock:  # the swap: one assignment under the lock predictions read through
             st.model, st.version, st.seq = model, version, seq
+        self._prune_versions(st)
+
+    def _prune_versions(self, st: ProjectState) -> None:
+        """Keep the last ``keep_versions`` saved versions; an older one is renamed out of the listing first, so
+        a crash mid-delete leaves only a leftover that the next start removes."""
+        for old in _saved_versions(st.dir / "versions")[:-self.keep_versions]:
+            trash = old.with_name(f".deleting-{old.name}")
+            try:
+                os.replace(old, trash)
+            except OSError as exc:
+                log.warning("cannot remove old version %s: %s", old, exc)
+                continue
+            shutil.rmtree(trash, ignore_errors=True)
 
     def wait_idle(self, timeout: float = 60.0) -> bool:
         """Block until no training runs (tests, shutdown)."""
@@ -417,6 +575,7 @@ class MLBackend:
     # ------------------------------------------------------------------ endpoints
     def handle(self, method: str, path: str, body: Any) -> tuple[int, dict[str, Any]]:
         route = path.split("?", 1)[0].rstrip("/") or "/"
+        self._local.held = []
         try:
             if method == "GET" and route in ("/health", "/"):
                 return 200, self.health()
@@ -437,7 +596,10 @@ class MLBackend:
             return 200, self.webhook(body)
         except BadRequest as exc:
             self.stats["bad_requests"] += 1
-            return 400, {"error": str(exc)}
+            return exc.status, {"error": str(exc)}
+        finally:
+            held, self._local.held = self._local.held, None
+            self._release(held)
 
     def health(self) -> dict[str, Any]:
         return {"status": "UP", "model_class": f"labelloop.{self.predictor_name}", "predictor": self.predictor_name,
@@ -487,6 +649,9 @@ class MLBackend:
         if isinstance(project, dict) and project.get("label_config"):
             self._set_config(st, project["label_config"])
         if action in TRAIN_EVENTS:
+            if st.config is None and (self.base is None or self.base.schema is None):
+                raise BadRequest(f"no label config known for project {st.key}: send the project's 'label_config' "
+                                 "(or set the project up with /setup first)")
             return {"status": self.schedule_training(st, action), "action": action, "project": st.key}
         if action in FORGET_EVENTS:
             gone = body.get("annotations")
@@ -494,8 +659,8 @@ class MLBackend:
                 raise BadRequest(f"{action} payload has no 'annotations' list")
             events = []
             with st.lock:
-                for a in gone:
-                    aid = str(a.get("id") if isinstance(a, dict) else a)
+                ids = [ident(a.get("id") if isinstance(a, dict) else a, f"{action}: an annotation id") for a in gone]
+                for aid in ids:
                     if st.records.pop(aid, None) is not None:
                         events.append({"op": "delete", "annotation_id": aid})
             if events:
@@ -506,14 +671,14 @@ class MLBackend:
         events = []
         learned = 0
         for ann, task in pairs:
-            aid = str(ann["id"])
+            aid = ident(ann["id"], f"{action}: the annotation id")
             values = {} if ann.get("was_cancelled") else cfg.values(ann.get("result") or [], task)
             if not values:
                 events.append({"op": "delete", "annotation_id": aid})
                 continue
             sample = cfg.sample(task)
-            events.append({"op": "put", "annotation_id": aid, "task_id": task.get("id"),
-                           "annotator": str(ann.get("completed_by", "labelstudio")),
+            events.append({"op": "put", "annotation_id": aid, "task_id": task["id"],
+                           "annotator": _annotator(ann.get("completed_by", "labelstudio")),
                            "sample": sample.model_dump(mode="json"), "values": values})
             learned += 1
         with st.lock:
@@ -540,13 +705,18 @@ class MLBackend:
         for task in tasks:
             if not isinstance(task, dict):
                 raise BadRequest("an item of 'annotations' is not a task object")
-            for ann in task.get("annotations") or []:
+            anns = task.get("annotations") or []
+            if not isinstance(anns, list):
+                raise BadRequest(f"the 'annotations' of task {task.get('id')!r} are not a list")
+            tid = ident(task.get("id"), "/train: a task id") if anns else None
+            for ann in anns:
                 if not isinstance(ann, dict) or "id" not in ann:
-                    raise BadRequest(f"an annotation of task {task.get('id')!r} has no id")
+                    raise BadRequest(f"an annotation of task {tid} has no id")
+                aid = ident(ann["id"], f"/train: an annotation id of task {tid}")
                 values = {} if ann.get("was_cancelled") else cfg.values(ann.get("result") or [], task)
                 if values:
-                    events.append({"op": "put", "annotation_id": str(ann["id"]), "task_id": task.get("id"),
-                                   "annotator": str(ann.get("completed_by", "labelstudio")),
+                    events.append({"op": "put", "annotation_id": aid, "task_id": task["id"],
+                                   "annotator": _annotator(ann.get("completed_by", "labelstudio")),
                                    "sample": cfg.sample(task).model_dump(mode="json"), "values": values})
         with st.lock:
             for ev in events:
@@ -557,9 +727,9 @@ class MLBackend:
     def versions(self) -> dict[str, Any]:
         out = []
         for st in list(self.projects.values()):
-            for meta in sorted((st.dir / "versions").glob("*/meta.json")):
+            for vdir in _saved_versions(st.dir / "versions"):
                 try:
-                    out.append(json.loads(meta.read_text(encoding="utf-8"))["version"])
+                    out.append(json.loads((vdir / "meta.json").read_text(encoding="utf-8"))["version"])
                 except (OSError, json.JSONDecodeError, KeyError):
                     continue
         return {"versions": out}
@@ -586,14 +756,19 @@ def _annotation_task_pairs(action: str, body: dict[str, Any]) -> list[tuple[dict
         tasks = task if isinstance(task, list) else body.get("tasks")
         if not isinstance(anns, list) or not isinstance(tasks, list):
             raise BadRequest(f"{action} payload needs 'annotation' and 'task' lists")
-        by_id = {t.get("id"): t for t in tasks if isinstance(t, dict)}
+        by_id: dict[str, dict[str, Any]] = {}
+        for t in tasks:
+            if not isinstance(t, dict):
+                raise BadRequest(f"{action}: an item of 'task' is not a task object")
+            by_id[ident(t.get("id"), f"{action}: a task id")] = t
         out = []
         for a in anns:
             if not isinstance(a, dict) or "id" not in a:
                 raise BadRequest(f"{action}: an annotation has no id")
-            t = by_id.get(a.get("task"))
+            aid = ident(a["id"], f"{action}: an annotation id")
+            t = by_id.get(ident(a.get("task"), f"{action}: the task of annotation {aid}"))
             if t is None:
-                raise BadRequest(f"{action}: annotation {a['id']} names task {a.get('task')!r}, which is not in the "
+                raise BadRequest(f"{action}: annotation {aid} names task {a.get('task')!r}, which is not in the "
                                  "payload")
             out.append((a, t))
         return out
@@ -601,10 +776,33 @@ def _annotation_task_pairs(action: str, body: dict[str, Any]) -> list[tuple[dict
         raise BadRequest(f"{action} payload has no 'annotation' object with an id")
     if not isinstance(task, dict):
         raise BadRequest(f"{action} payload has no 'task' object")
+    ident(task.get("id"), f"{action}: the task id")
     return [(ann, task)]
 
 
 # ---------------------------------------------------------------------- HTTP
+@dataclass(frozen=True)
+class Limits:
+    """Bounds of the HTTP server. Every request is untrusted: its size, how long it may take to arrive and how
+    many connections are served at once are capped, so slow or hostile clients cannot hold memory or threads."""
+
+    max_body: int = MAX_BODY  # bytes of one request body; more gets 413 before a byte of it is read
+    max_connections: int = 64  # connections served at once; one more gets 503 and is closed
+    timeout: float = 30.0  # seconds a connection may stay silent (between requests or within one)
+    request_timeout: float = 120.0  # seconds from a request's first byte until its headers and body are in
+    backlog: int = 128  # the listen queue; socketserver's default of 5 resets bursts of new connections
+
+    def __post_init__(self) -> None:
+        for name in ("max_body", "max_connections", "backlog"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise LabelloopError(f"{name} must be a whole number of at least 1, not {value!r}.")
+        for name in ("timeout", "request_timeout"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+                raise LabelloopError(f"{name} must be a number of seconds above 0, not {value!r}.")
+
+
 class Auth:
     """Basic auth (``user:pass``) and/or a shared secret (``X-Labelloop-Secret`` or ``Authorization: Bearer``)."""
 
@@ -636,17 +834,150 @@ class Auth:
         return False
 
 
-def make_server(backend: MLBackend, host: str = "127.0.0.1", port: int = 9090,
-                auth: Auth | None = None) -> ThreadingHTTPServer:
+def is_loopback(host: str) -> bool:
+    """``localhost``, ``127.x.x.x`` or ``::1`` (brackets allowed)."""
+    name = host.strip().lower()
+    if name.startswith("[") and name.endswith("]"):
+        name = name[1:-1]
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def _loopback_authority(value: str | None) -> bool:
+    """A ``Host`` header naming a loopback host, with or without a port."""
+    if not value:
+        return False
+    value = value.strip()
+    if value.startswith("["):
+        host, _, rest = value.partition("]")
+        host, port = host + "]", rest[1:] if rest.startswith(":") else None
+        if rest and port is None:
+            return False
+    elif value.count(":") == 1:
+        host, port = value.split(":")
+    else:
+        host, port = value, None
+    return is_loopback(host) and (port is None or (port.isdigit() and len(port) <= 5))
+
+
+def _loopback_origin(value: str) -> bool:
+    try:
+        parts = urlsplit(value.strip())
+        return parts.scheme in ("http", "https") and parts.hostname is not None and is_loopback(parts.hostname)
+    except ValueError:
+        return False
+
+
+def check_host(host: str, auth: Auth | None = None) -> None:
+    """Without authentication the backend listens only on loopback: anyone who can reach it could feed it labels."""
+    if not (auth and auth.required) and not is_loopback(host):
+        raise LabelloopError(f"--host {host or repr(host)} is not a loopback address; without --basic-auth or "
+                             f"--secret the ML backend listens only on {', '.join(LOOPBACK)}.")
+
+
+class _Reader(io.RawIOBase):
+    """The connection's reads: silent at most ``idle`` seconds at a time, and once a request's first byte is in,
+    the whole request (headers and body) within ``limit`` seconds, however slowly it trickles."""
+
+    def __init__(self, sock: socket.socket, idle: float, limit: float) -> None:
+        self.sock, self.idle, self.limit = sock, idle, limit
+        self.deadline: float | None = None
+        self.armed = False
+
+    def readable(self) -> bool:
+        return True
+
+    def begin(self) -> None:
+        """Waiting for a request: its first byte starts the clock."""
+        self.armed, self.deadline = True, None
+        self.sock.settimeout(self.idle)
+
+    def end(self) -> None:
+        """The request is read: handling and replying are bounded by the idle timeout only."""
+        self.armed, self.deadline = False, None
+        self.sock.settimeout(self.idle)
+
+    def readinto(self, buf: Any) -> int:
+        if self.deadline is not None:
+            left = self.deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError(f"the request did not arrive within {self.limit:g} s")
+            self.sock.settimeout(min(self.idle, left))
+        n = self.sock.recv_into(buf)
+        if self.armed and n:
+            self.armed, self.deadline = False, time.monotonic() + self.limit
+        return n
+
+
+def _linger(sock: socket.socket, limit: int = 1 << 20, seconds: float = 2.0) -> None:
+    """After a reply to a request whose body was not read: half-close and discard (never keep) what the client
+    still sends, a bounded amount, so that it reads the reply rather than a connection reset."""
+    try:
+        sock.shutdown(socket.SHUT_WR)
+        deadline, got = time.monotonic() + seconds, 0
+        while got < limit:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            sock.settimeout(left)
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            got += len(chunk)
+    except OSError:
+        pass
+
+
+def _raw_reply(status: str, obj: dict[str, Any], extra: str = "") -> bytes:
+    data = json.dumps(obj, ensure_ascii=False).encode("utf-8")
+    return (f"HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {len(data)}\r\n{extra}"
+            "Connection: close\r\n\r\n").encode("ascii") + data
+
+
+def _refuse_busy(sock: socket.socket, reply: bytes) -> None:
+    """Over the connection cap, in the accepting thread: never block on the client."""
+    try:
+        sock.setblocking(False)
+        with contextlib.suppress(BlockingIOError, InterruptedError):
+            sock.recv(65536)  # what already arrived, so that closing sends a FIN rather than a reset
+        sock.settimeout(1.0)
+        sock.sendall(reply)
+    except OSError:
+        pass
+
+
+def make_server(backend: MLBackend, host: str = "127.0.0.1", port: int = 9090, auth: Auth | None = None,
+                limits: Limits | None = None) -> ThreadingHTTPServer:
     auth = auth or Auth()
+    limits = limits or Limits()
+    check_host(host, auth)
+    slots = threading.BoundedSemaphore(limits.max_connections)
+    busy = _raw_reply("503 Service Unavailable", {
+        "error": f"the ML backend is busy: {limits.max_connections} connections are open, its limit; retry shortly"},
+        "Retry-After: 1\r\n")
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         server_version = "labelloop-mlbackend"
+        timeout = limits.timeout
 
         def setup(self) -> None:  # no Nagle: headers and body must not wait for a delayed ACK (~40 ms)
             super().setup()
             self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self.reader = _Reader(self.connection, limits.timeout, limits.request_timeout)
+            self.rfile.close()
+            self.rfile = io.BufferedReader(self.reader)
+
+        def handle_one_request(self) -> None:
+            self.reader.begin()
+            super().handle_one_request()
+
+        def handle_expect_100(self) -> bool:  # "100 Continue" only once the request passed the checks (_serve)
+            return True
 
         def log_message(self, fmt: str, *args: Any) -> None:
             log.info("%s %s", self.address_string(), fmt % args)
@@ -661,19 +992,62 @@ def make_server(backend: MLBackend, host: str = "127.0.0.1", port: int = 9090,
             self.end_headers()
             self.wfile.write(data)
 
+        def _check(self, method: str) -> tuple[int, str, dict[str, str]] | int:
+            """Everything decided from the headers alone: a refusal, or the body's length."""
+            h = self.headers
+            if auth.required:
+                if not auth.ok(h):
+                    return (401, "authentication required: give the --basic-auth user and password or the --secret "
+                            "this backend was started with",
+                            {"WWW-Authenticate": 'Basic realm="labelloop"'} if auth.basic else {})
+            else:  # no credentials: only local clients that are not web pages (CSRF, DNS rebinding)
+                if not _loopback_authority(h.get("Host")):
+                    shown = repr((h.get("Host") or "")[:100])
+                    return (403, f"Host {shown} is not a loopback name; without authentication the backend answers "
+                            "only requests addressed to 127.0.0.1, localhost or [::1]", {})
+                origin = h.get("Origin")
+                if origin is not None and not _loopback_origin(origin):
+                    return (403, f"Origin {origin[:100]!r} is not a loopback origin; without authentication the "
+                            "backend refuses requests sent by web pages", {})
+            if method == "POST":
+                ctype = (h.get("Content-Type") or "").split(";", 1)[0].strip().lower()
+                if ctype != "application/json":
+                    return 415, "a POST body must be JSON, sent with Content-Type: application/json", {}
+            if h.get("Transfer-Encoding"):
+                return 411, "send the body with a Content-Length header; chunked bodies are not accepted", {}
+            lengths = h.get_all("Content-Length") or []
+            if len(lengths) > 1:
+                return 400, "the request has more than one Content-Length header", {}
+            if not lengths:
+                return 0
+            text = lengths[0].strip()
+            if not text.isdigit() or len(text) > 18:
+                return 400, "the Content-Length header is not a whole number of bytes", {}
+            n = int(text)
+            if n > limits.max_body:
+                return (413, f"the body is {n} bytes, over this backend's limit of {limits.max_body} bytes "
+                        "(--max-body-mb)", {})
+            return n
+
         def _serve(self, method: str) -> None:
-            length = self.headers.get("Content-Length")
-            try:
-                n = int(length) if length else 0
-            except ValueError:
-                n = -1
-            if n < 0 or n > MAX_BODY:
+            checked = self._check(method)
+            if not isinstance(checked, int):  # refused from the headers: the body is never read
+                status, message, extra = checked
+                if status != 401:
+                    backend.stats["bad_requests"] += 1
                 self.close_connection = True
-                return self._reply(400 if n < 0 else 413, {"error": "bad or too large Content-Length"})
+                self._reply(status, {"error": message}, {**extra, "Connection": "close"})
+                _linger(self.connection)
+                return
+            n = checked
+            if n and (self.headers.get("Expect") or "").strip().lower() == "100-continue":
+                self.send_response_only(100)
+                self.end_headers()
             raw = self.rfile.read(n) if n else b""
-            if not auth.ok(self.headers):
-                return self._reply(401, {"error": "authentication required"},
-                                   {"WWW-Authenticate": 'Basic realm="labelloop"'} if auth.basic else None)
+            self.reader.end()
+            if len(raw) < n:
+                self.close_connection = True
+                return  # the client went away mid-body
             body: Any = None
             if raw.strip():
                 try:
@@ -681,11 +1055,14 @@ def make_server(backend: MLBackend, host: str = "127.0.0.1", port: int = 9090,
                 except (json.JSONDecodeError, UnicodeDecodeError) as exc:
                     backend.stats["bad_requests"] += 1
                     return self._reply(400, {"error": f"the body is not valid JSON: {exc}"})
+            route = self.path.split("?", 1)[0]
             try:
                 status, obj = backend.handle(method, self.path, body)
-            except Exception as exc:  # never crash the server on one request
-                log.exception("request %s %s failed", method, self.path)
-                status, obj = 500, {"error": f"{type(exc).__name__}: {exc}"}
+            except Exception:  # never crash the server on one request, and never tell the client why
+                eid = secrets.token_hex(6)
+                log.exception("request %s %s failed (error id %s)", method, route[:200], eid)
+                status, obj = 500, {"error": f"internal error {eid}; the details are in the backend's log",
+                                    "error_id": eid}
             self._reply(status, obj)
 
         def do_GET(self) -> None:  # noqa: N802
@@ -696,7 +1073,29 @@ def make_server(backend: MLBackend, host: str = "127.0.0.1", port: int = 9090,
 
     class Server(ThreadingHTTPServer):
         daemon_threads = True
+        block_on_close = False  # closing does not wait for slow clients: their threads are daemons
         allow_reuse_address = True
+        request_queue_size = limits.backlog
+        address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
+
+        def process_request(self, request: Any, client_address: Any) -> None:
+            if not slots.acquire(blocking=False):
+                log.warning("refused a connection from %s: %d connections open", client_address[0],
+                            limits.max_connections)
+                _refuse_busy(request, busy)
+                self.shutdown_request(request)
+                return
+            try:
+                super().process_request(request, client_address)
+            except BaseException:
+                slots.release()
+                raise
+
+        def process_request_thread(self, request: Any, client_address: Any) -> None:
+            try:
+                super().process_request_thread(request, client_address)
+            finally:
+                slots.release()
 
     try:
         return Server((host, port), Handler)
@@ -704,18 +1103,28 @@ def make_server(backend: MLBackend, host: str = "127.0.0.1", port: int = 9090,
         raise LabelloopError(f"Cannot listen on {host}:{port}: {exc.strerror or exc}.") from None
 
 
+def _url(httpd: ThreadingHTTPServer, host: str) -> str:
+    port = httpd.server_address[1]
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
 class BackgroundServer:
     """The backend's HTTP server in a thread (tests, benchmarks, notebooks)."""
 
-    def __init__(self, backend: MLBackend, host: str = "127.0.0.1", port: int = 0, auth: Auth | None = None) -> None:
+    def __init__(self, backend: MLBackend, host: str = "127.0.0.1", port: int = 0, auth: Auth | None = None,
+                 limits: Limits | None = None) -> None:
         self.backend = backend
-        self.httpd = make_server(backend, host, port, auth)
+        self.host = host
+        self.httpd = make_server(backend, host, port, auth, limits)
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True, name="labelloop-mlbackend")
 
     @property
     def url(self) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return _url(self.httpd, self.host)
+
+    @property
+    def port(self) -> int:
+        return int(self.httpd.server_address[1])
 
     def __enter__(self) -> BackgroundServer:
         self.thread.start()
@@ -735,11 +1144,11 @@ class BackgroundServer:
 
 
 def serve(backend: MLBackend, host: str = "127.0.0.1", port: int = 9090, auth: Auth | None = None,
-          ready: Callable[[str], None] | None = None) -> None:
+          ready: Callable[[str], None] | None = None, limits: Limits | None = None) -> None:
     """Serve until interrupted (``labelloop mlbackend serve``)."""
-    httpd = make_server(backend, host, port, auth)
+    httpd = make_server(backend, host, port, auth, limits)
     if ready:
-        ready(f"http://{host}:{httpd.server_address[1]}")
+        ready(_url(httpd, host))
     try:
         httpd.serve_forever()
     finally:
@@ -747,5 +1156,6 @@ def serve(backend: MLBackend, host: str = "127.0.0.1", port: int = 9090, auth: A
         backend.wait_idle(30)
 
 
-__all__ = ["Auth", "BackgroundServer", "BadRequest", "LabelConfig", "LocalPredictor", "MLBackend", "make_server",
-           "parse_label_config", "project_key", "serve"]
+__all__ = ["Auth", "BackgroundServer", "BadRequest", "LabelConfig", "Limits", "LocalPredictor", "MLBackend",
+           "TooManyProjects", "check_host", "is_loopback", "make_server", "parse_label_config", "project_key",
+           "serve"]

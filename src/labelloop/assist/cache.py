@@ -2,7 +2,10 @@
 
 Each record is written with a single ``os.write`` on an ``O_APPEND`` descriptor and fsync'd as the
 answer arrives, so a killed run loses only the calls in flight and a rerun pays for nothing twice.
-A torn last line (a crash mid-write on a filesystem without atomic appends) is ignored on reading.
+A torn last line (a crash mid-write on a filesystem without atomic appends) is ignored on reading, and
+so is any line that is not a JSON object with a string ``key`` (read with the bounds of untrusted JSON).
+What a record means, and which records are worth reusing, is the caller's business: pre-labelling keeps
+only valid answers and checks their shape when it reads them back.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from labelloop.assist.llm.http import loads
 from labelloop.errors import LabelloopError
 
 CACHE_FILE = "answers.jsonl"
@@ -39,14 +43,14 @@ class AnswerCache:
         if not self.path.exists():
             return
         try:
-            with open(self.path, encoding="utf-8") as fh:
+            with open(self.path, "rb") as fh:  # bytes: a line that is not UTF-8 is one unreadable line
                 for line in fh:
                     try:
-                        rec = json.loads(line)
-                    except json.JSONDecodeError:
+                        rec = loads(line)
+                    except ValueError:
                         self.torn_lines += 1
                         continue
-                    if isinstance(rec, dict) and "key" in rec:
+                    if isinstance(rec, dict) and isinstance(rec.get("key"), str):
                         self._entries[rec["key"]] = rec
         except OSError as exc:
             raise LabelloopError(f"Cannot read the cache {self.path}: {exc.strerror or exc}.") from None

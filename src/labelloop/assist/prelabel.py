@@ -2,8 +2,14 @@
 
 Each sample (or each of its two presentations with ``both_orders``) is one job: a call, and on an
 invalid answer follow-up calls quoting the problem, up to ``max_attempts``. A job that never gets a
-valid answer is recorded as failed with the reason; no label is ever made up. Finished jobs go to
-the cache the moment they finish, so a rerun only pays for what is missing.
+valid answer is recorded as failed with the reason; no label is ever made up, and one bad reply fails
+its own sample, never the run. Valid answers go to the cache the moment they arrive, so a rerun only pays
+for what is missing; failed jobs are not cached (and failed records left by older versions are ignored), so
+a rerun asks again.
+
+The cache key covers the provider's name, model and base URL, the temperature, the schema and the prompt.
+Keys written before the base URL was part of them are still read, for valid answers only: such an answer
+may have come from any server with the same provider name and model.
 """
 
 from __future__ import annotations
@@ -16,7 +22,16 @@ from typing import Any
 
 from labelloop.assist.cache import AnswerCache, cache_key
 from labelloop.assist.llm.base import WORKER_CLIENT, Provider, ProviderError
-from labelloop.assist.prompt import SYSTEM, View, answer_schema, build_user_message, parse_answer, shuffled_order
+from labelloop.assist.prompt import (
+    SYSTEM,
+    View,
+    answer_schema,
+    build_user_message,
+    clip,
+    parse_answer,
+    shuffled_order,
+    unit_number,
+)
 from labelloop.data.model import Annotation, DataSample, Dataset
 from labelloop.data.schema import AnnotationSchema
 
@@ -75,9 +90,9 @@ async def run_job(job: Job, schema: AnnotationSchema, provider: Provider, max_at
         out["input_tokens"] += res.input_tokens
         out["output_tokens"] += res.output_tokens
         parsed = parse_answer(res.text, schema, job.sample, job.view)
-        if not parsed.problems:
-            out.update(status="ok", values=parsed.values, confidence=parsed.confidence,
-                       rationale=parsed.rationale, model_version=res.model_version)
+        if not parsed.problems:  # res is redacted already; values decoded from JSON escapes are redacted again
+            out.update(status="ok", values=provider.redact(parsed.values), confidence=parsed.confidence,
+                       rationale=provider.redact(parsed.rationale), model_version=res.model_version)
             return out
         problems = parsed.problems
         messages += [
@@ -85,7 +100,8 @@ async def run_job(job: Job, schema: AnnotationSchema, provider: Provider, max_at
             {"role": "user", "content": "Your answer cannot be used: " + "; ".join(problems)
              + ". Reply again with the corrected JSON object only."},
         ]
-    out.update(status="failed", reason=f"no valid answer after {max_attempts} attempts: " + "; ".join(problems))
+    out.update(status="failed",
+               reason=provider.redact(f"no valid answer after {max_attempts} attempts: " + "; ".join(problems)))
     return out
 
 
@@ -97,10 +113,25 @@ def sample_subset(samples: list[DataSample], limit: int | None, seed: int = 0) -
     return [samples[i] for i in keep]
 
 
-def job_key(provider: Provider, schema: AnnotationSchema, job: Job, schema_hash: str | None = None) -> str:
-    return cache_key(v=PROMPT_VERSION, provider=provider.name, model=provider.model, temperature=provider.temperature,
-                     schema=schema_hash or schema.schema_hash(), system=SYSTEM,
-                     user=job.user or build_user_message(schema, job.sample, job.view))
+def job_key(provider: Provider, schema: AnnotationSchema, job: Job, schema_hash: str | None = None, *,
+            legacy: bool = False) -> str:
+    """The cache key of ``job``; ``legacy`` gives the key older versions wrote, without the base URL."""
+    parts: dict[str, Any] = dict(v=PROMPT_VERSION, provider=provider.name, model=provider.model,
+                                 temperature=provider.temperature, schema=schema_hash or schema.schema_hash(),
+                                 system=SYSTEM, user=job.user or build_user_message(schema, job.sample, job.view))
+    if not legacy:
+        parts["base_url"] = provider.base_url
+    return cache_key(**parts)
+
+
+def cached_answer(rec: Any) -> dict[str, Any] | None:
+    """A cached record fit to reuse: a valid answer of the right shape (the file may be old or edited), else None."""
+    if not isinstance(rec, dict) or rec.get("status") != "ok" or not isinstance(rec.get("values"), dict):
+        return None
+    version = rec.get("model_version")
+    return {"status": "ok", "values": rec["values"], "confidence": unit_number(rec.get("confidence")),
+            "rationale": rec["rationale"] if isinstance(rec.get("rationale"), str) else "",
+            "model_version": version if isinstance(version, str) else None}
 
 
 async def prelabel_async(
@@ -131,7 +162,9 @@ async def prelabel_async(
     schema_hash = schema.schema_hash()
     for job in jobs:
         key = job_key(provider, schema, job, schema_hash)
-        hit = cache.get(key)
+        hit = cached_answer(cache.get(key)) if len(cache) else None
+        if hit is None and len(cache):
+            hit = cached_answer(cache.get(job_key(provider, schema, job, schema_hash, legacy=True)))
         if hit is not None:
             results[(job.index, job.variant)] = hit
             summary.cached += 1
@@ -162,8 +195,12 @@ async def prelabel_async(
             except ProviderError as exc:
                 if exc.fatal:
                     raise
-                rec = {"status": "error", "reason": str(exc), "calls": 0, "input_tokens": 0, "output_tokens": 0}
-            if rec["status"] != "error":  # paid-for answers (valid or not) are kept; transport errors are not
+                rec = {"status": "error", "reason": clip(provider.redact(str(exc)), 1000), "calls": 0,
+                       "input_tokens": 0, "output_tokens": 0}
+            except Exception as exc:  # a reply nothing above foresaw: it fails this sample, not the run
+                rec = {"status": "error", "calls": 0, "input_tokens": 0, "output_tokens": 0,
+                       "reason": clip(provider.redact(f"the reply could not be used ({type(exc).__name__}: {exc})"))}
+            if rec["status"] == "ok":  # only valid answers are kept: a failed job is asked again on a rerun
                 cache.put(key, {**rec, "sample": job.sample.id, "variant": job.variant})
             summary.calls += rec["calls"]
             summary.input_tokens += rec["input_tokens"]

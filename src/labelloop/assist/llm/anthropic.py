@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from labelloop.assist.llm.base import ChatResult, Provider, ProviderError
+from labelloop.assist.llm.base import ChatResult, Provider, ProviderError, kind_of
 
 TOOL = "record_labels"
 
@@ -33,17 +33,19 @@ class AnthropicProvider(Provider):
         headers = {"x-api-key": self.api_key or "", "anthropic-version": self.api_version}
         url = f"{self.base_url}/v1/messages"
         body = await self.post_json(url, payload, headers)
-        blocks = body.get("content") if isinstance(body, dict) else None
+        blocks = body.get("content")
         if not isinstance(blocks, list):
             raise ProviderError(f"{url} answered without a content list.")
         text = ""
         for block in blocks:
             if isinstance(block, dict) and block.get("type") == "tool_use":
+                # the reply was parsed with bounded depth, so this cannot recurse too far; validation judges it
                 text = json.dumps(block.get("input"), ensure_ascii=False)
                 break
         else:  # no tool call: fall back to the text, which validation will judge
-            text = "".join(b.get("text", "") for b in blocks if isinstance(b, dict) and b.get("type") == "text")
-        usage = body.get("usage") or {}
-        return ChatResult(text=text, model_version=body.get("model") or self.model,
-                          input_tokens=int(usage.get("input_tokens") or 0),
-                          output_tokens=int(usage.get("output_tokens") or 0))
+            parts = [b.get("text") for b in blocks if isinstance(b, dict) and b.get("type") == "text"]
+            bad = next((t for t in parts if not isinstance(t, str)), "")
+            if not isinstance(bad, str):
+                raise ProviderError(f"{url} answered with a text block whose text is {kind_of(bad)}, not text.")
+            text = "".join(parts)
+        return self.result(text, body.get("model"), body.get("usage"), "input_tokens", "output_tokens")

@@ -2,8 +2,13 @@
 
 Providers talk to REST APIs through a lean HTTP/1.1 client (``http.py``; httpx when a proxy is set) so
 the core installs light and retries are ours:
-429 and 5xx are retried with exponential backoff and full jitter, honouring ``Retry-After``;
+429 and 5xx are retried with exponential backoff and full jitter, honouring ``Retry-After`` up to the
+longest wait we accept (``min(backoff_max, timeout)``; a server asking for more fails that request at once);
 timeouts and dropped connections are retried too, a bounded number of times.
+
+Every field of a reply is untrusted: the text must be text, token counts sane integers (else 0), the model
+version a short string (else ours); and the provider's key, or any other configured secret, echoed back in
+a reply is redacted from everything we keep or print (:meth:`Provider.redact`).
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import asyncio
 import contextvars
 import email.utils
 import json
+import math
 import os
 import random
 import ssl
@@ -22,8 +28,10 @@ from typing import Any, ClassVar
 from labelloop.assist.llm.http import (
     HTTPClient,
     HttpxClient,
+    JSONLimitError,
     RequestTimeout,
     Response,
+    ResponseTooLarge,
     TransportError,
     make_client,
     proxied,
@@ -41,6 +49,17 @@ PRICES: dict[str, tuple[float, float]] = {
     "moonshot-v1-8k": (0.20, 2.00),
 }
 
+
+#: Environment variables holding secrets: their values, like the provider's own key, never reach the dataset.
+SECRET_ENVS = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "MOONSHOT_API_KEY", "LABEL_STUDIO_API_KEY")
+#: What a redacted secret reads as.
+REDACTED = "[redacted]"
+#: Shorter values are not redacted: a test key like "x" would blank every x in the data.
+MIN_SECRET_CHARS = 8
+#: The most tokens one call can be credited with; a larger or malformed count is recorded as 0.
+MAX_TOKENS_PER_CALL = 10_000_000
+#: The longest model version kept from a reply.
+MAX_MODEL_VERSION_CHARS = 200
 
 #: The connection pool of the current worker task, when it has its own (see ``Provider.new_client``).
 WORKER_CLIENT: contextvars.ContextVar[HTTPClient | HttpxClient | None] = contextvars.ContextVar(
@@ -136,6 +155,25 @@ class Provider:
         """Ask for one JSON answer to ``messages`` (user/assistant turns)."""
         raise NotImplementedError
 
+    def redact(self, value: Any) -> Any:
+        """``value`` with the provider's key and every configured secret replaced, in strings, lists and dicts."""
+        found = {self.api_key, *(os.environ.get(k) for k in (self.key_env, *SECRET_ENVS) if k)}
+        secrets = sorted((x for x in found if x and len(x) >= MIN_SECRET_CHARS), key=len, reverse=True)
+        return _redact(value, secrets) if secrets else value
+
+    def result(self, text: str, model: Any, usage: Any, input_key: str, output_key: str) -> ChatResult:
+        """A :class:`ChatResult` from a reply's untrusted fields: counts checked, model version vetted, redacted."""
+        counts = usage if isinstance(usage, dict) else {}
+        version = model if isinstance(model, str) and 0 < len(model) <= MAX_MODEL_VERSION_CHARS \
+            and model.isprintable() else self.model
+        return ChatResult(text=self.redact(text), model_version=self.redact(version),
+                          input_tokens=_count(counts.get(input_key)), output_tokens=_count(counts.get(output_key)))
+
+    @property
+    def max_wait(self) -> float:
+        """The longest ``Retry-After`` we honour: never longer than the backoff cap or the request timeout."""
+        return max(0.0, min(self.backoff_max, self.timeout))
+
     def cost(self, input_tokens: int, output_tokens: int) -> float | None:
         price = PRICES.get(self.model)
         if price is None:
@@ -157,58 +195,120 @@ class Provider:
                 resp = await client.post(url, body, headers)
             except RequestTimeout:
                 last = f"no answer from {url} within {self.timeout:g} s"
+            except ResponseTooLarge as exc:  # the same reply again would be as large: not retried
+                raise ProviderError(self.redact(f"Refused the reply from {url}: {exc.detail}.")) from None
             except TransportError as exc:
                 last = f"cannot reach {url} ({exc})"
             except ValueError as exc:  # a URL or header that cannot be sent at all
                 raise ProviderError(f"Cannot send the request to {url}: {exc}.", fatal=True) from None
             else:
-                if resp.status_code < 400:
+                code = resp.status_code
+                if code < 400:
                     try:
-                        return resp.json()
-                    except (json.JSONDecodeError, UnicodeDecodeError):
-                        raise ProviderError(f"{url} answered HTTP {resp.status_code} with a body that is not "
-                                            "JSON.") from None
-                if resp.status_code in (401, 403):
-                    raise ProviderError(f"The API key was refused by {url} (HTTP {resp.status_code}).", fatal=True)
-                if resp.status_code == 429 or resp.status_code >= 500:
-                    last = f"{url} answered HTTP {resp.status_code}: {_error_text(resp)}"
+                        data = resp.json()
+                    except JSONLimitError as exc:
+                        raise ProviderError(f"{url} answered HTTP {code} with JSON that {exc}.") from None
+                    except ValueError:  # not JSON, not UTF-8, or an integer past Python's digit limit
+                        raise ProviderError(f"{url} answered HTTP {code} with a body that is not JSON.") from None
+                    if not isinstance(data, dict):
+                        raise ProviderError(f"{url} answered HTTP {code} with JSON that is not an object.")
+                    return data
+                if code in (401, 403):
+                    raise ProviderError(f"The API key was refused by {url} (HTTP {code}).", fatal=True)
+                if code == 429 or code >= 500:
+                    last = f"{url} answered HTTP {code}: {_error_text(resp)}"
                     wait = _retry_after(resp.headers.get("retry-after"))
                 else:
-                    fatal = resp.status_code == 404
-                    raise ProviderError(f"{url} rejected the request (HTTP {resp.status_code}): "
-                                        f"{_error_text(resp)}.", fatal=fatal)
+                    raise ProviderError(self.redact(f"{url} rejected the request (HTTP {code}): {_error_text(resp)}."),
+                                        fatal=code == 404)
             if attempt + 1 == attempts:
                 break
+            if wait is not None and wait > self.max_wait:
+                raise ProviderError(self.redact(
+                    f"{url} answered HTTP {resp.status_code} and asked to retry after {_seconds(wait)} s, longer than "
+                    f"the {self.max_wait:g} s we wait: {_error_text(resp)}."))
             self.stats.retries += 1
             if wait is None:
                 wait = self._rng.uniform(0, min(self.backoff_max, self.backoff_base * 2**attempt))
-            await asyncio.sleep(min(wait, self.backoff_max * 4))
-        raise ProviderError(f"Gave up after {attempts} attempts: {last}.")
+            await asyncio.sleep(min(wait, self.max_wait))
+        raise ProviderError(self.redact(f"Gave up after {attempts} attempts: {last}."))
+
+
+def _redact(value: Any, secrets: list[str]) -> Any:
+    if isinstance(value, str):
+        for secret in secrets:
+            if secret in value:
+                value = value.replace(secret, REDACTED)
+        return value
+    if isinstance(value, list):
+        return [_redact(v, secrets) for v in value]
+    if isinstance(value, dict):
+        return {_redact(k, secrets): _redact(v, secrets) for k, v in value.items()}
+    return value
+
+
+def kind_of(value: Any) -> str:
+    """What a JSON value is, in words, for an error about a reply's field."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    return "text" if isinstance(value, str) else type(value).__name__
+
+
+def _count(value: Any) -> int:
+    """A token count from a reply: a non-negative integer within reason, else 0."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_TOKENS_PER_CALL:
+        return value
+    return 0
+
+
+def _seconds(wait: float) -> str:
+    return str(math.ceil(wait)) if wait < 1e12 else f"{wait:.3g}"
 
 
 def _retry_after(value: str | None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (seconds or an HTTP date)."""
+    """Seconds to wait from a ``Retry-After`` header (seconds or an HTTP date); ``None`` when unreadable."""
     if not value:
         return None
+    value = value.strip()
+    if len(value) > 64:
+        return None
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
         pass
+    else:
+        return max(0.0, seconds) if math.isfinite(seconds) else None
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    return max(0.0, when.timestamp() - time.time())
+    try:
+        return max(0.0, when.timestamp() - time.time())
+    except (OverflowError, ValueError, OSError):
+        return None
 
 
 def _error_text(resp: Response) -> str:
+    """The error message of a failed call, one line of at most 300 characters, whatever the body holds."""
     try:
         body = resp.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return resp.text[:200].strip() or resp.reason_phrase
+    except ValueError:
+        return _one_line(resp.text[:200]) or _one_line(resp.reason_phrase[:200])
     if isinstance(body, dict):
-        err = body.get("error", body)
-        if isinstance(err, dict):
-            return str(err.get("message") or err)[:300]
-        return str(err)[:300]
-    return str(body)[:300]
+        body = body.get("error", body)
+    if isinstance(body, dict) and isinstance(body.get("message"), str) and body["message"]:
+        body = body["message"]
+    text = body if isinstance(body, str) else json.dumps(body, ensure_ascii=False)
+    return _one_line(text[:1000])[:300]
+
+
+def _one_line(text: str) -> str:
+    return " ".join("".join(c if c.isprintable() else " " for c in text).split())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from labelloop.assist.llm.base import ChatResult, Provider, ProviderError
+from labelloop.assist.llm.base import ChatResult, Provider, ProviderError, kind_of
 
 
 @dataclass
@@ -32,13 +32,17 @@ class OpenAIProvider(Provider):
         url = f"{self.base_url}/chat/completions"
         body = await self.post_json(url, payload, headers)
         try:
-            text = body["choices"][0]["message"].get("content") or ""
+            content = body["choices"][0]["message"].get("content")
         except (KeyError, IndexError, TypeError, AttributeError):
             raise ProviderError(f"{url} answered without choices[0].message.content.") from None
-        usage = body.get("usage") or {}
-        return ChatResult(text=text, model_version=body.get("model") or self.model,
-                          input_tokens=int(usage.get("prompt_tokens") or 0),
-                          output_tokens=int(usage.get("completion_tokens") or 0))
+        if isinstance(content, list):  # some servers send a list of parts: text parts are joined
+            if not all(isinstance(p, dict) and p.get("type") == "text" and isinstance(p.get("text"), str)
+                       for p in content):
+                raise ProviderError(f"{url} answered with message content parts that are not all text.")
+            content = "".join(p["text"] for p in content)
+        elif content is not None and not isinstance(content, str):
+            raise ProviderError(f"{url} answered with message content that is {kind_of(content)}, not text.")
+        return self.result(content or "", body.get("model"), body.get("usage"), "prompt_tokens", "completion_tokens")
 
 
 @dataclass

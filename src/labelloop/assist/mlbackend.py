@@ -876,7 +876,7 @@ def check_host(host: str, auth: Auth | None = None) -> None:
     """Without authentication the backend listens only on loopback: anyone who can reach it could feed it labels."""
     if not (auth and auth.required) and not is_loopback(host):
         raise LabelloopError(f"--host {host or repr(host)} is not a loopback address; without --basic-auth or "
-                             f"--secret the ML backend listens only on {', '.join(LOOPBACK)}.")
+                             f"--secret the ML backend listens only on {', '.join(LOOPBACK[:-1])} or {LOOPBACK[-1]}.")
 
 
 class _Reader(io.RawIOBase):

@@ -207,6 +207,7 @@ def _parquet_rows(p: Path) -> RowSource:
 
     from labelloop.data.io import HEADER_KEY
 
+    sys.audit("labelloop.open", str(p))  # pyarrow opens it natively: let an audit hook (the MCP server's) see it
     try:
         # No pre-buffering and a buffered stream: otherwise pyarrow holds the whole file's (or row
         # group's) column chunks in memory, about the file's size, while batches are iterated.
@@ -293,6 +294,8 @@ def _hf_rows(name: str, *, split: str | None, name_config: str | None = None, **
 
 def _hf_disk_rows(p: Path, *, split: str | None) -> RowSource:
     datasets = _require_datasets()
+    for f in sorted(p.rglob("*")):  # arrow files are opened natively: let an audit hook see each
+        sys.audit("labelloop.open", str(f))
     try:
         ds = datasets.load_from_disk(str(p))
     except Exception as exc:

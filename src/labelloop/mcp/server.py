@@ -3,7 +3,8 @@
 Thin by design: every tool parses its typed arguments, checks paths against the roots and calls one
 library function; figures come back as the library reports them. Two things live here and nowhere
 else, because they only matter when a model drives the library: the root check (every path, symlinks
-resolved, must lie under a ``--root``) and the redaction of secrets from anything sent back.
+resolved, must lie under a ``--root``; ``sandbox.py`` holds every open of the process to it) and the
+redaction of secrets from anything sent back.
 """
 
 import contextlib
@@ -30,6 +31,7 @@ from pydantic import BaseModel, Field, create_model
 from labelloop.annotate.labelstudio.project import PushResult
 from labelloop.errors import InputFileError, LabelloopError
 from labelloop.mcp.endpoints import Endpoints
+from labelloop.mcp.sandbox import OutsideRootsError, Sandbox
 
 INSTRUCTIONS = """\
 labelloop: human-in-the-loop annotation of LLM data. Typical loop: convert a raw file into a dataset,
@@ -52,10 +54,6 @@ if sys.version_info < (3, 11):  # pragma: no cover
     from exceptiongroup import BaseExceptionGroup
 else:
     BaseExceptionGroup = BaseExceptionGroup  # noqa: PLW0127  (the builtin, named for ruff's py310 target)
-
-
-class OutsideRootsError(LabelloopError):
-    """A path the MCP server was not allowed to touch."""
 
 
 # ---------------------------------------------------------------------- roots and secrets
@@ -938,6 +936,7 @@ def serve(roots: list[Path] | None = None, transport: str = "stdio", host: str =
         if not Path(r).expanduser().is_dir():
             raise LabelloopError(f"--root {r} is not a directory.")
     server = build_server(roots, endpoints=endpoints)
+    Sandbox(Guard(roots).roots).install()  # from here on, every file the process opens lies under a root
     if transport == "stdio":
         server.run("stdio")
     else:

@@ -49,34 +49,90 @@
   function cpToU16(text, cp) { let i = 0; while (cp > 0 && i < text.length) { const c = text.charCodeAt(i); i += (c >= 0xD800 && c <= 0xDBFF) ? 2 : 1; cp--; } return Math.min(i, text.length); }
 
   // ------------------------------------------------------------------ Markdown, as DOM nodes only
+  // Linear time whatever the text: inline syntax is one left-to-right scan (below), block patterns are
+  // anchored with nothing that can backtrack over a line twice, and quotes nest at most QUOTE_DEPTH deep.
   const SAFE_URL = /^(https?:\/\/|mailto:)[^\s\u0000-\u001f]*$/i;
-  const INLINE = /`([^`\n]+)`|\*\*([^*\n]+?)\*\*|__([^_\n]+?)__|\*([^*\s\n](?:[^*\n]*?[^*\s\n])?)\*|(?<![A-Za-z0-9])_([^_\s\n](?:[^_\n]*?[^_\s\n])?)_(?![A-Za-z0-9])|\[([^\]\n]*)\]\(([^)\s]*)\)/g;
+  const OPENERS = /[`*_[]/g;
+  const URL_END = /[)\s]/g;
+  const ALNUM = /[A-Za-z0-9]/;
+  const SPACE = /\s/;
+  const QUOTE_DEPTH = 8;
+  // next(key, from): where the next closer is at or after `from` (-1: none). Each answer is remembered with
+  // the stretch it proved empty, so a run of openers that never close ("[](" × 30,000) costs one search, not one each.
+  function closers(text) {
+    const memo = {};
+    return function (key, from) {
+      const m = memo[key];
+      if (m && from >= m.from && (m.at < 0 || from <= m.at)) return m.at;
+      let at;
+      if (key === 'url') { URL_END.lastIndex = from; const r = URL_END.exec(text); at = r ? r.index : -1; } else at = text.indexOf(key, from);
+      memo[key] = { from: from, at: at };
+      return at;
+    };
+  }
+  // The same syntax as before (code, **strong**, __strong__, *em*, _em_, [text](url)), each closer being the next
+  // occurrence of its character, since no content may hold it; links only to http(s) and mailto, others stay text.
   function inline(text, parent) {
-    let last = 0; let m;
-    const re = new RegExp(INLINE.source, 'g');  // a fresh lastIndex: inline() recurses
-    while ((m = re.exec(text)) !== null) {
-      if (m.index > last) parent.append(text.slice(last, m.index));
-      if (m[1] !== undefined) parent.append(h('code', { text: m[1] }));
-      else if (m[2] !== undefined || m[3] !== undefined) { const b = h('strong'); inline(m[2] !== undefined ? m[2] : m[3], b); parent.append(b); }
-      else if (m[4] !== undefined || m[5] !== undefined) { const e = h('em'); inline(m[4] !== undefined ? m[4] : m[5], e); parent.append(e); }
-      else {
-        const url = m[7].trim();
-        if (SAFE_URL.test(url)) {
-          const a = h('a', { rel: 'noopener noreferrer nofollow', target: '_blank' });
-          a.href = url; inline(m[6], a); parent.append(a);
-        } else parent.append(m[0]);
+    const n = text.length; const next = closers(text);
+    const open = new RegExp(OPENERS.source, 'g');  // a fresh lastIndex: inline() recurses
+    let last = 0; let i = 0; let m;
+    const emit = function (node, from, to) { if (from > last) parent.append(text.slice(last, from)); parent.append(node); last = i = to; };
+    const edge = function (s) { return s.length > 0 && !SPACE.test(s[0]) && !SPACE.test(s[s.length - 1]); };
+    while (i < n) {
+      open.lastIndex = i;
+      if ((m = open.exec(text)) === null) break;
+      i = m.index; const c = text[i]; let j;
+      if (c === '`') {
+        j = next('`', i + 1);
+        if (j > i + 1) { emit(h('code', { text: text.slice(i + 1, j) }), i, j + 1); continue; }
+      } else if (c === '*' || c === '_') {
+        if (text[i + 1] === c) {
+          j = next(c, i + 2);
+          if (j > i + 2 && text[j + 1] === c) { const b = h('strong'); inline(text.slice(i + 2, j), b); emit(b, i, j + 2); continue; }
+        }
+        if (c === '*' || !(i > 0 && ALNUM.test(text[i - 1]))) {
+          j = next(c, i + 1);
+          const body = j > i ? text.slice(i + 1, j) : '';
+          if (edge(body) && (c === '*' || !(j + 1 < n && ALNUM.test(text[j + 1])))) { const e = h('em'); inline(body, e); emit(e, i, j + 1); continue; }
+        }
+      } else {
+        j = next(']', i + 1);
+        if (j >= 0 && text[j + 1] === '(') {
+          const k = next('url', j + 2);
+          if (k >= 0 && text[k] === ')') {
+            const url = text.slice(j + 2, k);
+            if (SAFE_URL.test(url)) {
+              const a = h('a', { rel: 'noopener noreferrer nofollow', target: '_blank' });
+              a.href = url; inline(text.slice(i + 1, j), a); emit(a, i, k + 1);
+            } else emit(document.createTextNode(text.slice(i, k + 1)), i, k + 1);
+            continue;
+          }
+        }
       }
-      last = re.lastIndex;
+      i++;
     }
-    if (last < text.length) parent.append(text.slice(last));
+    if (last < n) parent.append(text.slice(last));
   }
   function inlineLines(lines, parent, breaks) {
     lines.forEach(function (ln, i) { if (i) parent.append(breaks ? h('br') : ' '); inline(breaks ? ln : ln.trim(), parent); });
   }
-  const LIST_RE = /^\s{0,3}([-*+]|\d{1,9}[.)])\s+(.*)$/;
-  function isBlockStart(ln) { return /^\s{0,3}(```|~~~|#{1,6}\s|>|([-*_]\s*){3,}$)/.test(ln) || LIST_RE.test(ln); }
+  const LIST_RE = /^\s{0,3}([-*+]|\d{1,9}[.)])\s+([\s\S]*)$/;
+  const HEAD_RE = /^\s{0,3}(#{1,6})\s/;
+  const HR_RE = /^\s{0,3}([-*_]\s*){3,}$/;
+  function isBlockStart(ln) { return /^\s{0,3}(```|~~~|#{1,6}\s|>)/.test(ln) || HR_RE.test(ln) || LIST_RE.test(ln); }
+  // a heading's text: without the leading spaces and without closing #s and spaces
+  function headText(ln, marker) {
+    let end = ln.length;
+    while (end > marker && SPACE.test(ln[end - 1])) end--;
+    while (end > marker && ln[end - 1] === '#') end--;
+    while (end > marker && SPACE.test(ln[end - 1])) end--;
+    let start = marker;
+    while (start < end && SPACE.test(ln[start])) start++;
+    return ln.slice(start, end);
+  }
   // breaks: keep single line breaks (model answers, poems); off for hand-wrapped guidelines.
-  function md(src, breaks) {
+  function md(src, breaks, depth) {
+    depth = depth || 0;
     const frag = document.createDocumentFragment();
     const lines = String(src).replace(/\r\n?/g, '\n').split('\n');
     let i = 0;
@@ -92,13 +148,13 @@
         if (fence[2]) code.setAttribute('data-lang', fence[2]);
         frag.append(h('pre', null, code)); continue;
       }
-      const hd = /^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$/.exec(ln);
-      if (hd) { const el = h('h' + Math.min(4, hd[1].length + 1)); inline(hd[2], el); frag.append(el); i++; continue; }
-      if (/^\s{0,3}([-*_]\s*){3,}$/.test(ln)) { frag.append(h('hr')); i++; continue; }
-      if (/^\s{0,3}>/.test(ln)) {
+      const hd = HEAD_RE.exec(ln);
+      if (hd) { const el = h('h' + Math.min(4, hd[1].length + 1)); inline(headText(ln, hd[0].length - 1), el); frag.append(el); i++; continue; }
+      if (HR_RE.test(ln)) { frag.append(h('hr')); i++; continue; }
+      if (/^\s{0,3}>/.test(ln) && depth < QUOTE_DEPTH) {
         const body = [];
         while (i < lines.length && /^\s{0,3}>/.test(lines[i])) body.push(lines[i++].replace(/^\s{0,3}>\s?/, ''));
-        const bq = h('blockquote'); bq.append(md(body.join('\n'), breaks)); frag.append(bq); continue;
+        const bq = h('blockquote'); bq.append(md(body.join('\n'), breaks, depth + 1)); frag.append(bq); continue;
       }
       const li = LIST_RE.exec(ln);
       if (li) {
@@ -395,13 +451,27 @@
     const c = t.c.find(function (c) { return 'candidates.' + c[0] === field; });
     return c ? c[1] : '';
   }
-  function textBlock(text, asMarkdown, spanField) {
+  // Long texts are folded: laying out hundreds of thousands of characters freezes the page, and nobody reads
+  // them at once. The first FOLD characters show, and a button shows the rest (remembered per task and field).
+  const FOLD = 4000;
+  const OPEN = new Set();
+  function foldAt(text, n) { const c = text.charCodeAt(n - 1); return c >= 0xD800 && c <= 0xDBFF ? n - 1 : n; }
+  function clip(text, n) { return text.length > n ? text.slice(0, foldAt(text, n)) + '…' : text; }
+  function thousands(n) { return String(n).replace(/\B(?=(\d{3})+$)/g, ','); }
+  function textBlock(text, asMarkdown, spanField, key) {
+    text = String(text);
+    const fold = text.length > FOLD && !OPEN.has(key) ? foldAt(text, FOLD) : text.length;
+    const shown = fold < text.length ? text.slice(0, fold) : text;
+    let el;
     if (spanField) {
-      const el = h('div', { class: 'plain spanable', 'data-field': spanField });
-      el.append(text); return el;
-    }
-    if (asMarkdown) { const el = h('div', { class: 'md' }); el.append(md(text, true)); return el; }
-    return h('div', { class: 'plain', text: text });
+      el = h('div', { class: 'plain spanable', 'data-field': spanField });
+      el.append(shown); el._shown = fold;
+    } else if (asMarkdown) { el = h('div', { class: 'md' }); el.append(md(shown, true)); }
+    else el = h('div', { class: 'plain', text: shown });
+    if (fold === text.length) return el;
+    return h('div', { class: 'folded' }, el, h('div', { class: 'fold-bar' },
+      h('span', { class: 'muted', text: '… ' + thousands(text.length - fold) + ' more characters ' }),
+      h('button', { type: 'button', class: 'show-all', onclick: function () { OPEN.add(key); renderTask(); } }, 'Show all ' + thousands(text.length))));
   }
 
   function renderTask() {
@@ -424,10 +494,10 @@
         const blk = h('section', { class: 'block prompt', 'aria-label': 'Prompt' }, h('h3', { text: title || 'Prompt' }));
         const hasUser = t.p.some(function (m) { return m[0] === 'user'; });
         let lastUser = -1; t.p.forEach(function (m, i) { if (m[0] === 'user') lastUser = i; });
-        if (targets.has('prompt') && !hasUser) blk.append(textBlock(promptText(t), false, 'prompt'));
+        if (targets.has('prompt') && !hasUser) blk.append(textBlock(promptText(t), false, 'prompt', t.id + '\u0000prompt'));
         else t.p.forEach(function (m, i) {
           blk.append(h('div', { class: 'turn role-' + String(m[0]).replace(/[^a-z]/gi, '') }, h('div', { class: 'role', text: m[0] }),
-            textBlock(m[1], f.markdown !== false, (targets.has('prompt') && i === lastUser) ? 'prompt' : null)));
+            textBlock(m[1], f.markdown !== false, (targets.has('prompt') && i === lastUser) ? 'prompt' : null, t.id + '\u0000p' + i)));
         });
         parts.push(blk);
       } else if (f.source === 'candidates') {
@@ -438,11 +508,11 @@
           const field = 'candidates.' + cid;
           grid.append(h('section', { class: 'block cand', 'data-cand': cid, 'aria-label': 'Answer ' + letter(i) },
             h('h3', null, h('span', { text: (title ? title + ' ' : 'Answer ') + letter(i) })),
-            h('div', { class: 'body' }, textBlock(c[1], f.markdown !== false, targets.has(field) ? field : null))));
+            h('div', { class: 'body' }, textBlock(c[1], f.markdown !== false, targets.has(field) ? field : null, t.id + '\u0000' + field))));
         });
         parts.push(grid);
       } else if (t.f && t.f[f.name] !== undefined) {
-        parts.push(h('section', { class: 'block field' }, h('h3', { text: title || f.name }), textBlock(t.f[f.name], f.markdown !== false, null)));
+        parts.push(h('section', { class: 'block field' }, h('h3', { text: title || f.name }), textBlock(t.f[f.name], f.markdown !== false, null, t.id + '\u0000f.' + f.name)));
       }
     }
     parts.push(h('section', { class: 'block questions', id: 'questions', 'aria-label': 'Questions' }));
@@ -474,7 +544,7 @@
     const blk = h('section', { class: 'block suggest', id: 'suggestion', 'aria-label': 'Suggestion' });
     t.s.forEach(function (s, i) {
       const items = h('ul');
-      for (const q of QS) if (s.v && s.v[q.name] !== undefined && s.v[q.name] !== null) items.append(h('li', null, h('b', { text: (q.title || q.name) + ': ' }), valueText(q, s.v[q.name], t, order)));
+      for (const q of QS) if (s.v && s.v[q.name] !== undefined && s.v[q.name] !== null) items.append(h('li', null, h('b', { text: (q.title || q.name) + ': ' }), clip(valueText(q, s.v[q.name], t, order), FOLD)));
       blk.append(h('div', { class: 'sug' },
         h('div', null, h('b', { text: 'Suggestion' + (i === 0 ? ' (press a to accept)' : '') }), ' from ', h('span', { text: s.by }),
           s.score !== null && s.score !== undefined ? h('span', { class: 'muted', text: ' · score ' + (Math.round(s.score * 1000) / 1000) }) : null),
@@ -673,7 +743,7 @@
       const txt = fieldText(t, s.field);
       const a = cpToU16(txt, s.start); const b = cpToU16(txt, s.end);
       const lab = labels.find(function (o) { return o.value === s.label; });
-      return h('li', { 'data-span': String(i) }, h('b', { text: lab ? lab.text : s.label }), h('span', { class: 'muted', text: fieldName(s.field) }), h('q', { text: txt.slice(a, b) }),
+      return h('li', { 'data-span': String(i) }, h('b', { text: lab ? lab.text : s.label }), h('span', { class: 'muted', text: fieldName(s.field) }), h('q', { text: clip(txt.slice(a, b), 300) }),
         h('button', { type: 'button', 'aria-label': 'Remove span', class: 'rm', onclick: function () { setValue(q, null, spans.filter(function (_, j) { return j !== i; })); } }, '×'),
         spanFollowups(q, spans, i));
     })));
@@ -735,11 +805,16 @@
       if (Array.isArray(v)) for (const s of v) all.push({ field: s.field, start: s.start, end: s.end, label: labels.get(s.label) || s.label });
     }
     document.querySelectorAll('#task .spanable').forEach(function (el) {
-      const field = el.getAttribute('data-field'); const text = fieldText(t, field);
+      const field = el.getAttribute('data-field'); const full = fieldText(t, field);
+      const text = el._shown !== undefined && el._shown < full.length ? full.slice(0, el._shown) : full;  // a folded text: its shown part
       const mine = all.filter(function (s) { return s.field === field; });
       if (!mine.length) { el.replaceChildren(text); return; }
       const cuts = new Set([0, text.length]);
-      const u = mine.map(function (s) { const a = cpToU16(text, s.start); const b = cpToU16(text, s.end); cuts.add(a); cuts.add(b); return { a: a, b: b, label: s.label }; });
+      const u = [];
+      for (const s of mine) {
+        const a = Math.min(cpToU16(full, s.start), text.length); const b = Math.min(cpToU16(full, s.end), text.length);
+        if (b > a) { cuts.add(a); cuts.add(b); u.push({ a: a, b: b, label: s.label }); }
+      }
       const pts = Array.from(cuts).sort(function (x, y) { return x - y; });
       const kids = [];
       for (let i = 0; i + 1 < pts.length; i++) {
@@ -936,7 +1011,13 @@
     }
     return out;
   }
-  function csvCell(v) { const s = v === null || v === undefined ? '' : String(v); return /[",\r\n]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s; }
+  // A spreadsheet runs a cell that starts with = + - @ tab or CR as a formula: such a cell gets a leading ' (OWASP's
+  // rule, the same as labelloop's Python CSV writers).
+  function csvCell(v) {
+    let s = v === null || v === undefined ? '' : String(v);
+    if (/^[=+\-@\t\r]/.test(s)) s = "'" + s;
+    return /[",\r\n]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
+  }
   function exportAs(fmt) {
     if (!loaded) { flash('Still loading tasks; export in a moment.'); return; }
     const head = header(); const res = resultRows(); let text; let mime;

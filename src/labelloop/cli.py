@@ -13,9 +13,11 @@ from typing import Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 from typer.core import TyperGroup
 
 from labelloop.cli_review import ApiKeyEnvOpt
+from labelloop.data.display import visible
 from labelloop.errors import LabelloopError
 
 app = typer.Typer(
@@ -26,8 +28,18 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class _Console(Console):
+    """Markup off (data may hold ``[/x]``) and control characters shown as escapes, in every string printed,
+    table cells included: what the CLI prints comes from data."""
+
+    def render_str(self, text: str, **kwargs: Any):
+        return super().render_str(visible(text), **kwargs)
+
+
+out = _Console(highlight=False, soft_wrap=True, markup=False)
+err = _Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
 
 FormatOpt = typer.Option("auto", "--format", "-f", help="Input format, or 'auto' to recognise it by its columns.")
 QuietOpt = typer.Option(False, "--quiet", "-q", help="No progress bar or notes on stderr.")
@@ -137,8 +149,8 @@ def info(
     if as_json:
         out.print_json(json.dumps(summary))
         return
-    out.print(f"[bold]{ds.name}[/bold]: {summary['samples']} samples, format {reader.format_name}, "
-              f"schema {summary['schema'] or '(none)'}")
+    out.print(Text.assemble((visible(ds.name), "bold"), visible(
+        f": {summary['samples']} samples, format {reader.format_name}, schema {summary['schema'] or '(none)'}")))
     for title, key, col in (("Candidates per sample", "candidates_per_sample", "candidates"),
                             ("Subsets", "subsets", "subset"),
                             ("Annotations by kind", "annotations_by_kind", "kind"),

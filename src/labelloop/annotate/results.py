@@ -319,9 +319,13 @@ def import_results(
     out = dataset.model_copy(deep=True)
     out.schema = sch
     origin = f"html:{file_id}"
+    by_sample: dict[str, dict[str, Annotation]] = {}
+    for (sid, annotator), ann in fresh.items():
+        by_sample.setdefault(sid, {})[annotator] = ann
     for sample in out.samples:
-        for annotator in sorted({a for (sid, a) in fresh if sid == sample.id}):
-            ann = fresh[(sample.id, annotator)]
+        mine = by_sample.get(sample.id)
+        for annotator in sorted(mine or ()):
+            ann = mine[annotator]
             old = [a for a in sample.annotations
                    if a.kind == "human" and a.annotator == annotator and a.origin == origin]
             if old and any(_newer(o, ann) for o in old):

@@ -8,6 +8,7 @@ from typing import Any
 from rich.table import Table
 from rich.text import Text
 
+from labelloop.data.display import visible
 from labelloop.quality.agreement import AgreementReport, QuestionAgreement
 from labelloop.quality.stat import Stat
 
@@ -42,10 +43,10 @@ def _note(stat: Stat) -> str:
 
 
 def question_tables(qa: QuestionAgreement, top: int = 10) -> list[Any]:
-    head = (f"[bold]{qa.question}[/bold] ({qa.type}{', per candidate' if qa.per_candidate else ''}"
+    head = (f" ({qa.type}{', per candidate' if qa.per_candidate else ''}"
             f"{', level ' + qa.level if qa.level else ''}): {len(qa.annotators)} annotators, {qa.n_items} items "
             f"({qa.n_pairable} rated by two or more), {qa.n_ratings} ratings")
-    out: list[Any] = [Text.from_markup(head)]
+    out: list[Any] = [Text.assemble((visible(qa.question), "bold"), head)]
     if qa.stats:
         t = Table(title="Coefficients", title_justify="left")
         for col in ("coefficient", "value [95% CI]", "items", "note"):
@@ -99,7 +100,7 @@ def question_tables(qa: QuestionAgreement, top: int = 10) -> list[Any]:
             t.add_row(str(d["sample_id"]), str(d["candidate_id"] or ""), _num(d["disagreement"]), answers)
         out.append(t)
     for n in qa.notes:
-        out.append(Text(f"note: {n}"))
+        out.append(Text(visible(f"note: {n}")))
     return out
 
 

@@ -9,12 +9,18 @@ cannot type (annotations, metadata) are stored as JSON text, so every round trip
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import csv
+import hashlib
 import io
 import json
 import os
+import re
 import secrets
-from collections.abc import Iterable, Iterator
+import socket
+import sys
+import time
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -24,10 +30,101 @@ from labelloop.errors import OutputError
 
 HEADER_KEY = "labelloop_dataset"
 CANONICAL_SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".parquet": "parquet", ".csv": "csv"}
+CSV_COLUMNS = ("id", "prompt", "candidates", "annotations", "metadata")
 BATCH_ROWS = 10_000
+#: deepest nesting of lists and objects accepted in one row (pydantic cannot serialise much past 250)
+MAX_DEPTH = 200
+#: longest line a JSONL or CSV reader takes (bytes, without the newline)
+MAX_LINE_BYTES = 64 * 2**20
 
 
 # ---------------------------------------------------------------------- atomic output
+# Temporary files are ``.NAME.PID-HOST.RANDOM.tmp`` beside the output: a writer killed with -9 leaves one
+# behind, and the next write of NAME removes it once its writer is gone (same host, process ended) or,
+# when that cannot be told, once it is an hour old.
+STALE_AFTER_S = 3600
+_HOST = hashlib.sha256(socket.gethostname().encode("utf-8", "replace")).hexdigest()[:6]
+_TEMP = r"\.{name}\.(?:(?P<pid>\d+)-(?P<host>[0-9a-f]{{6}})\.)?[0-9a-f]{{12}}\.tmp\Z"  # and before: no pid
+_LIVE_TEMPS: set[str] = set()  # this process's temporary files still being written (absolute paths)
+_GROUP: contextvars.ContextVar[list[tuple[Path, Path]] | None] = contextvars.ContextVar("atomic_group", default=None)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True
+    return True
+
+
+def _stale(entry: os.DirEntry, pid: str | None, host: str | None, now: float) -> bool:
+    if pid is not None and host == _HOST:
+        if int(pid) == os.getpid():
+            return os.path.abspath(entry.path) not in _LIVE_TEMPS  # left by an earlier process that had our pid
+        if not _pid_alive(int(pid)):
+            return True
+        return now - entry.stat(follow_symlinks=False).st_mtime > 24 * STALE_AFTER_S  # pid reused since
+    return now - entry.stat(follow_symlinks=False).st_mtime > STALE_AFTER_S
+
+
+def remove_stale_temps(path: str | Path) -> list[Path]:
+    """Delete temporary files of earlier, crashed writes of ``path`` (only ours, only for that name)."""
+    path = Path(path)
+    parent = path.parent if str(path.parent) else Path(".")
+    removed: list[Path] = []
+    prefix = f".{path.name}."
+    ours = re.compile(_TEMP.format(name=re.escape(path.name)), re.S)
+    now = time.time()
+    try:
+        with os.scandir(parent) as entries:
+            for entry in entries:
+                if not (entry.name.startswith(prefix) and entry.name.endswith(".tmp")):
+                    continue
+                m = ours.match(entry.name)
+                if m is None or not entry.is_file(follow_symlinks=False):
+                    continue
+                with contextlib.suppress(OSError):
+                    if _stale(entry, m["pid"], m["host"], now):
+                        os.unlink(entry.path)
+                        removed.append(Path(entry.path))
+    except OSError:
+        pass
+    return removed
+
+
+@contextlib.contextmanager
+def atomic_group() -> Iterator[None]:
+    """Writes inside the block land together: each is renamed into place only when the whole block
+    succeeds, and on any error every one of them is removed (a multi-file export is all or nothing)."""
+    if _GROUP.get() is not None:
+        yield
+        return
+    pending: list[tuple[Path, Path]] = []
+    token = _GROUP.set(pending)
+    try:
+        yield
+    except BaseException:
+        for tmp, _ in pending:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            _LIVE_TEMPS.discard(os.path.abspath(tmp))
+        raise
+    finally:
+        _GROUP.reset(token)
+    try:
+        for tmp, final in pending:
+            os.replace(tmp, final)
+            _LIVE_TEMPS.discard(os.path.abspath(tmp))
+    except OSError as exc:
+        for tmp, _ in pending:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            _LIVE_TEMPS.discard(os.path.abspath(tmp))
+        raise OutputError(f"Cannot write {final}: {exc.strerror or exc}.") from None
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | Path, perm: int | None = None) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it over ``path`` only on success.
@@ -38,8 +135,9 @@ def atomic_path(path: str | Path, perm: int | None = None) -> Iterator[Path]:
     parent = path.parent if str(path.parent) else Path(".")
     try:
         parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_temps(path)
         for _ in range(100):  # like mkstemp, but created with 0666 & ~umask (mkstemp's files are 0600)
-            tmp = parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+            tmp = parent / f".{path.name}.{os.getpid()}-{_HOST}.{secrets.token_hex(6)}.tmp"
             try:
                 fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666 if perm is None else perm)
                 break
@@ -47,18 +145,27 @@ def atomic_path(path: str | Path, perm: int | None = None) -> Iterator[Path]:
                 continue
         else:
             raise FileExistsError(f"no free temporary name beside {path}")
+        _LIVE_TEMPS.add(os.path.abspath(tmp))
         if perm is not None:
             os.fchmod(fd, perm)
         os.close(fd)
     except OSError as exc:
         raise OutputError(f"Cannot write {path}: {exc.strerror or exc}.") from None
     tmp_path = Path(tmp)
+    group = _GROUP.get()
     try:
         yield tmp_path
-        os.replace(tmp_path, path)
-    except BaseException:
+        if group is not None:
+            group.append((tmp_path, path))  # renamed when the group ends
+        else:
+            os.replace(tmp_path, path)
+            _LIVE_TEMPS.discard(os.path.abspath(tmp_path))
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             tmp_path.unlink()
+        _LIVE_TEMPS.discard(os.path.abspath(tmp_path))
+        if isinstance(exc, UnicodeEncodeError):  # a writer that did not say which text: still one sentence
+            raise OutputError(f"Cannot write {path}: {_surrogate_clause(exc.object[exc.start])}.") from None
         raise
 
 
@@ -70,6 +177,132 @@ def atomic_open(path: str | Path, mode: str = "w", *, perm: int | None = None, *
             kwargs.setdefault("newline", "")
         with open(tmp, mode, **kwargs) as fh:
             yield fh
+
+
+# ---------------------------------------------------------------------- untrusted JSON text
+class JSONTextError(ValueError):
+    """JSON that parses, or would, but cannot be used: nested too deeply, a huge integer, a lone
+    surrogate. The message is a clause ("JSON nested deeper than 200 levels") for the caller to place."""
+
+
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def _surrogate_clause(ch: str, where: str = "the text") -> str:
+    return f"{where} holds a lone surrogate (\\u{ord(ch):04x}), which UTF-8 cannot encode"
+
+
+def _path(parts: Sequence[Any]) -> str:
+    out = ""
+    for p in parts:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+    return out
+
+
+def find_lone_surrogate(obj: Any) -> tuple[str, str] | None:
+    """(path, character) of the first string or key holding a lone surrogate, e.g. ``("prompt[0].content",
+    "\\ud800")``; None when every string is valid Unicode. Iterative: safe on deeply nested input."""
+    stack: list[tuple[Any, tuple[Any, ...]]] = [(obj, ())]
+    while stack:
+        o, where = stack.pop()
+        if isinstance(o, str):
+            m = _SURROGATE.search(o)
+            if m:
+                return _path(where) or "value", m.group()
+        elif isinstance(o, dict):
+            for k, v in reversed(list(o.items())):
+                if isinstance(k, str) and (m := _SURROGATE.search(k)):
+                    return _path((*where, k)) or "value", m.group()
+                stack.append((v, (*where, k)))
+        elif isinstance(o, (list, tuple)):
+            stack.extend((v, (*where, i)) for i, v in reversed(list(enumerate(o))))
+    return None
+
+
+def nested_too_deep(obj: Any, limit: int = MAX_DEPTH) -> bool:
+    """Whether lists and objects nest more than ``limit`` levels (iterative, so hostile input is safe)."""
+    stack = [(obj, 1)] if isinstance(obj, (dict, list)) else []
+    while stack:
+        o, depth = stack.pop()
+        if depth > limit:
+            return True
+        stack.extend((c, depth + 1) for c in (o.values() if isinstance(o, dict) else o) if isinstance(c, (dict, list)))
+    return False
+
+
+def json_value_problem(obj: Any) -> str | None:
+    """Why a parsed JSON value cannot go on (nested deeper than MAX_DEPTH, a lone surrogate), or None."""
+    if nested_too_deep(obj):
+        return f"JSON nested deeper than {MAX_DEPTH} levels"
+    found = find_lone_surrogate(obj)
+    if found:
+        return _surrogate_clause(found[1], f"field {found[0]}")
+    return None
+
+
+def check_json_value(obj: Any, text: str | bytes) -> None:
+    """Raise ``JSONTextError`` for what ``json_value_problem`` refuses. ``text`` is the source the value
+    came from: cheap tests on it (enough brackets? a ``\\ud`` escape?) skip the walks in the usual case."""
+    if not isinstance(obj, (dict, list)):
+        if isinstance(obj, str) and _SURROGATE.search(obj):
+            raise JSONTextError(_surrogate_clause(_SURROGATE.search(obj).group(), "the value"))
+        return
+    if isinstance(text, bytes):
+        deep = len(text) > 2 * MAX_DEPTH and text.count(b"[") + text.count(b"{") > MAX_DEPTH
+        odd = b"\\ud" in text or b"\\uD" in text
+    else:
+        deep = len(text) > 2 * MAX_DEPTH and text.count("[") + text.count("{") > MAX_DEPTH
+        odd = "\\ud" in text or "\\uD" in text
+    if deep and nested_too_deep(obj):
+        raise JSONTextError(f"JSON nested deeper than {MAX_DEPTH} levels")
+    if odd:
+        found = find_lone_surrogate(obj)
+        if found:
+            raise JSONTextError(_surrogate_clause(found[1], f"field {found[0]}"))
+
+
+def parse_json(text: str | bytes, *, check: bool = True) -> Any:
+    """``json.loads`` for untrusted text: malformed JSON raises ``json.JSONDecodeError`` as usual (its line
+    and column are the caller's to report); what a hostile file can add (nesting that exhausts the stack,
+    integers past Python's digit limit, lone surrogates) raises ``JSONTextError`` with one clause."""
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError:
+        raise
+    except RecursionError:
+        raise JSONTextError(f"JSON nested deeper than {MAX_DEPTH} levels") from None
+    except ValueError as exc:
+        if "integer string conversion" in str(exc):
+            raise JSONTextError(f"a number has more than {sys.get_int_max_str_digits():,} digits") from None
+        raise
+    if check:
+        check_json_value(obj, text)
+    return obj
+
+
+# ---------------------------------------------------------------------- CSV cells
+#: a cell starting with one of these is read as a formula by spreadsheets (OWASP: CSV injection)
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_QUOTED_FORMULA = re.compile("'+[=+\\-@\t\r]")
+
+
+def csv_safe(value: Any, *, reversible: bool = False) -> Any:
+    """The one rule every CSV writer applies: a string cell whose first character is one of
+    ``= + - @ TAB CR`` gets a leading ``'`` so spreadsheets show it as text (OWASP's advice; the offline
+    page's export does the same). Numbers are not strings and pass as they are; JSON cells start with
+    ``[`` or ``{``. With ``reversible`` (canonical CSV, which labelloop reads back), a cell that already
+    starts with quotes before such a character gets one more, so ``csv_unsafe`` restores every value."""
+    if isinstance(value, str) and value:
+        if value[0] in FORMULA_START or (reversible and value[0] == "'" and _QUOTED_FORMULA.match(value)):
+            return "'" + value
+    return value
+
+
+def csv_unsafe(value: Any) -> Any:
+    """Undo ``csv_safe(..., reversible=True)``: drop the one quote it added."""
+    if isinstance(value, str) and value[:1] == "'" and _QUOTED_FORMULA.match(value):
+        return value[1:]
+    return value
 
 
 # One encoder for every call: json.dumps with options builds a new JSONEncoder each time, which is a
@@ -100,8 +333,17 @@ def header_of(dataset_name: str, schema: AnnotationSchema | None, metadata: dict
     }
 
 
-def _json_col(value: Any) -> Any:
-    return json.loads(value) if isinstance(value, str) else value
+def _json_text(value: str, column: str) -> Any:
+    try:
+        return parse_json(value)
+    except json.JSONDecodeError as exc:
+        raise JSONTextError(f"column {column!r} is not valid JSON ({exc.msg} at character {exc.pos + 1})") from None
+    except JSONTextError as exc:
+        raise JSONTextError(f"column {column!r}: {exc}") from None
+
+
+def _json_col(value: Any, column: str) -> Any:
+    return _json_text(value, column) if isinstance(value, str) else value
 
 
 def flat_to_record(row: dict[str, Any]) -> dict[str, Any]:
@@ -109,10 +351,10 @@ def flat_to_record(row: dict[str, Any]) -> dict[str, Any]:
     out = dict(row)
     for key in ("prompt", "candidates", "annotations", "metadata"):
         if key in out:
-            out[key] = _json_col(out[key])
-    for cand in out.get("candidates") or []:
+            out[key] = _json_col(out[key], key)
+    for i, cand in enumerate(out.get("candidates") or []):
         if isinstance(cand, dict) and isinstance(cand.get("metadata"), str):
-            cand["metadata"] = json.loads(cand["metadata"])
+            cand["metadata"] = _json_text(cand["metadata"], f"candidates[{i}].metadata")
     return out
 
 
@@ -153,12 +395,58 @@ def parquet_row_to_sample(row: dict[str, Any]) -> DataSample:
         id=row["id"],
         prompt=[Message(role=m["role"], content=m["content"]) for m in row["prompt"] or []],
         candidates=[
-            Candidate(id=c["id"], content=c["content"], model=c["model"], metadata=json.loads(c["metadata"] or "{}"))
-            for c in row["candidates"] or []
+            Candidate(id=c["id"], content=c["content"], model=c["model"],
+                      metadata=_json_text(c["metadata"] or "{}", f"candidates[{i}].metadata"))
+            for i, c in enumerate(row["candidates"] or [])
         ],
-        annotations=json.loads(row["annotations"] or "[]"),
-        metadata=json.loads(row["metadata"] or "{}"),
+        annotations=_json_text(row["annotations"] or "[]", "annotations"),
+        metadata=_json_text(row["metadata"] or "{}", "metadata"),
     )
+
+
+# Writing fails on what no file can hold (lone surrogates, integers past the digit limit, nesting past
+# pydantic's or json's limit); these say which sample and field, in one sentence, and leave no output.
+_UNWRITABLE = (ValueError, RecursionError)
+
+
+def _why_unwritable(item: Any, exc: BaseException) -> str:
+    """A clause naming the field of ``item`` (a record or a table row) that ``exc`` failed on."""
+    found = find_lone_surrogate(item)
+    if found is not None:
+        return _surrogate_clause(found[1], f"field {found[0]}")
+    if isinstance(exc, RecursionError) or "depth" in str(exc):
+        return "a value is nested too deeply to write"
+    if "integer string conversion" in str(exc):
+        return f"a number has more than {sys.get_int_max_str_digits():,} digits"
+    return str(exc).split("\n")[0].rstrip(".")
+
+
+def _sample_unwritable(path: Path, sample: DataSample, exc: BaseException) -> OutputError:
+    try:
+        item: Any = sample.model_dump(mode="python")
+    except _UNWRITABLE:
+        item = sample
+    return OutputError(f"Cannot write {path}: sample {sample.id!r}: {_why_unwritable(item, exc)}.")
+
+
+def _first_unwritable(path: Path, rows: Sequence[dict[str, Any]], sources: Sequence[str] | None,
+                      exc: BaseException, start: int = 0) -> OutputError:
+    """Find the row a whole-table write failed on (only on failure, so the usual case pays nothing)."""
+    for i, row in enumerate(rows):
+        try:
+            if find_lone_surrogate(row) is None:
+                dumps(row)
+                continue
+        except _UNWRITABLE as row_exc:
+            exc = row_exc
+        return _row_unwritable(path, row, start + i, sources, exc)
+    return OutputError(f"Cannot write {path}: {_why_unwritable(None, exc)}.")
+
+
+def _row_unwritable(path: Path, row: dict[str, Any], i: int, sources: Sequence[str] | None,
+                    exc: BaseException) -> OutputError:
+    who = f"row {i + 1} (sample {sources[i]!r})" if sources and i < len(sources) else f"row {i + 1}"
+    return OutputError(f"Cannot write {path}: {who}: {_why_unwritable(row, exc)}.")
 
 
 def write_samples(
@@ -170,31 +458,57 @@ def write_samples(
     schema: AnnotationSchema | None = None,
     metadata: dict[str, Any] | None = None,
 ) -> int:
-    """Stream samples into a canonical file, atomically. Returns the number written."""
+    """Stream samples into a canonical file, atomically. Returns the number written.
+
+    A sample no file can hold (a lone surrogate, a value nested too deeply) stops the write with an
+    ``OutputError`` naming the sample and field; nothing is left behind.
+    """
     path = Path(path)
     fmt = fmt or CANONICAL_SUFFIXES.get(path.suffix.lower())
     if fmt not in ("jsonl", "json", "parquet", "csv"):
         raise OutputError(f"Cannot tell the output format of {path}; use .jsonl, .json, .parquet or .csv.")
     header = header_of(name, schema, metadata or {})
     has_header = schema is not None or bool(metadata)
+    try:
+        header_text = dumps(header)
+        header_text.encode("utf-8")
+    except _UNWRITABLE as exc:
+        raise OutputError(f"Cannot write {path}: the dataset's name, schema or metadata: "
+                          f"{_why_unwritable(header, exc)}.") from None
     n = 0
     if fmt == "parquet":
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        pschema = _parquet_schema().with_metadata({HEADER_KEY: dumps(header)})
+        pschema = _parquet_schema().with_metadata({HEADER_KEY: header_text})
         with atomic_path(path) as tmp:
             writer = pq.ParquetWriter(tmp, pschema, compression="zstd")
             try:
                 batch: list[dict[str, Any]] = []
+                batch_samples: list[DataSample] = []
+
+                def flush() -> None:
+                    try:
+                        table = pa.Table.from_pylist(batch, schema=pschema)
+                    except _UNWRITABLE as exc:
+                        for s in batch_samples:
+                            if find_lone_surrogate(s.model_dump(mode="python")) is not None:
+                                raise _sample_unwritable(path, s, exc) from None
+                        raise OutputError(f"Cannot write {path}: {_why_unwritable(None, exc)}.") from None
+                    writer.write_table(table)
+
                 for s in samples:
-                    batch.append(_parquet_row(s))
+                    try:
+                        batch.append(_parquet_row(s))
+                    except _UNWRITABLE as exc:
+                        raise _sample_unwritable(path, s, exc) from None
+                    batch_samples.append(s)
                     n += 1
                     if len(batch) >= BATCH_ROWS:
-                        writer.write_table(pa.Table.from_pylist(batch, schema=pschema))
-                        batch = []
+                        flush()
+                        batch, batch_samples = [], []
                 if batch or n == 0:
-                    writer.write_table(pa.Table.from_pylist(batch, schema=pschema))
+                    flush()
             finally:
                 writer.close()
         return n
@@ -203,24 +517,32 @@ def write_samples(
             if has_header:
                 fh.write(dumps({HEADER_KEY: header}) + "\n")
             for s in samples:
-                fh.write(dumps(sample_to_record(s)) + "\n")
+                try:
+                    fh.write(dumps(sample_to_record(s)) + "\n")
+                except _UNWRITABLE as exc:
+                    raise _sample_unwritable(path, s, exc) from None
                 n += 1
         elif fmt == "json":
             fh.write("{" + f'"name":{dumps(name)},"schema":{dumps(header["schema"])},')
             fh.write(f'"metadata":{dumps(header["metadata"])},"samples":[')
             for s in samples:
-                fh.write(("," if n else "") + "\n" + dumps(sample_to_record(s)))
+                try:
+                    fh.write(("," if n else "") + "\n" + dumps(sample_to_record(s)))
+                except _UNWRITABLE as exc:
+                    raise _sample_unwritable(path, s, exc) from None
                 n += 1
             fh.write("\n]}\n")
         else:
             writer = csv.writer(fh)
-            writer.writerow(["id", "prompt", "candidates", "annotations", "metadata"])
+            writer.writerow(CSV_COLUMNS)
             for s in samples:
-                rec = sample_to_record(s)
-                writer.writerow(
-                    [rec["id"], dumps(rec["prompt"]), dumps(rec["candidates"]), dumps(rec["annotations"]),
-                     dumps(rec["metadata"])]
-                )
+                try:
+                    rec = sample_to_record(s)
+                    # Only the id is plain text; the other cells are JSON, which starts with [ or {.
+                    writer.writerow([csv_safe(rec["id"], reversible=True), dumps(rec["prompt"]),
+                                     dumps(rec["candidates"]), dumps(rec["annotations"]), dumps(rec["metadata"])])
+                except _UNWRITABLE as exc:
+                    raise _sample_unwritable(path, s, exc) from None
                 n += 1
     return n
 
@@ -231,8 +553,16 @@ def write_dataset(dataset: Dataset, path: str | Path, fmt: str | None = None) ->
     )
 
 
-def write_rows(rows: Iterable[dict[str, Any]], path: str | Path, fmt: str | None = None) -> int:
-    """Write plain table rows (training exports) as JSONL, JSON, CSV or Parquet, atomically."""
+def _csv_row_cells(r: dict[str, Any]) -> dict[str, Any]:
+    return {k: csv_safe(v) if isinstance(v, (str, int, float)) or v is None else dumps(v) for k, v in r.items()}
+
+
+def write_rows(rows: Iterable[dict[str, Any]], path: str | Path, fmt: str | None = None, *,
+               sources: Sequence[str] | None = None) -> int:
+    """Write plain table rows (training exports) as JSONL, JSON, CSV or Parquet, atomically.
+
+    ``sources`` names, per row, the sample it came from, for errors. CSV cells pass through ``csv_safe``.
+    """
     path = Path(path)
     fmt = fmt or CANONICAL_SUFFIXES.get(path.suffix.lower())
     rows = list(rows)
@@ -241,14 +571,24 @@ def write_rows(rows: Iterable[dict[str, Any]], path: str | Path, fmt: str | None
         import pyarrow.parquet as pq
 
         with atomic_path(path) as tmp:
-            pq.write_table(pa.Table.from_pylist(rows), tmp)
+            try:
+                table = pa.Table.from_pylist(rows)
+            except _UNWRITABLE as exc:
+                raise _first_unwritable(path, rows, sources, exc) from None
+            pq.write_table(table, tmp)
     elif fmt == "jsonl":
         with atomic_open(path) as fh:
-            for r in rows:
-                fh.write(dumps(r) + "\n")
+            for i, r in enumerate(rows):
+                try:
+                    fh.write(dumps(r) + "\n")
+                except _UNWRITABLE as exc:
+                    raise _row_unwritable(path, r, i, sources, exc) from None
     elif fmt == "json":
         with atomic_open(path) as fh:
-            json.dump(rows, fh, ensure_ascii=False, indent=1)
+            try:
+                json.dump(rows, fh, ensure_ascii=False, indent=1)
+            except _UNWRITABLE as exc:
+                raise _first_unwritable(path, rows, sources, exc) from None
             fh.write("\n")
     elif fmt == "csv":
         cols: list[str] = []
@@ -257,9 +597,11 @@ def write_rows(rows: Iterable[dict[str, Any]], path: str | Path, fmt: str | None
         with atomic_open(path) as fh:
             writer = csv.DictWriter(fh, fieldnames=cols)
             writer.writeheader()
-            for r in rows:
-                writer.writerow({k: v if isinstance(v, (str, int, float)) or v is None else dumps(v)
-                                 for k, v in r.items()})
+            for i, r in enumerate(rows):
+                try:
+                    writer.writerow(_csv_row_cells(r))
+                except _UNWRITABLE as exc:
+                    raise _row_unwritable(path, r, i, sources, exc) from None
     else:
         raise OutputError(f"Cannot tell the output format of {path}; use .jsonl, .json, .parquet or .csv.")
     return len(rows)

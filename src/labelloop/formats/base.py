@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, ClassVar
 
+from labelloop.data.io import JSONTextError, parse_json
 from labelloop.data.model import Candidate, DataSample, Dataset, Message, content_id
 from labelloop.data.schema import AnnotationSchema
 from labelloop.errors import FormatError, OutputError
@@ -63,20 +64,24 @@ def register(cls: type[Format]) -> type[Format]:
 
 
 # ---------------------------------------------------------------------- coercions
-def _loads_if_json(value: Any) -> Any:
+def _loads_if_json(value: Any, column: str = "") -> Any:
+    """A cell holding JSON text is decoded; text that merely looks like JSON stays text. JSON that parses
+    but cannot be used (nested too deeply, a huge integer, a lone surrogate) is the row's error."""
     if isinstance(value, str):
         s = value.strip()
         if s[:1] in "[{" and s[-1:] in "]}":
             try:
-                return json.loads(s)
+                return parse_json(s)
             except json.JSONDecodeError:
                 return value
+            except JSONTextError as exc:
+                raise RowError(f"column {column!r}: {exc}" if column else str(exc)) from None
     return value
 
 
 def to_messages(value: Any, column: str) -> list[Message]:
     """A prompt cell: a string (one user turn) or a list of chat turns."""
-    value = _loads_if_json(value)
+    value = _loads_if_json(value, column)
     if value is None:
         raise RowError(f"column {column!r} is empty")
     if isinstance(value, str):
@@ -107,7 +112,7 @@ def completion(value: Any, prompt: list[Message], column: str) -> tuple[str, dic
 
     Returns the response text and metadata (the turns, when the response spans more than one).
     """
-    value = _loads_if_json(value)
+    value = _loads_if_json(value, column)
     if value is None:
         raise RowError(f"column {column!r} is empty")
     if isinstance(value, str):
@@ -128,7 +133,7 @@ def completion(value: Any, prompt: list[Message], column: str) -> tuple[str, dic
 
 
 def as_list(value: Any, column: str) -> list[Any]:
-    value = _loads_if_json(value)
+    value = _loads_if_json(value, column)
     if value is None:
         return []
     if hasattr(value, "tolist"):

@@ -1,7 +1,9 @@
 """Raw rows out of files: JSON, JSONL, CSV, Parquet, a directory of them, or Hugging Face datasets.
 
-Rows stream (Parquet in record batches, JSONL line by line) and carry a location
-(``file:line``) so every later error can point at the row it came from.
+Rows stream (Parquet in record batches, JSONL and CSV line by line) and carry a location
+(``file:line``) so every later error can point at the row it came from. Text files are read as
+bytes, one line at a time, and each line is decoded on its own: a line that is not UTF-8, is
+malformed or is longer than ``max_line_bytes`` costs exactly that line, reported by its number.
 """
 
 from __future__ import annotations
@@ -12,13 +14,25 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
+from labelloop.data.io import (
+    CSV_COLUMNS,
+    HEADER_KEY,
+    MAX_LINE_BYTES,
+    JSONTextError,
+    check_json_value,
+    csv_unsafe,
+    json_value_problem,
+    parse_json,
+)
 from labelloop.errors import BadRowError, FormatError, InputFileError, MissingDependencyError
 
 SUFFIXES = (".jsonl", ".ndjson", ".json", ".csv", ".parquet")
 PARQUET_BATCH = 8192
 PARQUET_READ_BUFFER = 1 << 20
+BOM = b"\xef\xbb\xbf"
+_SKIP_CHUNK = 1 << 20
 
 
 @dataclass
@@ -33,18 +47,21 @@ class RowSource:
 
     rows: Iterator[Row | BadRowError]
     columns: list[str] | None = None  # known up front for Parquet and CSV
-    header: dict[str, Any] | None = None  # labelloop dataset header, if the file has one
+    header: Any = None  # labelloop dataset header, if the file has one (checked by the reader)
     description: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
     #: raw rows decoded from the file so far (Parquet: whole batches); shows that reading streams
     loaded: int = 0
+    #: where the header is, for errors: "file:1", "file (Parquet metadata)"
+    header_at: str = ""
 
 
 def is_hf_spec(path: str) -> bool:
     return path.startswith("hf:") or path.startswith("hf://")
 
 
-def open_rows(path: str | Path, *, hf_split: str | None = None, hf_name: str | None = None) -> RowSource:
+def open_rows(path: str | Path, *, hf_split: str | None = None, hf_name: str | None = None,
+              max_line_bytes: int = MAX_LINE_BYTES) -> RowSource:
     spec = str(path)
     if is_hf_spec(spec):
         return _hf_spec_rows(spec, split=hf_split, name_config=hf_name)
@@ -57,85 +74,159 @@ def open_rows(path: str | Path, *, hf_split: str | None = None, hf_name: str | N
         files = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUFFIXES)
         if not files:
             raise InputFileError(f"Directory {spec} holds no .json, .jsonl, .csv or .parquet file.")
-        sources = [open_rows(f) for f in files]
+        sources = [open_rows(f, max_line_bytes=max_line_bytes) for f in files]
         cols = sources[0].columns
 
         def chain() -> Iterator[Row | BadRowError]:
             for src in sources:
                 yield from src.rows
 
-        return RowSource(chain(), cols, sources[0].header, f"{len(files)} files in {spec}")
+        return RowSource(chain(), cols, sources[0].header, f"{len(files)} files in {spec}",
+                         header_at=sources[0].header_at)
     suffix = p.suffix.lower()
     if p.stat().st_size == 0:
         raise InputFileError(f"Input {spec} is empty.")
     if suffix in (".jsonl", ".ndjson"):
-        return _jsonl_rows(p)
+        return _jsonl_rows(p, max_line_bytes)
     if suffix == ".json":
         return _json_rows(p)
     if suffix == ".csv":
-        return _csv_rows(p)
+        return _csv_rows(p, max_line_bytes)
     if suffix == ".parquet":
         return _parquet_rows(p)
     raise InputFileError(f"Input {spec} has an unknown file type {suffix or '(none)'}; use {', '.join(SUFFIXES)}.")
 
 
-def _jsonl_rows(p: Path) -> RowSource:
-    from labelloop.data.io import HEADER_KEY
+def byte_lines(fh: BinaryIO, max_bytes: int = MAX_LINE_BYTES) -> Iterator[bytes | None]:
+    """The file's lines as bytes (newline kept); ``None`` for a line longer than ``max_bytes``, whose
+    bytes are skipped, never held: memory stays within one line of the limit whatever the file holds."""
+    readline = fh.readline
+    while True:
+        line = readline(max_bytes + 1)
+        if not line:
+            return
+        if len(line) > max_bytes and line[-1:] != b"\n":
+            del line
+            while True:
+                chunk = readline(_SKIP_CHUNK)
+                if not chunk or chunk[-1:] == b"\n":
+                    break
+            yield None
+            continue
+        yield line
 
-    header: dict[str, Any] | None = None
+
+def _too_long(max_bytes: int) -> str:
+    return f"the line is longer than the limit of {max_bytes:,} bytes"
+
+
+def _not_utf8(exc: UnicodeDecodeError) -> str:
+    return f"the line is not UTF-8 (byte {exc.start + 1})"
+
+
+def _json_where(text: str, exc: json.JSONDecodeError) -> str:
+    if exc.pos >= len(text.rstrip("\r\n")):  # at the line's end: say so, not "line 2 column 1"
+        return f"{exc.msg} at the end of the line"
+    return f"{exc.msg} at column {exc.colno}"
+
+
+def _open_binary(p: Path):
     try:
-        fh = open(p, encoding="utf-8")
-        first = fh.readline()
-        fh.close()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputFileError(f"Cannot read {p}: {exc}.") from None
+        return open(p, "rb")
+    except OSError as exc:
+        raise InputFileError(f"Cannot read {p}: {exc.strerror or exc}.") from None
+
+
+def _jsonl_header(p: Path, max_bytes: int) -> tuple[bool, Any]:
+    """(whether line 1 is a labelloop_dataset header, its value). A line 1 that names the header but
+    does not parse is an error of its own: the dataset's schema must not be lost as one "bad row"."""
+    with _open_binary(p) as fh:
+        first = next(byte_lines(fh, max_bytes), None)
+    if first is None or HEADER_KEY.encode() not in first:
+        return False, None
+    first = first.removeprefix(BOM)
     try:
-        obj = json.loads(first)
-        if isinstance(obj, dict) and HEADER_KEY in obj:
-            header = obj[HEADER_KEY]
-    except json.JSONDecodeError:
-        pass
+        obj = parse_json(first.decode("utf-8"), check=False)
+    except UnicodeDecodeError as exc:
+        raise FormatError(f"{p}:1: the {HEADER_KEY} header line is not UTF-8 (byte {exc.start + 1}).") from None
+    except json.JSONDecodeError as exc:
+        raise FormatError(f"{p}:1: the {HEADER_KEY} header line is not valid JSON "
+                          f"({_json_where(first.decode('utf-8'), exc)}).") from None
+    except JSONTextError as exc:
+        raise FormatError(f"{p}:1: the {HEADER_KEY} header line: {exc}.") from None
+    if isinstance(obj, dict) and HEADER_KEY in obj:
+        return True, obj[HEADER_KEY]
+    return False, None
+
+
+def _jsonl_rows(p: Path, max_bytes: int = MAX_LINE_BYTES) -> RowSource:
+    has_header, header = _jsonl_header(p, max_bytes)
+    loads = json.loads
 
     def gen() -> Iterator[Row | BadRowError]:
-        with open(p, encoding="utf-8", errors="strict") as fh:
-            lineno = 0
-            while True:
-                try:
-                    line = fh.readline()
-                except UnicodeDecodeError:
-                    yield BadRowError(f"{p}:{lineno + 1}: the line is not UTF-8.", f"{p}:{lineno + 1}")
-                    return
-                if not line:
-                    return
-                lineno += 1
+        with _open_binary(p) as fh:
+            for lineno, line in enumerate(byte_lines(fh, max_bytes), start=1):
                 src.loaded += 1
-                if header is not None and lineno == 1:
+                if line is None:
+                    yield BadRowError(f"{p}:{lineno}: {_too_long(max_bytes)}.", f"{p}:{lineno}")
                     continue
+                if lineno == 1:
+                    if has_header:
+                        continue
+                    line = line.removeprefix(BOM)
                 if not line.strip():
                     continue
                 try:
-                    obj = json.loads(line)
+                    text = line.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    yield BadRowError(f"{p}:{lineno}: {_not_utf8(exc)}.", f"{p}:{lineno}",
+                                      line.decode("utf-8", "backslashreplace").rstrip("\r\n"))
+                    continue
+                try:
+                    obj = loads(text)
+                    check_json_value(obj, line)
                 except json.JSONDecodeError as exc:
-                    yield BadRowError(f"{p}:{lineno}: malformed JSON ({exc.msg} at column {exc.colno}).",
-                                      f"{p}:{lineno}", line.rstrip("\n"))
+                    yield BadRowError(f"{p}:{lineno}: malformed JSON ({_json_where(text, exc)}).", f"{p}:{lineno}",
+                                      text.rstrip("\r\n"))
+                    continue
+                except (ValueError, RecursionError) as exc:  # too deep, huge integer, lone surrogate
+                    why = exc if isinstance(exc, JSONTextError) else _parse_failure(text, exc)
+                    yield BadRowError(f"{p}:{lineno}: {why}.", f"{p}:{lineno}", text.rstrip("\r\n"))
                     continue
                 if not isinstance(obj, dict):
                     yield BadRowError(f"{p}:{lineno}: expected a JSON object, found {type(obj).__name__}.",
-                                      f"{p}:{lineno}", line.rstrip("\n"))
+                                      f"{p}:{lineno}", text.rstrip("\r\n"))
                     continue
                 yield Row(obj, f"{p}:{lineno}")
 
-    src = RowSource(gen(), None, header, str(p))
+    src = RowSource(gen(), None, header, str(p), header_at=f"{p}:1")
     return src
+
+
+def _parse_failure(text: str, exc: BaseException) -> str:
+    """The clause for a failure of plain ``json.loads`` (the fast path): parse again the careful way."""
+    try:
+        parse_json(text)
+    except JSONTextError as again:
+        return str(again)
+    except Exception:  # pragma: no cover - json.loads failed once, so it fails again
+        pass
+    return str(exc).split("\n")[0].rstrip(".")  # pragma: no cover
 
 
 def _json_rows(p: Path) -> RowSource:
     try:
-        data = json.loads(p.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputFileError(f"Cannot read {p}: {exc}.") from None
+        text = p.read_text(encoding="utf-8-sig")  # a BOM is accepted, as in CSV
+    except OSError as exc:
+        raise InputFileError(f"Cannot read {p}: {exc.strerror or exc}.") from None
+    except UnicodeDecodeError as exc:
+        raise InputFileError(f"Cannot read {p}: the file is not UTF-8 (byte {exc.start + 1}).") from None
+    try:
+        data = parse_json(text, check=False)
     except json.JSONDecodeError as exc:
         raise FormatError(f"{p}:{exc.lineno}: malformed JSON ({exc.msg} at column {exc.colno}).") from None
+    except JSONTextError as exc:
+        raise FormatError(f"{p}: {exc}.") from None
     header = None
     if isinstance(data, dict):
         if isinstance(data.get("samples"), list):
@@ -153,59 +244,149 @@ def _json_rows(p: Path) -> RowSource:
         items = data
     else:
         raise FormatError(f"{p}: expected a JSON list of rows or an object, found {type(data).__name__}.")
+    try:
+        check_json_value(data, text)
+        suspect = False
+    except JSONTextError:
+        suspect = True  # some item is too deep or holds a lone surrogate: find which, item by item
 
     def gen() -> Iterator[Row | BadRowError]:
         for i, obj in enumerate(items, start=1):
             if not isinstance(obj, dict):
-                yield BadRowError(f"{p}: item {i} is not a JSON object.", f"{p}#{i}", json.dumps(obj)[:2000])
+                yield BadRowError(f"{p}: item {i} is not a JSON object.", f"{p}#{i}", _short_json(obj))
                 continue
+            if suspect:
+                why = json_value_problem(obj)
+                if why:
+                    yield BadRowError(f"{p}#{i}: {why}.", f"{p}#{i}", None)
+                    continue
             yield Row(obj, f"{p}#{i}")
 
-    src = RowSource(gen(), None, header, str(p))
+    src = RowSource(gen(), None, header, str(p), header_at=str(p))
     src.extra["document"] = data if isinstance(data, dict) else None
     return src
 
 
-def _csv_rows(p: Path) -> RowSource:
-    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+def _short_json(obj: Any) -> str:
     try:
-        with open(p, encoding="utf-8-sig", newline="") as fh:
-            columns = next(csv.reader(fh), None)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputFileError(f"Cannot read {p}: {exc}.") from None
+        return json.dumps(obj)[:2000]
+    except (ValueError, RecursionError):
+        return repr(obj)[:2000]
+
+
+class _CsvLines:
+    """Decoded lines for ``csv.reader``, one at a time. A line that is too long or not UTF-8 raises
+    ``_LineProblem``; the iterator lives on, so reading goes on at the next line."""
+
+    def __init__(self, fh: BinaryIO, max_bytes: int) -> None:
+        self._lines = byte_lines(fh, max_bytes)
+        self.max_bytes = max_bytes
+        self.lineno = 0
+
+    def __iter__(self) -> _CsvLines:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._lines)
+        self.lineno += 1
+        if line is None:
+            raise _LineProblem(self.lineno, _too_long(self.max_bytes))
+        if self.lineno == 1:
+            line = line.removeprefix(BOM)
+        try:
+            return line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise _LineProblem(self.lineno, _not_utf8(exc)) from None
+
+
+class _LineProblem(Exception):
+    def __init__(self, lineno: int, why: str) -> None:
+        super().__init__(why)
+        self.lineno = lineno
+        self.why = why
+
+
+def _csv_rows(p: Path, max_bytes: int = MAX_LINE_BYTES) -> RowSource:
+    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+    with _open_binary(p) as fh:
+        lines = _CsvLines(fh, max_bytes)
+        try:
+            columns = next(csv.reader(lines, strict=True), None)
+        except _LineProblem as exc:
+            raise InputFileError(f"Cannot read the header of {p}: {exc.why}.") from None
+        except csv.Error as exc:
+            raise InputFileError(f"Cannot read the header of {p}: {_csv_error(exc, lines.lineno)}.") from None
     if not columns:
         raise InputFileError(f"Input {p} is empty.")
+    seen: set[str] = set()
+    for c in columns:
+        if c in seen:
+            raise FormatError(f"{p}:1: the header names column {c!r} twice; column names must be unique.")
+        seen.add(c)
+    own = tuple(columns) == CSV_COLUMNS  # labelloop's canonical CSV: its id cell may carry csv_safe's quote
 
     def gen() -> Iterator[Row | BadRowError]:
-        with open(p, encoding="utf-8-sig", newline="") as fh:
-            reader = csv.DictReader(fh)
-            for rec in reader:
-                line = reader.line_num
-                if None in rec:
-                    yield BadRowError(f"{p}:{line}: the record has more cells than the header.", f"{p}:{line}")
+        with _open_binary(p) as fh:
+            lines = _CsvLines(fh, max_bytes)
+            reader = csv.reader(lines, strict=True)
+            next(reader, None)  # the header, read above
+            width = len(columns)
+            while True:
+                start = lines.lineno + 1
+                try:
+                    cells = next(reader)
+                except StopIteration:
+                    return
+                except _LineProblem as exc:
+                    yield BadRowError(f"{p}:{exc.lineno}: {exc.why}.", f"{p}:{exc.lineno}")
                     continue
-                yield Row({k: _csv_cell(v) for k, v in rec.items()}, f"{p}:{line}")
+                except csv.Error as exc:
+                    yield BadRowError(f"{p}:{start}: {_csv_error(exc, start)}.", f"{p}:{start}")
+                    continue
+                if not cells:
+                    continue  # a blank line
+                loc = f"{p}:{start}"
+                if len(cells) > width:
+                    yield BadRowError(f"{loc}: the record has more cells than the header.", loc,
+                                      _short_json(cells))
+                    continue
+                try:
+                    data = {k: _csv_cell(v, k) for k, v in zip(columns, cells)}
+                except JSONTextError as exc:
+                    yield BadRowError(f"{loc}: {exc}.", loc, _short_json(cells))
+                    continue
+                for k in columns[len(cells):]:
+                    data[k] = None  # a short record: the missing cells are empty, as csv.DictReader has it
+                if own:
+                    data["id"] = csv_unsafe(data["id"])
+                yield Row(data, loc)
 
     return RowSource(gen(), columns, None, str(p))
 
 
-def _csv_cell(v: str | None) -> Any:
+def _csv_error(exc: csv.Error, start: int) -> str:
+    if "unexpected end of data" in str(exc):
+        return "unclosed quote: the quoted cell that starts on this line is never closed"
+    return f"malformed CSV ({exc})"
+
+
+def _csv_cell(v: str | None, column: str = "") -> Any:
     """CSV cells are text; JSON lists and objects inside them are decoded where they parse."""
     if v is None:
         return None
     s = v.strip()
     if s[:1] in "[{" and s[-1:] in "]}":
         try:
-            return json.loads(s)
+            return parse_json(s)
         except json.JSONDecodeError:
             return v
+        except JSONTextError as exc:
+            raise JSONTextError(f"column {column!r}: {exc}") from None
     return v
 
 
 def _parquet_rows(p: Path) -> RowSource:
     import pyarrow.parquet as pq
-
-    from labelloop.data.io import HEADER_KEY
 
     sys.audit("labelloop.open", str(p))  # pyarrow opens it natively: let an audit hook (the MCP server's) see it
     try:
@@ -213,22 +394,42 @@ def _parquet_rows(p: Path) -> RowSource:
         # group's) column chunks in memory, about the file's size, while batches are iterated.
         pf = pq.ParquetFile(p, pre_buffer=False, buffer_size=PARQUET_READ_BUFFER)
     except Exception as exc:  # pyarrow raises several types for a non-Parquet file
-        raise InputFileError(f"Cannot read {p} as Parquet: {exc}.") from None
+        raise InputFileError(f"Cannot read {p} as Parquet: {_first_line(exc)}.") from None
     meta = pf.schema_arrow.metadata or {}
-    header = json.loads(meta[HEADER_KEY.encode()]) if HEADER_KEY.encode() in meta else None
+    header = None
+    if HEADER_KEY.encode() in meta:
+        try:
+            header = parse_json(meta[HEADER_KEY.encode()].decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as exc:
+            why = exc if isinstance(exc, JSONTextError) else "it is not valid JSON"
+            raise FormatError(f"{p}: the {HEADER_KEY} entry of the Parquet metadata is unusable: {why}.") from None
 
     def gen() -> Iterator[Row | BadRowError]:
         n = 0
-        for batch in pf.iter_batches(batch_size=PARQUET_BATCH):
+        batches = pf.iter_batches(batch_size=PARQUET_BATCH)
+        while True:
+            # A corrupt page spoils a whole batch, and which rows it held cannot be told: stop, saying
+            # where, rather than skip rows unseen (--skip-bad cannot go past it either).
+            try:
+                batch = next(batches, None)
+                if batch is None:
+                    return
+                recs = batch.to_pylist()
+            except Exception as exc:  # pyarrow raises OSError, ArrowInvalid, ArrowException, ...
+                raise InputFileError(f"Cannot read {p}: the Parquet data after row {n:,} is corrupt "
+                                     f"({_first_line(exc)}).") from None
             src.loaded += batch.num_rows
-            for rec in batch.to_pylist():
+            for rec in recs:
                 n += 1
                 yield Row(rec, f"{p}:row {n}")
 
-    src = RowSource(gen(), list(pf.schema_arrow.names), header, str(p))
-    src.extra["canonical"] = header is not None or set(pf.schema_arrow.names) == {
-        "id", "prompt", "candidates", "annotations", "metadata"}
+    src = RowSource(gen(), list(pf.schema_arrow.names), header, str(p), header_at=f"{p} (Parquet metadata)")
+    src.extra["canonical"] = header is not None or set(pf.schema_arrow.names) == set(CSV_COLUMNS)
     return src
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0].rstrip(".")
 
 
 def _require_datasets():

@@ -89,10 +89,12 @@ class _PairExport(Format):
             raise LabelloopError(
                 f"Unknown label source {self.label_source!r}; use auto, aggregate, human or reference.")
         self.stats: dict[str, int] = {}
+        self.sources: list[str] = []  # per row of the last rows(): the sample it came from
 
     def rows(self, dataset: Dataset) -> list[dict[str, Any]]:
         chat = self.prompt_style == "chat" or (self.prompt_style == "auto" and _chat_prompt(dataset))
         out: list[dict[str, Any]] = []
+        self.sources = []
         stats = {"samples": 0, "with_pairs": 0, "pairs": 0, "aggregate": 0, "human": 0, "reference": 0}
         for s in dataset.samples:
             stats["samples"] += 1
@@ -104,6 +106,7 @@ class _PairExport(Format):
             stats[source or "reference"] += 1
             for a, b in pairs:
                 out.append(self.row(s, a, b, chat, value))
+                self.sources.append(s.id)
                 stats["pairs"] += 1
         self.stats = stats
         return out
@@ -127,7 +130,8 @@ class _PairExport(Format):
         return s.prompt[0].content if len(s.prompt) == 1 else s.prompt_text
 
     def write(self, dataset: Dataset, path: Path) -> int:
-        return write_rows(self.rows(dataset), path)
+        rows = self.rows(dataset)
+        return write_rows(rows, path, sources=self.sources)
 
 
 @register

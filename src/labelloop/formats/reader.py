@@ -14,9 +14,9 @@ from itertools import chain
 from pathlib import Path
 from typing import Any
 
-from labelloop.data.io import atomic_open, dumps
+from labelloop.data.io import HEADER_KEY, MAX_LINE_BYTES, atomic_open, dumps, find_lone_surrogate
 from labelloop.data.model import DataSample, Dataset
-from labelloop.data.schema import AnnotationSchema
+from labelloop.data.schema import AnnotationSchema, schema_from_dict
 from labelloop.errors import BadRowError, DuplicateIdError, FormatError, InputFileError
 from labelloop.formats.base import FORMATS, Format, RowError
 from labelloop.formats.containers import Row, RowSource, open_rows
@@ -48,6 +48,7 @@ class SampleReader:
         options: dict[str, Any] | None = None,
         hf_split: str | None = None,
         hf_name: str | None = None,
+        max_line_bytes: int = MAX_LINE_BYTES,
     ) -> None:
         self.path = str(path)
         self.limit = limit
@@ -56,17 +57,19 @@ class SampleReader:
         self.rejects_path = Path(rejects) if rejects else (
             Path(self.path + ".rejects.jsonl") if skip_bad and not self.path.startswith("hf:") else None)
         self.options = options or {}
-        self._open_kw = {"hf_split": hf_split, "hf_name": hf_name}
+        self._open_kw: dict[str, Any] = {"hf_split": hf_split, "hf_name": hf_name, "max_line_bytes": max_line_bytes}
         if limit is not None and limit < 1:
             raise InputFileError(f"--limit must be at least 1, not {limit}.")
+        self.rejected: list[dict[str, Any]] = []
         self.source = open_rows(self.path, **self._open_kw)
+        _header_fields(self.source)  # before a format's begin() reads it
         self._pending: list[Row | BadRowError] = []
         first = self._peek()
         columns = set(self.source.columns or (first.data.keys() if first else []))
         self.columns = sorted(columns)
         if format == "auto":
             if first is None and not self.source.columns:
-                raise InputFileError(f"Input {self.path} holds no rows.")
+                self._nothing_readable()
             found = detect_format(columns, first.data if first else None)
             if found is None:
                 raise FormatError(
@@ -87,14 +90,14 @@ class SampleReader:
                 f"columns found: {', '.join(self.columns) or 'none'}."
             )
         self.fmt.begin(self.source)
-        header = self.source.header or {}
-        self.name = str(header.get("name") or Path(self.path.split(":", 1)[-1]).stem or "dataset")
-        self.metadata: dict[str, Any] = dict(header.get("metadata") or {})
+        name, schema_data, metadata = _header_fields(self.source)  # as begin() left it
+        self.name = str(name or Path(self.path.split(":", 1)[-1]).stem or "dataset")
+        self.metadata: dict[str, Any] = dict(metadata or {})
         self.schema: AnnotationSchema | None = (
-            AnnotationSchema.model_validate(header["schema"]) if header.get("schema") else self.fmt.schema()
+            schema_from_dict(schema_data, f"{self.source.header_at or self.path}: the {HEADER_KEY} header's schema")
+            if schema_data else self.fmt.schema()
         )
         self.rows_read = 0
-        self.rejected: list[dict[str, Any]] = []
         self._used = False
 
     def _peek(self) -> Row | None:
@@ -103,6 +106,16 @@ class SampleReader:
             if isinstance(item, Row):
                 return item
         return None
+
+    def _nothing_readable(self) -> None:
+        """No row to recognise a format by: say why (the bad rows, one by one), not just "no rows"."""
+        bad = [item for item in self._pending if isinstance(item, BadRowError)]
+        if not bad:
+            raise InputFileError(f"Input {self.path} holds no rows.")
+        for err in bad:
+            self._bad(err)  # without --skip-bad, the first one is the error
+        self._write_rejects()
+        raise InputFileError(f"Input {self.path} holds no readable rows ({len(self.rejected)} rejected).")
 
     def _raw(self) -> Iterator[Row | BadRowError]:
         pending, self._pending = self._pending, []
@@ -116,11 +129,19 @@ class SampleReader:
             self.rows_read += 1
             try:
                 produced = list(self.fmt.to_samples(item.data))
-            except (RowError, KeyError, TypeError, ValueError) as exc:
+            except (RowError, KeyError, TypeError, ValueError, RecursionError) as exc:
                 msg = exc.args[0] if isinstance(exc, (RowError, KeyError)) and exc.args else str(exc)
                 if isinstance(exc, KeyError):
                     msg = f"column {msg!r} is missing"
-                self._bad(BadRowError(f"{item.location}: {msg}.", item.location, _raw_text(item.data)))
+                elif isinstance(exc, UnicodeEncodeError):
+                    found = find_lone_surrogate(item.data)
+                    where = f"field {found[0]}" if found else "the row"
+                    char = ord(exc.object[exc.start])
+                    msg = f"{where} holds a lone surrogate (\\u{char:04x}), which UTF-8 cannot encode"
+                elif isinstance(exc, RecursionError):
+                    msg = "a value is nested too deeply"
+                self._bad(BadRowError(f"{item.location}: {str(msg).rstrip('.')}.", item.location,
+                                      _raw_text(item.data)))
                 continue
             for s in produced:
                 yield s, item.location
@@ -159,7 +180,12 @@ class SampleReader:
         if self.rejected and self.rejects_path:
             with atomic_open(self.rejects_path) as fh:
                 for r in self.rejected:
-                    fh.write(dumps(r) + "\n")
+                    try:
+                        line = dumps(r)
+                        line.encode("utf-8")
+                    except UnicodeEncodeError:  # a lone surrogate in the raw row: \u escapes keep it
+                        line = json.dumps(r)
+                    fh.write(line + "\n")
 
     def __iter__(self) -> Iterator[DataSample]:
         if self._used:
@@ -191,8 +217,33 @@ class SampleReader:
 def _raw_text(data: dict[str, Any]) -> str:
     try:
         return json.dumps(data, ensure_ascii=False, default=str)[:100_000]
-    except (TypeError, ValueError):  # pragma: no cover
+    except (TypeError, ValueError, RecursionError):
         return repr(data)[:100_000]
+
+
+def _json_kind(value: Any) -> str:
+    return {dict: "an object", list: "an array", str: "a string", bool: "true or false", type(None): "null",
+            int: "a number", float: "a number"}.get(type(value), type(value).__name__)
+
+
+def _header_fields(source: RowSource) -> tuple[str | None, Any, dict[str, Any] | None]:
+    """(name, schema data, metadata) of the source's labelloop_dataset header, checked: one sentence,
+    naming where the header is, for a header that is not an object or has fields of the wrong kind."""
+    header = source.header
+    if header is None:
+        return None, None, None
+    where = source.header_at or source.description
+    if not isinstance(header, dict):
+        raise FormatError(f"{where}: the {HEADER_KEY} header must be a JSON object, not {_json_kind(header)}.")
+    name, schema, metadata = header.get("name"), header.get("schema"), header.get("metadata")
+    if name is not None and not isinstance(name, str):
+        raise FormatError(f"{where}: the {HEADER_KEY} header's name must be a string, not {_json_kind(name)}.")
+    if metadata is not None and not isinstance(metadata, dict):
+        raise FormatError(f"{where}: the {HEADER_KEY} header's metadata must be a JSON object, "
+                          f"not {_json_kind(metadata)}.")
+    if schema is not None and not isinstance(schema, dict):
+        raise FormatError(f"{where}: the {HEADER_KEY} header's schema must be a JSON object, not {_json_kind(schema)}.")
+    return name, schema, metadata
 
 
 def load(path: str | Path, format: str = "auto", **kwargs: Any) -> Dataset:

@@ -244,13 +244,18 @@ def export(
 
 
 def _parse_split(text: str) -> dict[str, float]:
+    from labelloop.data.split import check_ratios
+
     ratios: dict[str, float] = {}
     for part in text.split(","):
         name, _, value = part.partition("=")
+        if name.strip() in ratios:
+            raise LabelloopError(f"--split {text!r} names split {name.strip()!r} twice.")
         try:
             ratios[name.strip()] = float(value)
         except ValueError:
             raise LabelloopError(f"--split {text!r}: write it as name=ratio pairs, e.g. train=0.9,test=0.1.") from None
+    check_ratios(ratios)  # before a large file is read
     return ratios
 
 

@@ -3,10 +3,27 @@
 from __future__ import annotations
 
 import json
+import math
 import random
+import re
 
 from labelloop.data.model import DataSample
 from labelloop.errors import LabelloopError
+
+#: a split name becomes part of a file name (OUTPUT_<name>.ext): no separators, no dot files
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}\Z")
+
+
+def check_ratios(ratios: dict[str, float]) -> None:
+    """Refuse split names that cannot be part of a file name and ratios that cannot split, before any work."""
+    for name, ratio in ratios.items():
+        if not isinstance(name, str) or not _NAME.match(name):
+            raise LabelloopError(f"Split name {name!r} cannot be used; a split name is 1 to 64 letters, digits, "
+                                 "'_', '-' or '.', starting with a letter or digit.")
+        if isinstance(ratio, bool) or not isinstance(ratio, (int, float)) or not math.isfinite(ratio) or ratio < 0:
+            raise LabelloopError(f"Split {name!r} has ratio {ratio!r}; ratios must be non-negative numbers.")
+    if ratios and sum(ratios.values()) <= 0:
+        raise LabelloopError(f"Split ratios must add up to more than 0, not {ratios}.")
 
 
 def prompt_key(sample: DataSample) -> str:
@@ -20,9 +37,8 @@ def split_samples(samples: list[DataSample], ratios: dict[str, float], seed: int
     """
     if not ratios:
         return {"all": list(samples)}
+    check_ratios(ratios)
     total_ratio = sum(ratios.values())
-    if total_ratio <= 0 or any(r < 0 for r in ratios.values()):
-        raise LabelloopError(f"Split ratios must be non-negative and add up to more than 0, not {ratios}.")
     groups: dict[str, list[int]] = {}
     for i, s in enumerate(samples):
         groups.setdefault(prompt_key(s), []).append(i)

@@ -2,7 +2,10 @@
 
 The default judge is an oracle: it reads the answers from the prompt as the model would, and picks
 the one whose text carries ``[GOOD]``, under whatever display label the shuffle gave it. Tests swap
-in other behaviours (bad JSON, wrong options, 429s, stalls) through ``server.policy``.
+in other behaviours (bad JSON, wrong options, 429s, stalls) through ``server.policy``, which returns a
+reply: ``answer`` (the JSON answer or its text), ``status`` and ``body`` for errors, ``headers``,
+``delay``, ``wait``, ``shape`` (a function given the API's reply envelope, returning the one to send) or
+``raw`` (the exact body bytes, for replies JSON cannot even encode).
 """
 
 from __future__ import annotations
@@ -91,25 +94,30 @@ class FakeLLM:
 
             def _send(self, api, req, reply):
                 status = reply.get("status", 200)
-                if status != 200:
+                if "raw" in reply:
+                    body = reply["raw"]
+                elif status != 200:
                     body = json.dumps(reply.get("body", {"error": {"message": "busy"}})).encode()
                 else:
                     ans = reply["answer"]
                     text = ans if isinstance(ans, str) else json.dumps(ans)
                     if api == "openai":
-                        body = json.dumps({
+                        envelope = {
                             "id": "chatcmpl-1", "object": "chat.completion", "created": 0,
                             "model": server.model_version,
                             "choices": [{"index": 0, "finish_reason": "stop",
                                          "message": {"role": "assistant", "content": text}}],
-                            "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120}}).encode()
+                            "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120}}
                     else:
                         block = ({"type": "tool_use", "id": "toolu_1", "name": req["tools"][0]["name"], "input": ans}
                                  if not isinstance(ans, str) else {"type": "text", "text": ans})
-                        body = json.dumps({
+                        envelope = {
                             "id": "msg_1", "type": "message", "role": "assistant", "model": server.model_version,
                             "content": [block], "stop_reason": "tool_use", "stop_sequence": None,
-                            "usage": {"input_tokens": 100, "output_tokens": 20}}).encode()
+                            "usage": {"input_tokens": 100, "output_tokens": 20}}
+                    if "shape" in reply:
+                        envelope = reply["shape"](envelope)
+                    body = json.dumps(envelope).encode()
                 self.send_response(status)
                 self.send_header("content-type", "application/json")
                 self.send_header("content-length", str(len(body)))

@@ -128,8 +128,9 @@ def test_garbage_openai_replies_fail_their_own_sample_and_the_run_goes_on(llm_se
         9: answer_text('{"values": {"preference": "A"}, "confidence": 0.5, "n": ' + HUGE + "}"),
         10: answer_text('{"values": {"preference": "A"}, "confidence": 1' + "0" * 399 + "}"),
         11: answer_text(" " * 1_000_001),
+        12: answer_text('{"values": {"preference": "A"}, "confidence": 0.5, "rationale": "\\udc80"}'),
     })
-    res = prelabel(make_dataset(13), TEMPLATES.get("rewardbench")(), provider(llm_server), concurrency=4,
+    res = prelabel(make_dataset(14), TEMPLATES.get("rewardbench")(), provider(llm_server), concurrency=4,
                    max_attempts=2)
     assert failures(res) == {
         "s0": f"{url} answered with message content parts that are not all text.",
@@ -140,18 +141,19 @@ def test_garbage_openai_replies_fail_their_own_sample_and_the_run_goes_on(llm_se
         "s9": "no valid answer after 2 attempts: the reply has a number with 5000 digits (at most 64 are accepted)",
         "s10": "no valid answer after 2 attempts: the reply has a number with 400 digits (at most 64 are accepted)",
         "s11": "no valid answer after 2 attempts: the reply is 1000001 characters long, more than the 1000000 accepted",
+        "s12": "no valid answer after 2 attempts: the reply has a lone surrogate (\\udc80), which UTF-8 cannot encode",
     }
     p = preds(res.dataset)
     assert {s: [a.values["preference"] for a in anns] for s, anns in p.items()} == {
         "s0": [], "s1": [], "s2": ["c0"], "s3": ["c1"], "s4": ["c0"], "s5": ["c1"], "s6": [], "s7": [], "s8": [],
-        "s9": [], "s10": [], "s11": [], "s12": ["c0"]}
-    assert [a.model_version for s in ("s2", "s3", "s4", "s12") for a in p[s]] == \
+        "s9": [], "s10": [], "s11": [], "s12": [], "s13": ["c1"]}
+    assert [a.model_version for s in ("s2", "s3", "s4", "s13") for a in p[s]] == \
         ["judge-1-2024-06", "judge-1-2024-06", "judge-1", "judge-1-2024-06"]  # an object is no version: ours
     s = res.summary
-    # ok: s2 s3 s4 s5 s12 one call each; s8..s11 two calls each; s0 s1 s6 s7 fail on their one request
-    assert (s.samples, s.predicted, s.failed, s.calls, s.http_requests) == (13, 5, 8, 13, 17)
+    # ok: s2 s3 s4 s5 s13 one call each; s8..s12 two calls each; s0 s1 s6 s7 fail on their one request
+    assert (s.samples, s.predicted, s.failed, s.calls, s.http_requests) == (14, 5, 9, 15, 19)
     # 100/20 a call, but s3's usage is a string and s5's counts are negative and absurd: 0 for those
-    assert (s.input_tokens, s.output_tokens) == (100 * 11, 20 * 11)
+    assert (s.input_tokens, s.output_tokens) == (100 * 13, 20 * 13)
 
 
 def test_garbage_anthropic_replies_fail_their_own_sample(llm_server):

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from labelloop.data.io import find_lone_surrogate, nested_too_deep
+
 
 class TransportError(Exception):
     """The request did not get a complete HTTP answer; ``str()`` reads ``Kind: detail`` like httpx's errors."""
@@ -83,37 +85,23 @@ _DECODER = json.JSONDecoder(parse_int=_parse_int, parse_constant=_parse_constant
 
 
 def loads(data: str | bytes, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
-    """``json.loads`` for untrusted text: nesting, integer length and NaN/Infinity refused with a ``ValueError``.
+    """``json.loads`` for untrusted text: nesting, integer length, NaN/Infinity and lone surrogates (which no
+    UTF-8 output can hold) refused with a ``ValueError``; bytes must be valid UTF-8 (or UTF-16/32).
 
     Too-deep JSON otherwise raises ``RecursionError`` (or parses, and breaks whatever walks it next), and a
     4,301-digit integer a bare ``ValueError``; either used to end the run.
     """
-    if isinstance(data, (bytes, bytearray)):
-        text = data.decode(json.detect_encoding(data), "surrogatepass")
-        opened = data.count(b"[") + data.count(b"{")
-    else:
-        text = data
-        opened = data.count("[") + data.count("{")
+    text = data.decode(json.detect_encoding(data)) if isinstance(data, (bytes, bytearray)) else data
     try:
         obj = _DECODER.decode(text)
     except RecursionError:
         raise JSONLimitError(f"nests deeper than {max_depth} levels") from None
-    if opened > max_depth and _too_deep(obj, max_depth):  # fewer brackets than the limit: cannot be too deep
+    # cheap tests on the text first: fewer brackets than the limit cannot nest too deep
+    if text.count("[") + text.count("{") > max_depth and nested_too_deep(obj, max_depth):
         raise JSONLimitError(f"nests deeper than {max_depth} levels")
+    if ("\\ud" in text or "\\uD" in text) and (found := find_lone_surrogate(obj)):
+        raise JSONLimitError(f"has a lone surrogate (\\u{ord(found[1]):04x}), which UTF-8 cannot encode")
     return obj
-
-
-def _too_deep(obj: Any, limit: int) -> bool:
-    if not isinstance(obj, (dict, list)):
-        return False
-    stack = [(obj, 1)]
-    while stack:
-        node, depth = stack.pop()
-        children = node.values() if isinstance(node, dict) else node
-        if depth > limit:
-            return True
-        stack += [(c, depth + 1) for c in children if isinstance(c, (dict, list))]
-    return False
 
 
 @dataclass

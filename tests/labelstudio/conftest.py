@@ -60,6 +60,8 @@ def ls(ls_bin: str | None, tmp_path_factory: pytest.TempPathFactory):
     if not Path(ls_bin).exists():
         pytest.fail(f"LABELLOOP_LS_BINS names {ls_bin}, which does not exist. {INSTALL}")
     data_dir = tmp_path_factory.mktemp(f"ls-{_bin_id(ls_bin)}") / "label-studio"
+    data_dir.mkdir()
+    data_dir.chmod(0o755)  # a data dir that already exists, readable by all (test_live checks it is made private)
     server = LabelStudioServer(data_dir, port=0, label_studio_bin=ls_bin, timeout=300)
     info = server.start()
     creds = Credentials.load(data_dir)

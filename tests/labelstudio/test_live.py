@@ -322,3 +322,17 @@ def test_stop_leaves_no_process_and_keeps_the_data(ls, capsys):
     finally:
         assert server.stop()
     assert not _group_alive(info.pid)
+
+
+def test_data_dir_and_its_secrets_are_private(ls):
+    """The data dir existed with mode 0755 (the fixture made it so): start made it 0700, and the database
+    (which holds the admin token), the credentials and the log are 0600."""
+    import stat as st
+
+    def mode(p):
+        return st.S_IMODE(p.stat().st_mode)
+
+    assert mode(ls.data_dir) == 0o700
+    files = {p.name: mode(p) for p in ls.data_dir.iterdir() if p.is_file()}
+    assert {"label_studio.sqlite3", "credentials.json"} <= set(files)
+    assert {name: m for name, m in files.items() if m & 0o077} == {}

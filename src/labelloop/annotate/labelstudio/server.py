@@ -92,7 +92,7 @@ def read_state(data_dir: str | Path) -> dict[str, Any] | None:
 
 
 def _write_state(data_dir: Path, state: dict[str, Any]) -> None:
-    with atomic_open(data_dir / STATE_FILE) as fh:
+    with atomic_open(data_dir / STATE_FILE, perm=0o600) as fh:  # the data dir is private, and so is all in it
         json.dump(state, fh, indent=2)
 
 
@@ -306,9 +306,22 @@ class LabelStudioServer:
         return LabelStudioClient(creds.url, creds.token)
 
     # ------------------------------------------------------------------ start
+    def _make_private(self) -> None:
+        """The data dir 0700 and the files directly in it 0600, however they were made: the database holds the
+        admin's token, the credentials file the password. Label Studio itself runs with umask 077."""
+        try:
+            os.chmod(self.data_dir, 0o700)
+            for f in self.data_dir.iterdir():
+                if not f.is_symlink() and f.is_file() and f.stat().st_mode & 0o077:
+                    os.chmod(f, 0o600)
+        except OSError as exc:
+            raise ServerError(f"Cannot make the Label Studio data dir {self.data_dir} readable only by you ({exc}); "
+                              "it holds the admin token: fix its owner or choose another --data-dir.") from None
+
     def start(self) -> ServerInfo:
         if not self.data_dir.exists():
             self.data_dir.mkdir(parents=True, mode=0o700)  # Label Studio keeps its secret key in here
+        self._make_private()
         running = self._running_info()
         if running is not None:
             return running
@@ -419,11 +432,11 @@ class LabelStudioServer:
         version = label_studio_version(binary)
         cmd = [binary, "start", "--no-browser", "--internal-host", self.bind, "--port", str(port),
                "--data-dir", str(self.data_dir)]
-        with open(self.log_path, "ab") as log:
+        with open(os.open(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab") as log:
             log.write(f"\n==== labelloop: {' '.join(cmd)}\n".encode())
             log.flush()
             self._proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                          env=env, cwd=self.data_dir, start_new_session=True)
+                                          env=env, cwd=self.data_dir, start_new_session=True, umask=0o077)
         pid = self._proc.pid
         return {"mode": "pip", "pid": pid, "pgid": pid, "proc_start": _proc_start_time(pid), "bin": binary,
                 "version": version, "log": str(self.log_path)}

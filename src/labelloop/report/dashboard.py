@@ -22,11 +22,14 @@ from labelloop.data.io import atomic_open
 from labelloop.data.model import Annotation, Dataset
 from labelloop.data.schema import AnnotationSchema
 from labelloop.errors import LabelloopError
+from labelloop.markdown import clean
+from labelloop.markdown import escape as md_escape
 
 FORMATS = ("html", "md")
 THRESHOLDS = {"reliable": 0.8, "tentative": 0.667}
 REVIEW_COLUMNS = ("kind", "annotator", "sample_id", "question", "candidate_id", "severity", "detail")
 MAX_SERIES = 8  # colours for annotators in stacked charts; more share the last ones
+FOLD_CELL = 1000  # characters of a long table cell shown before its "Show all" (the script folds texts at 4,000)
 
 
 # ====================================================================== data
@@ -231,7 +234,18 @@ def dashboard_data(dataset: Dataset, *, title: str | None = None, schema: Annota
 
 # ====================================================================== formatting
 def _e(v: Any) -> str:
-    return html.escape(str(v), quote=True)
+    """Text as HTML: escaped, and without the C0 controls (NUL…) that have no place in a page."""
+    return html.escape(clean(v), quote=True)
+
+
+def _folded(v: Any, limit: int = FOLD_CELL) -> str:
+    """A cell's text, escaped; a long one shows its start and keeps the rest hidden (hidden text costs the browser
+    no layout) behind a "Show all" button that the page's script opens."""
+    text = clean(v)
+    if len(text) <= limit:
+        return _e(text)
+    return (f'<span class="fold">{_e(text[:limit])}<span class="fold-rest" hidden>{_e(text[limit:])}</span> '
+            f'<button type="button" class="show-all noprint">Show all {len(text):,} characters</button></span>')
 
 
 def fmt(v: Any, digits: int = 3) -> str:
@@ -673,7 +687,8 @@ def _disagreements_html(data: dict[str, Any]) -> str:
            'question, annotator, value, prompt…" aria-label="Search disagreements">']
     body = []
     for i, d in enumerate(rows):
-        answers = "".join(f'<li><b>{_e(v["annotator"])}</b>: {_e(value_text(v["value"]))}</li>' for v in d["values"])
+        answers = "".join(f'<li><b>{_e(v["annotator"])}</b>: {_folded(value_text(v["value"]))}</li>'
+                          for v in d["values"])
         body.append(f'<tr class="drow" data-i="{i}" tabindex="0"><td>{_e(d["sample_id"])}</td>'
                     f'<td>{_e(d["candidate_id"] or "")}</td><td>{_e(d["question"])}</td>'
                     f'<td>{_fig(f"disagreement/{i}", d["disagreement"])}</td>'
@@ -720,8 +735,8 @@ def _review_html(data: dict[str, Any]) -> str:
         for f in flags:
             cols += [k for k, v in f.items() if k not in cols and not isinstance(v, (dict, list))]
         cols = cols[:8]
-    rows = [[_e(fmt(f.get(c)) if isinstance(f.get(c), float) else value_text(f.get(c) if f.get(c) is not None
-                                                                                else "")) for c in cols]
+    rows = [[_folded(fmt(f.get(c)) if isinstance(f.get(c), float) else value_text(f.get(c) if f.get(c) is not None
+                                                                                     else "")) for c in cols]
             for f in flags[:500]]
     by_kind = (rv.get("summary") or {}).get("by_kind") or {}
     kinds = ", ".join(f"{_e(k.replace('_', ' '))} {_e(n)}" for k, n in by_kind.items() if n)
@@ -781,9 +796,8 @@ def render_html(data: dict[str, Any]) -> str:
 
 # ====================================================================== Markdown
 def _md(v: Any) -> str:
-    s = value_text(v) if not isinstance(v, str) else v
-    s = " ".join(s.split())
-    return s.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+    """Data text in the Markdown: inert (no HTML, link, image or table break), one line."""
+    return md_escape(v if isinstance(v, str) else value_text(v))
 
 
 def _md_table(head: list[str], rows: list[list[Any]]) -> list[str]:

@@ -32,6 +32,40 @@
   }
   function show(v) { return typeof v === "string" ? v : JSON.stringify(v); }
 
+  // Long texts are folded: laying out hundreds of thousands of characters freezes the page. The rest waits in a
+  // hidden element (no layout) until its "Show all" button is pressed; table cells come folded from the server.
+  var FOLD = 4000;
+  function thousands(n) { return String(n).replace(/\B(?=(\d{3})+$)/g, ","); }
+  function sampleText(text) {
+    text = String(text);
+    var box = el("div", "sample-text");
+    if (text.length <= FOLD) { box.textContent = text; return box; }
+    var cut = FOLD; var c = text.charCodeAt(cut - 1);
+    if (c >= 0xD800 && c <= 0xDBFF) { cut -= 1; }
+    var rest = el("span", "fold-rest", text.slice(cut));
+    rest.hidden = true;
+    box.appendChild(document.createTextNode(text.slice(0, cut)));
+    box.appendChild(rest);
+    var wrap = el("div", "fold");
+    var button = el("button", "show-all noprint", "Show all " + thousands(text.length) + " characters");
+    button.type = "button";
+    wrap.appendChild(box);
+    wrap.appendChild(button);
+    return wrap;
+  }
+  function isShowAll(e) { return e.target && e.target.closest ? e.target.closest("button.show-all") : null; }
+  // captured before the rows see it: pressing "Show all" in a row does not open or close the row
+  document.addEventListener("click", function (e) {
+    var b = isShowAll(e);
+    if (!b) { return; }
+    e.stopPropagation();
+    var fold = b.closest(".fold");
+    var rest = fold && fold.querySelector(".fold-rest");
+    if (rest) { rest.hidden = false; }
+    b.remove();
+  }, true);
+  document.addEventListener("keydown", function (e) { if (isShowAll(e)) { e.stopPropagation(); } }, true);
+
   var table = document.getElementById("dtable");
   if (table) {
     var rows = Array.prototype.slice.call(table.querySelectorAll("tr.drow"));
@@ -72,14 +106,14 @@
       } else {
         s.prompt.forEach(function (m) {
           td.appendChild(el("h4", "", m.role));
-          td.appendChild(el("div", "sample-text", m.content));
+          td.appendChild(sampleText(m.content));
         });
         s.candidates.forEach(function (c) {
           var box = el("div", "cand");
           var head = el("div", "cid", "candidate " + c.id + (c.model ? " · " + c.model : ""));
           if (d.candidate_id === c.id) { head.textContent += " (this item)"; }
           box.appendChild(head);
-          box.appendChild(el("div", "sample-text", c.content));
+          box.appendChild(sampleText(c.content));
           td.appendChild(box);
         });
       }

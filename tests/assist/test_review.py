@@ -235,7 +235,8 @@ def test_review_cli_writes_json_and_markdown(tmp_path):
     assert text.startswith("# Annotation review: planted\n")
     assert "| Same screen position | 1 |" in text
     assert "- **carol** · preference: picked answer A on screen 24 of 24 times with 2 answers shown" in text
-    assert "- `s07` · **bob**: 1.0 s on the task (threshold 5.0 s, median 20.0 s)" in text
+    # the detail carries data, so its Markdown is escaped (parentheses included); it reads the same rendered
+    assert "- `s07` · **bob**: 1.0 s on the task \\(threshold 5.0 s, median 20.0 s\\)" in text
 
     p = subprocess.run([sys.executable, "-m", "labelloop.cli", "review", str(data), "-o", str(out),
                         "--straight-run", "1"], capture_output=True, text=True, timeout=120)

@@ -21,6 +21,7 @@ from labelloop.assist.prompt import View, display_labels, load_json_reply, shuff
 from labelloop.data.model import DataSample
 from labelloop.data.schema import AnnotationSchema, Question
 from labelloop.errors import LabelloopError
+from labelloop.markdown import code, escape, quote, sanitize
 
 GUIDELINES_VERSION = "guidelines-v1"
 EXCERPT = 600
@@ -49,7 +50,7 @@ def _excerpt(text: str, limit: int = EXCERPT) -> str:
 
 
 def _quote(text: str) -> str:
-    return "\n".join("> " + ln if ln.strip() else ">" for ln in _excerpt(text).splitlines())
+    return quote(_excerpt(text))
 
 
 def _fmt(v: float) -> str:
@@ -69,19 +70,20 @@ def _answer_rule(q: Question) -> list[str]:
         else:
             out.append(f"- {what.capitalize()} of these:")
         for o in q.options:
-            desc = f": {o.description}" if o.description else ""
-            out.append(f"  - **{o.text}** (`{o.value}`){desc}")
+            desc = f": {escape(o.description)}" if o.description else ""
+            out.append(f"  - **{escape(o.text)}** ({code(o.value)}){desc}")
     elif q.type == "rating":
         if q.rubric:
             out += [f"- {what.capitalize()} on this scale:", "", "| score | level | meaning |", "|---|---|---|"]
-            out += [f"| {_fmt(lv.value)} | {lv.label} | {lv.description} |" for lv in q.rubric]
+            out += [f"| {_fmt(lv.value)} | {escape(lv.label)} | {escape(lv.description)} |" for lv in q.rubric]
             out.append("")
         else:
             step = f" in steps of {_fmt(q.step)}" if q.step else ""
             out.append(f"- {what.capitalize()} from {_fmt(q.min or 0)} (worst) to {_fmt(q.max or 0)} (best){step}.")
     elif q.type == "span":
         out.append("- Select the text, then pick a label:")
-        out += [f"  - **{o.text}** (`{o.value}`)" + (f": {o.description}" if o.description else "") for o in q.options]
+        out += [f"  - **{escape(o.text)}** ({code(o.value)})" + (f": {escape(o.description)}" if o.description else "")
+                for o in q.options]
     else:
         out.append(f"- {what.capitalize()}.")
     if q.per_candidate and q.type != "span":
@@ -91,9 +93,9 @@ def _answer_rule(q: Question) -> list[str]:
 
 def _question_section(i: int, q: Question) -> list[str]:
     need = "required" if q.required else "optional: leave it empty when you have nothing to say"
-    lines = [f"### {i}. {q.title or q.name}", "", f"Question `{q.name}` ({need})."]
-    if q.description:
-        lines += ["", q.description.strip()]
+    lines = [f"### {i}. {escape(q.title or q.name)}", "", f"Question {code(q.name)} ({need})."]
+    if q.description:  # Markdown by design, as the page renders it: kept, made inert
+        lines += ["", sanitize(q.description.strip())]
     return lines + [""] + _answer_rule(q) + [""]
 
 
@@ -101,10 +103,10 @@ def _edge_cases(schema: AnnotationSchema) -> list[str]:
     out: list[str] = []
     values = {o.value: o for q in schema.questions for o in q.options}
     if "tie" in values:
-        out.append(f"- **{values['tie'].text}**: only when the answers are equally good after a careful read; "
+        out.append(f"- **{escape(values['tie'].text)}**: only when the answers are equally good after a careful read; "
                    "prefer the better one whenever you can tell them apart.")
     if "both_bad" in values:
-        out.append(f"- **{values['both_bad'].text}**: when no answer is acceptable (wrong, harmful or "
+        out.append(f"- **{escape(values['both_bad'].text)}**: when no answer is acceptable (wrong, harmful or "
                    "off-topic); it is not a way to avoid deciding between two flawed answers.")
     if any(q.options_from_candidates for q in schema.questions):
         out.append("- Answers are shown in a random order that differs between tasks and people. Judge the "
@@ -159,7 +161,7 @@ def pick_examples(samples: list[DataSample], n: int, seed: int = 0) -> list[Data
 
 def _example(i: int, s: DataSample, schema: AnnotationSchema, seed: int) -> list[str]:
     view = View(shuffled_order(s, seed))
-    lines = [f"### Example {i} (`{s.id}`)", ""]
+    lines = [f"### Example {i} ({code(s.id)})", ""]
     if s.prompt:
         lines += ["**Prompt**", "", _quote(s.prompt_text), ""]
     for cid, lab in zip(view.order, display_labels(len(view.order))):
@@ -173,31 +175,31 @@ def _example(i: int, s: DataSample, schema: AnnotationSchema, seed: int) -> list
     if not shown:
         lines += ["_The reference label answers none of this schema's questions._", ""]
         return lines
-    lines += [f"**Reference label** (from {ref.annotator}):", ""]
-    lines += [f"- {q.title or q.name}: {_label_value(q, v, view)}" for q, v in shown]
+    lines += [f"**Reference label** (from {escape(ref.annotator)}):", ""]
+    lines += [f"- {escape(q.title or q.name)}: {escape(_label_value(q, v, view))}" for q, v in shown]
     return lines + [""]
 
 
 def draft_markdown(schema: AnnotationSchema, samples: list[DataSample] | None = None, *, examples: int = 3,
                    seed: int = 0) -> str:
     """The deterministic draft (English)."""
-    title = schema.name.replace("_", " ")
+    title = escape(schema.name.replace("_", " "))
     lines = [f"# Annotation guidelines: {title}", "", "## The task", ""]
-    if schema.guidelines.strip():
-        lines += [schema.guidelines.strip(), ""]
+    if schema.guidelines.strip():  # Markdown by design: kept, made inert
+        lines += [sanitize(schema.guidelines.strip()), ""]
     n_q = len(schema.questions)
     lines += [f"Each task asks {n_q} question{'s' if n_q != 1 else ''} (below). Read everything shown before "
               "answering. Your answers train and evaluate AI models, so careful, honest judgement matters more "
               "than speed.", "", "## What you see", ""]
     for f in schema.fields:
         if f.source == "prompt":
-            lines.append(f"- **{f.title or 'Prompt'}**: the user's request (with earlier turns of the conversation "
-                         "when there are any).")
+            lines.append(f"- **{escape(f.title or 'Prompt')}**: the user's request (with earlier turns of the "
+                         "conversation when there are any).")
         elif f.source == "candidates":
-            lines.append(f"- **{f.title or 'Answers'}**: the responses to judge, labelled Answer A, B, … in a "
+            lines.append(f"- **{escape(f.title or 'Answers')}**: the responses to judge, labelled Answer A, B, … in a "
                          "random order.")
         else:
-            lines.append(f"- **{f.title or f.name}**: shown for context.")
+            lines.append(f"- **{escape(f.title or f.name)}**: shown for context.")
     lines += ["", "## Questions", ""]
     for i, q in enumerate(schema.questions, 1):
         lines += _question_section(i, q)
@@ -242,7 +244,7 @@ def _parse(text: str, schema: AnnotationSchema) -> tuple[str | None, str | None]
     missing = [q.name for q in schema.questions if q.name not in md]
     if missing:
         return None, f"the guidelines must name every question; missing: {', '.join(missing)}"
-    return md.strip() + "\n", None
+    return sanitize(md.strip()) + "\n", None
 
 
 async def _ask(provider: Provider, user: str, schema: AnnotationSchema, max_attempts: int) -> dict[str, Any]:
@@ -287,4 +289,4 @@ def draft_guidelines(schema: AnnotationSchema, samples: list[DataSample] | None 
     if rec.get("status") != "ok":
         raise GuidelinesError(f"{provider.annotator} gave no usable guidelines ({rec.get('reason')}); run without "
                               "--provider for the deterministic draft.")
-    return rec["markdown"]
+    return sanitize(rec["markdown"])  # also what an older cache kept unsanitised

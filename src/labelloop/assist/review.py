@@ -32,6 +32,7 @@ from labelloop.data.model import Annotation, DataSample, Dataset
 from labelloop.data.preference import canonical
 from labelloop.data.schema import AnnotationSchema, Question
 from labelloop.errors import LabelloopError
+from labelloop.markdown import code, escape
 from labelloop.quality.alpha import jaccard_distance
 from labelloop.quality.units import latest_by_annotator, set_value
 
@@ -101,15 +102,18 @@ class ReviewReport:
 
     def to_markdown(self, per_kind: int = 50) -> str:
         s = self.summary()
-        lines = [f"# Annotation review: {self.dataset}", "",
+        # every piece of data (names, ids, values, an LLM's words) goes through _cell or code(): a reviewer's
+        # Markdown viewer renders HTML, links and images
+        lines = [f"# Annotation review: {_cell(self.dataset)}", "",
                  f"{s['human_annotations']} human annotations by {s['annotators']} annotators on {s['samples']} "
-                 f"samples (schema {self.schema}); {s['flags']} flags on {s['flagged_annotations']} annotations.", ""]
+                 f"samples (schema {_cell(self.schema)}); {s['flags']} flags on {s['flagged_annotations']} "
+                 "annotations.", ""]
         if self.fast_threshold_s is not None:
             lines += [f"Median time per task {self.median_lead_time_s:.1f} s; under {self.fast_threshold_s:.1f} s "
                       "counts as too fast.", ""]
         if self.explanations is not None:
             e = self.explanations
-            lines += [f"LLM explanations ({e['annotator']}): {e['explained']} of {e['asked']} disagreements "
+            lines += [f"LLM explanations ({_cell(e['annotator'])}): {e['explained']} of {e['asked']} disagreements "
                       f"explained, {e['failed']} failed, {e['cached']} from cache.", ""]
         lines += ["| check | flags |", "|---|---|"]
         lines += [f"| {TITLES[k]} | {s['by_kind'][k]} |" for k in KINDS]
@@ -127,11 +131,11 @@ class ReviewReport:
                 continue
             lines += ["", f"## {TITLES[kind]} ({len(group)})", ""]
             for f in group[:per_kind]:
-                where = f"`{f['sample_id']}` · " if f.get("sample_id") is not None else ""
-                q = f" · {f['question']}" if f.get("question") else ""
+                where = f"{code(f['sample_id'])} · " if f.get("sample_id") is not None else ""
+                q = f" · {_cell(f['question'])}" if f.get("question") else ""
                 line = f"- {where}**{_cell(f['annotator'])}**{q}: {_cell(f['detail'])}"
                 if f.get("explanation"):
-                    line += f" _Explanation ({f['explanation']['likely_right']} likely right):_ " \
+                    line += f" _Explanation ({_cell(f['explanation']['likely_right'])} likely right):_ " \
                             f"{_cell(f['explanation']['text'])}"
                 elif f.get("explanation_error"):
                     line += f" _(no explanation: {_cell(f['explanation_error'])})_"
@@ -142,7 +146,8 @@ class ReviewReport:
 
 
 def _cell(text: Any) -> str:
-    return " ".join(str(text).split()).replace("|", "\\|")
+    """Data text as one inert line of Markdown (also a table cell)."""
+    return escape(text)
 
 
 # ---------------------------------------------------------------------- comparing answers

@@ -69,7 +69,7 @@ def quote(text: object) -> str:
 # a tag or comment (removed unless it is an autolink to a safe scheme), or a "<" that could still open one
 _HTML = re.compile(r"<(?:/?[A-Za-z]|[!?])[^<>]*>|<(?=[A-Za-z/!?])")
 _AUTOLINK = re.compile(r"<([A-Za-z][A-Za-z0-9+.\-]{1,31}):[^\s<>]*>|<[^\s<>@]+@[^\s<>]+>")
-_LINK_OPEN = re.compile(r"\]([(:])")  # an inline link's "](", a reference definition's "]:"
+_BRACKET = re.compile(r"\\.|[\[\]]", re.S)  # a bracket, or a backslash escape to skip
 # where a link destination starts (one line break, and quote markers after it, may come first), and the characters
 # that can spell a scheme and its colon, directly, with entities, backslashes or blanks a browser drops
 _DEST = re.compile(r"[ \t]*(?:\n(?:[ \t]*>)*)?[ \t]*<?([A-Za-z0-9+.\-&#;\\ \t]{0,256})(:?)")
@@ -111,17 +111,45 @@ def safe_destination(scheme_part: str, colon: str = "") -> bool:
     return m is None or m.group(1) in SAFE_SCHEMES
 
 
-def _link(s: str, m: re.Match[str]) -> str:
-    dest = _DEST.match(s, m.end())
-    ok = dest is None or safe_destination(dest.group(1), dest.group(2))
-    return m.group(0) if ok else "\\" + m.group(0)
+def _unsafe_after(s: str, pos: int) -> bool:
+    dest = _DEST.match(s, pos)
+    return dest is not None and not safe_destination(dest.group(1), dest.group(2))
+
+
+def _neutralise_links(s: str) -> str:
+    """Escape the brackets of images and of links to unsafe addresses. Brackets pair as a viewer pairs them (the
+    nearest open one, backslash escapes skipped), so the whole link reads as text; and whatever the pairing, no
+    ``](`` or ``]:`` before an unsafe address and no ``![`` is left as syntax."""
+    marks: list[int] = []
+    stack: list[tuple[int, bool]] = []
+    for m in _BRACKET.finditer(s):
+        at = m.start()
+        if m.group(0) == "[":
+            stack.append((at, at > 0 and s[at - 1] == "!"))
+            continue
+        if m.group(0) != "]":
+            continue
+        after = s[at + 1:at + 2]
+        unsafe = after in ("(", ":") and _unsafe_after(s, at + 2)
+        opener = stack.pop() if stack else None
+        if opener is not None and (opener[1] or unsafe):
+            marks.append(opener[0])
+        if unsafe or (opener is not None and opener[1]):
+            marks.append(at)
+    marks += [at for at, image in stack if image]
+    if not marks:
+        return s
+    out, last = [], 0
+    for at in sorted(set(marks)):
+        out += [s[last:at], "\\"]
+        last = at
+    out.append(s[last:])
+    return "".join(out)
 
 
 def sanitize(markdown: object) -> str:
     """Markdown we did not write (an LLM's, a schema's) kept as Markdown but made inert: no raw HTML (tags and
-    comments go; a ``<`` that could still open one becomes ``&lt;``), no image (``![`` is escaped), and no link
-    to anything but http(s), mailto or a relative address, inline or by reference (its ``](`` or ``]:`` is
-    escaped, so it reads as text)."""
-    s = _HTML.sub(_html, _strip_comments(clean(markdown)))
-    s = s.replace("![", "!\\[")
-    return _LINK_OPEN.sub(lambda m: _link(s, m), s)
+    comments go; a ``<`` that could still open one becomes ``&lt;``), no image, and no link to anything but
+    http(s), mailto or a relative address, inline or by reference (their brackets are escaped: they read as
+    text)."""
+    return _neutralise_links(_HTML.sub(_html, _strip_comments(clean(markdown))))

@@ -113,6 +113,7 @@ class Provider:
     _client: HTTPClient | HttpxClient | None = field(default=None, repr=False)
     _rng: random.Random = field(default_factory=random.Random, repr=False)
     _ssl: ssl.SSLContext | None = field(default=None, repr=False)
+    _secrets: tuple[str | None, list[str]] | None = field(default=None, repr=False)  # (api_key, what to redact)
 
     default_model: ClassVar[str] = ""
     default_base_url: ClassVar[str] = ""
@@ -137,6 +138,7 @@ class Provider:
 
     async def __aenter__(self) -> Provider:
         self.check_ready()
+        self._secrets = None  # read the environment's secrets afresh for each run
         self._client = self.new_client(self.concurrency)
         return self
 
@@ -157,8 +159,11 @@ class Provider:
 
     def redact(self, value: Any) -> Any:
         """``value`` with the provider's key and every configured secret replaced, in strings, lists and dicts."""
-        found = {self.api_key, *(os.environ.get(k) for k in (self.key_env, *SECRET_ENVS) if k)}
-        secrets = sorted((x for x in found if x and len(x) >= MIN_SECRET_CHARS), key=len, reverse=True)
+        if self._secrets is None or self._secrets[0] != self.api_key:
+            found = {self.api_key, *(os.environ.get(k) for k in (self.key_env, *SECRET_ENVS) if k)}
+            self._secrets = (self.api_key, sorted((x for x in found if x and len(x) >= MIN_SECRET_CHARS),
+                                                  key=len, reverse=True))
+        secrets = self._secrets[1]
         return _redact(value, secrets) if secrets else value
 
     def result(self, text: str, model: Any, usage: Any, input_key: str, output_key: str) -> ChatResult:

@@ -244,7 +244,7 @@ def _folded(v: Any, limit: int = FOLD_CELL) -> str:
     text = clean(v)
     if len(text) <= limit:
         return _e(text)
-    return (f'<span class="fold">{_e(text[:limit])}<span class="fold-rest" hidden>{_e(text[limit:])}</span> '
+    return (f'<span class="fold">{_e(text[:limit])}<span class="fold-rest" hidden>{_e(text[limit:])}</span>'
             f'<button type="button" class="show-all noprint">Show all {len(text):,} characters</button></span>')
 
 

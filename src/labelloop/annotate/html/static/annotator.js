@@ -471,7 +471,7 @@
     if (fold === text.length) return el;
     return h('div', { class: 'folded' }, el, h('div', { class: 'fold-bar' },
       h('span', { class: 'muted', text: '… ' + thousands(text.length - fold) + ' more characters ' }),
-      h('button', { type: 'button', class: 'show-all', onclick: function () { OPEN.add(key); renderTask(); } }, 'Show all ' + thousands(text.length))));
+      h('button', { type: 'button', class: 'show-all', onclick: function () { OPEN.add(key); renderTask(); } }, 'Show all')));
   }
 
   function renderTask() {

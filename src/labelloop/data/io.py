@@ -199,20 +199,26 @@ def _path(parts: Sequence[Any]) -> str:
     return out
 
 
+def field_name(path: str) -> str:
+    """``field prompt[0].content``, or ``the value`` for the top level."""
+    return f"field {path}" if path else "the value"
+
+
 def find_lone_surrogate(obj: Any) -> tuple[str, str] | None:
     """(path, character) of the first string or key holding a lone surrogate, e.g. ``("prompt[0].content",
-    "\\ud800")``; None when every string is valid Unicode. Iterative: safe on deeply nested input."""
+    "\\ud800")``, path ``""`` for the value itself; None when every string is valid Unicode. Iterative:
+    safe on deeply nested input."""
     stack: list[tuple[Any, tuple[Any, ...]]] = [(obj, ())]
     while stack:
         o, where = stack.pop()
         if isinstance(o, str):
             m = _SURROGATE.search(o)
             if m:
-                return _path(where) or "value", m.group()
+                return _path(where), m.group()
         elif isinstance(o, dict):
             for k, v in reversed(list(o.items())):
                 if isinstance(k, str) and (m := _SURROGATE.search(k)):
-                    return _path((*where, k)) or "value", m.group()
+                    return _path((*where, k)), m.group()
                 stack.append((v, (*where, k)))
         elif isinstance(o, (list, tuple)):
             stack.extend((v, (*where, i)) for i, v in reversed(list(enumerate(o))))
@@ -236,29 +242,25 @@ def json_value_problem(obj: Any) -> str | None:
         return f"JSON nested deeper than {MAX_DEPTH} levels"
     found = find_lone_surrogate(obj)
     if found:
-        return _surrogate_clause(found[1], f"field {found[0]}")
+        return _surrogate_clause(found[1], field_name(found[0]))
     return None
 
 
+_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+ESCAPED_SURROGATE_B = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
 def check_json_value(obj: Any, text: str | bytes) -> None:
-    """Raise ``JSONTextError`` for what ``json_value_problem`` refuses. ``text`` is the source the value
-    came from: cheap tests on it (enough brackets? a ``\\ud`` escape?) skip the walks in the usual case."""
-    if not isinstance(obj, (dict, list)):
-        if isinstance(obj, str) and _SURROGATE.search(obj):
-            raise JSONTextError(_surrogate_clause(_SURROGATE.search(obj).group(), "the value"))
-        return
-    if isinstance(text, bytes):
-        deep = len(text) > 2 * MAX_DEPTH and text.count(b"[") + text.count(b"{") > MAX_DEPTH
-        odd = b"\\ud" in text or b"\\uD" in text
-    else:
-        deep = len(text) > 2 * MAX_DEPTH and text.count("[") + text.count("{") > MAX_DEPTH
-        odd = "\\ud" in text or "\\uD" in text
-    if deep and nested_too_deep(obj):
-        raise JSONTextError(f"JSON nested deeper than {MAX_DEPTH} levels")
-    if odd:
+    """Raise ``JSONTextError`` for what ``json_value_problem`` refuses. ``text`` is the JSON the value was
+    parsed from: cheap tests on it (enough brackets? a ``\\udXXX`` escape?) skip the walks in the usual case."""
+    if len(text) > 2 * MAX_DEPTH:
+        brackets = text.count(b"[") + text.count(b"{") if isinstance(text, bytes) else text.count("[") + text.count("{")
+        if brackets > MAX_DEPTH and nested_too_deep(obj):
+            raise JSONTextError(f"JSON nested deeper than {MAX_DEPTH} levels")
+    if (ESCAPED_SURROGATE_B if isinstance(text, bytes) else _ESCAPED_SURROGATE).search(text):
         found = find_lone_surrogate(obj)
         if found:
-            raise JSONTextError(_surrogate_clause(found[1], f"field {found[0]}"))
+            raise JSONTextError(_surrogate_clause(found[1], field_name(found[0])))
 
 
 def parse_json(text: str | bytes, *, check: bool = True) -> Any:
@@ -413,7 +415,7 @@ def _why_unwritable(item: Any, exc: BaseException) -> str:
     """A clause naming the field of ``item`` (a record or a table row) that ``exc`` failed on."""
     found = find_lone_surrogate(item)
     if found is not None:
-        return _surrogate_clause(found[1], f"field {found[0]}")
+        return _surrogate_clause(found[1], field_name(found[0]))
     if isinstance(exc, RecursionError) or "depth" in str(exc):
         return "a value is nested too deeply to write"
     if "integer string conversion" in str(exc):
@@ -427,6 +429,30 @@ def _sample_unwritable(path: Path, sample: DataSample, exc: BaseException) -> Ou
     except _UNWRITABLE:
         item = sample
     return OutputError(f"Cannot write {path}: sample {sample.id!r}: {_why_unwritable(item, exc)}.")
+
+
+def _parquet_unwritable(path: Path, batch: list[dict[str, Any]], exc: BaseException) -> OutputError:
+    """The sample of a Parquet batch that pyarrow could not encode (rows, not samples, are kept: holding
+    the batch's samples as well costs memory and garbage-collector time on every batch)."""
+    for row in batch:
+        found = find_lone_surrogate(row)
+        if found is None:
+            continue
+        field, ch = found
+        top = field.split(".")[0]
+        if field in ("annotations", "metadata") or (top.startswith("candidates[") and field.endswith(".metadata")):
+            inner = find_lone_surrogate(json.loads(_get_path(row, field)))  # JSON text: say where inside it
+            if inner is not None:
+                field = field + (inner[0] if inner[0].startswith("[") else "." + inner[0])
+        return OutputError(f"Cannot write {path}: sample {row['id']!r}: {_surrogate_clause(ch, f'field {field}')}.")
+    return OutputError(f"Cannot write {path}: {_why_unwritable(None, exc)}.")
+
+
+def _get_path(row: dict[str, Any], field: str) -> Any:
+    value: Any = row
+    for part in re.findall(r"[^.\[\]]+|\[\d+\]", field):
+        value = value[int(part[1:-1])] if part.startswith("[") else value[part]
+    return value
 
 
 def _first_unwritable(path: Path, rows: Sequence[dict[str, Any]], sources: Sequence[str] | None,
@@ -485,16 +511,12 @@ def write_samples(
             writer = pq.ParquetWriter(tmp, pschema, compression="zstd")
             try:
                 batch: list[dict[str, Any]] = []
-                batch_samples: list[DataSample] = []
 
                 def flush() -> None:
                     try:
                         table = pa.Table.from_pylist(batch, schema=pschema)
                     except _UNWRITABLE as exc:
-                        for s in batch_samples:
-                            if find_lone_surrogate(s.model_dump(mode="python")) is not None:
-                                raise _sample_unwritable(path, s, exc) from None
-                        raise OutputError(f"Cannot write {path}: {_why_unwritable(None, exc)}.") from None
+                        raise _parquet_unwritable(path, batch, exc) from None
                     writer.write_table(table)
 
                 for s in samples:
@@ -502,11 +524,10 @@ def write_samples(
                         batch.append(_parquet_row(s))
                     except _UNWRITABLE as exc:
                         raise _sample_unwritable(path, s, exc) from None
-                    batch_samples.append(s)
                     n += 1
                     if len(batch) >= BATCH_ROWS:
                         flush()
-                        batch, batch_samples = [], []
+                        batch = []
                 if batch or n == 0:
                     flush()
             finally:

@@ -14,7 +14,7 @@ from itertools import chain
 from pathlib import Path
 from typing import Any
 
-from labelloop.data.io import HEADER_KEY, MAX_LINE_BYTES, atomic_open, dumps, find_lone_surrogate
+from labelloop.data.io import HEADER_KEY, MAX_LINE_BYTES, atomic_open, dumps, field_name, find_lone_surrogate
 from labelloop.data.model import DataSample, Dataset
 from labelloop.data.schema import AnnotationSchema, schema_from_dict
 from labelloop.errors import BadRowError, DuplicateIdError, FormatError, InputFileError
@@ -135,7 +135,7 @@ class SampleReader:
                     msg = f"column {msg!r} is missing"
                 elif isinstance(exc, UnicodeEncodeError):
                     found = find_lone_surrogate(item.data)
-                    where = f"field {found[0]}" if found else "the row"
+                    where = field_name(found[0]) if found else "the row"
                     char = ord(exc.object[exc.start])
                     msg = f"{where} holds a lone surrogate (\\u{char:04x}), which UTF-8 cannot encode"
                 elif isinstance(exc, RecursionError):

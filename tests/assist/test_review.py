@@ -243,7 +243,7 @@ def test_review_cli_writes_json_and_markdown(tmp_path):
     assert p.returncode == 2 and "Traceback" not in p.stderr  # click's own range check
     p = subprocess.run([sys.executable, "-m", "labelloop.cli", "review", str(data), "-o", str(out), "--model", "x"],
                        capture_output=True, text=True, timeout=120)
-    assert p.returncode == 1 and p.stderr.strip() == "error: --model and --base-url need --provider."
+    assert p.returncode == 1 and p.stderr.strip() == "error: --model, --base-url and --api-key-env need --provider."
 
 
 def test_explanations_through_the_anthropic_api(llm_server):

@@ -55,3 +55,14 @@ def _lines_run(ds, f) -> int:
 def test_import_results_work_grows_linearly(tmp_path):
     small, big = _lines_run(*_case(tmp_path, 200)), _lines_run(*_case(tmp_path, 800))
     assert big / small < 4.5, (small, big)
+
+
+def test_import_results_leaves_its_input_as_it_was(tmp_path):
+    """The output shares unchanged samples with the input instead of deep-copying them; the input gains nothing."""
+    ds, f = _case(tmp_path, 3)
+    before = ds.model_dump_json()
+    out, rep = import_results(ds, [f])
+    assert rep.imported == 3 and ds.model_dump_json() == before
+    assert [[a.values for a in s.annotations] for s in out.samples] == [
+        [{"preference": "0"}], [{"preference": "1"}], [{"preference": "0"}]]
+    assert out.schema is RB or out.schema.schema_hash() == RB.schema_hash()

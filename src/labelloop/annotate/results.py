@@ -316,12 +316,15 @@ def import_results(
         raise AnnotationValueError(f"{len(problems)} problem(s) in the results: {listed}{more}.")
 
     report = ImportReport(files=[str(f.path) for f in files], file_id=file_id, schema_hash=sch.schema_hash())
-    out = dataset.model_copy(deep=True)
-    out.schema = sch
     origin = f"html:{file_id}"
     by_sample: dict[str, dict[str, Annotation]] = {}
     for (sid, annotator), ann in fresh.items():
         by_sample.setdefault(sid, {})[annotator] = ann
+    # a new dataset that shares what it does not change: only samples that gain annotations are copied (with
+    # their own annotation list), so the input stays as it was without a deep copy of every sample
+    samples = [s.model_copy(update={"annotations": list(s.annotations)}) if s.id in by_sample else s
+               for s in dataset.samples]
+    out = dataset.model_copy(update={"samples": samples, "schema_": sch})
     for sample in out.samples:
         mine = by_sample.get(sample.id)
         for annotator in sorted(mine or ()):

@@ -45,6 +45,7 @@ import os
 import secrets
 import shutil
 import socket
+import sys
 import tempfile
 import threading
 import time
@@ -1096,6 +1097,12 @@ def make_server(backend: MLBackend, host: str = "127.0.0.1", port: int = 9090, a
                 super().process_request_thread(request, client_address)
             finally:
                 slots.release()
+
+        def handle_error(self, request: Any, client_address: Any) -> None:  # to the log, not to stderr
+            if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+                log.info("connection from %s ended: %r", client_address[0], sys.exc_info()[1])
+            else:
+                log.exception("error on the connection from %s", client_address[0])
 
     try:
         return Server((host, port), Handler)

@@ -278,7 +278,7 @@ def draft_guidelines(schema: AnnotationSchema, samples: list[DataSample] | None 
                                   "English.")
         return draft
     user = _llm_message(draft, schema, lang)
-    key = cache_key(v=GUIDELINES_VERSION, provider=provider.name, model=provider.model,
+    key = cache_key(v=GUIDELINES_VERSION, provider=provider.name, base_url=provider.base_url, model=provider.model,
                     temperature=provider.temperature, system=SYSTEM, user=user)
     cache = cache if cache is not None else AnswerCache(None)
     rec = cache.get(key)

@@ -496,13 +496,13 @@ def parse_explanation(text: str) -> tuple[dict[str, str] | None, str | None]:
 
 async def _explain_all(jobs: dict[str, str], provider: Provider, cache: AnswerCache, o: ReviewOptions,
                        on_progress: Callable[[int, int], None] | None) -> tuple[dict[str, dict[str, Any]], Counter]:
-    """key -> finished record for every distinct prompt; paid answers go to the cache as they arrive."""
+    """key -> finished record for every distinct prompt; valid answers go to the cache as they arrive."""
     done: dict[str, dict[str, Any]] = {}
     counts: Counter = Counter()
     pending = []
     for key, user in jobs.items():
         hit = cache.get(key)
-        if hit is not None:
+        if hit is not None and hit.get("status") == "ok":  # an older cache's failures are asked again
             done[key] = hit
             counts["cached"] += 1
         else:
@@ -540,7 +540,8 @@ async def _explain_all(jobs: dict[str, str], provider: Provider, cache: AnswerCa
                     return
                 try:
                     rec = await one(user)
-                    cache.put(key, rec)  # paid for, valid or not
+                    if rec["status"] == "ok":  # a failure is not kept: a rerun asks again
+                        cache.put(key, rec)
                 except ProviderError as exc:
                     if exc.fatal:
                         raise
@@ -572,8 +573,9 @@ def _explain(flags: list[dict[str, Any]], dataset: Dataset, schema: AnnotationSc
     jobs: dict[str, str] = {}
     for f in wanted:
         user = explain_message(schema, by_id[f["sample_id"]], f, o.seed)
-        f["_key"] = cache_key(v=REVIEW_VERSION, provider=provider.name, model=provider.model,
-                              temperature=provider.temperature, system=EXPLAIN_SYSTEM, user=user)
+        f["_key"] = cache_key(v=REVIEW_VERSION, provider=provider.name, base_url=provider.base_url,
+                              model=provider.model, temperature=provider.temperature, system=EXPLAIN_SYSTEM,
+                              user=user)
         jobs[f["_key"]] = user
     done, counts = asyncio.run(_explain_all(jobs, provider, cache, o, on_progress)) if jobs else ({}, Counter())
     explained = failed = 0

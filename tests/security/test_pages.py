@@ -21,6 +21,7 @@ from annot_pages import Watched, all_types_schema  # noqa: E402
 
 from labelloop.annotate.html.generator import build_annotator  # noqa: E402
 from labelloop.data.model import Annotation, Candidate, DataSample, Dataset, Message  # noqa: E402
+from labelloop.data.schema import AnnotationSchema, Question  # noqa: E402
 from labelloop.report.dashboard import build_dashboard  # noqa: E402
 from labelloop.templates import TEMPLATES  # noqa: E402
 
@@ -172,14 +173,18 @@ def test_span_labels_on_a_folded_text(tmp_path: Path, open_page) -> None:
 
 # ---------------------------------------------------------------------------------------------- CSV export
 def test_csv_export_neutralises_formulas(tmp_path: Path, open_page) -> None:
-    ids = ("=SUM(A1:A2)", "+1", "-2", "@cmd", "\ttab", "\rcr", "plain")
-    reasons = ("=HYPERLINK(\"http://evil.example\",\"x\")", "+A1", "-A1", "@A1", "=1", "=2", "fine")
-    w = open_page(annotator(tmp_path, "prompt", ids=ids))
+    ids = ("=SUM(A1:A2)", "+1", "-2", "@cmd", "\ttab", "\rcr", "plain", "'-3")
+    reasons = ("=HYPERLINK(\"http://evil.example\",\"x\")", "+A1", "-A1", "@A1", "=1", "=2", "fine", "'=quoted")
+    schema = AnnotationSchema(name="csv", questions=[
+        Question(name="score", type="rating", min=-2, max=2, step=1, required=False)])
+    w = open_page(annotator(tmp_path, "prompt", ids=ids, schema=schema))
     p = w.page
     w.start('=cmd|" /C calc"!A0')
     for k, reason in enumerate(reasons):
         if k:
             p.keyboard.press("ArrowRight")
+        else:
+            p.click("#questions .q[data-q='score'] button[data-value='-2']")
         p.keyboard.press("f")
         p.fill("#reason-input", reason)
         p.keyboard.press("Enter")
@@ -187,9 +192,13 @@ def test_csv_export_neutralises_formulas(tmp_path: Path, open_page) -> None:
     w.export("csv", tmp_path / "r.csv")
     text = (tmp_path / "r.csv").read_bytes().decode("utf-8")  # as written: a CR inside a cell stays a CR
     rows = list(csv.DictReader(io.StringIO(text, newline="")))
-    assert [r["task_id"] for r in rows] == ["'=SUM(A1:A2)", "'+1", "'-2", "'@cmd", "'\ttab", "'\rcr", "plain"]
+    # text already quoted before such a character gets one more quote, so that reading back can drop exactly one
+    assert [r["task_id"] for r in rows] == ["'=SUM(A1:A2)", "'+1", "'-2", "'@cmd", "'\ttab", "'\rcr", "plain",
+                                           "''-3"]
     assert [r["reason"] for r in rows] == ["'=HYPERLINK(\"http://evil.example\",\"x\")", "'+A1", "'-A1", "'@A1",
-                                          "'=1", "'=2", "fine"]
+                                          "'=1", "'=2", "fine", "''=quoted"]
+    assert {r["seed"] for r in rows} == {"0"}
+    assert [r["q.score"] for r in rows] == ["-2"] + [""] * 7  # a number, not a formula: as it is
     assert {r["annotator"] for r in rows} == {"'=cmd|\" /C calc\"!A0"}
     assert {r["status"] for r in rows} == {"flagged"}
     assert list(rows[0])[:3] == ["task_id", "annotator", "file_id"]

@@ -1011,11 +1011,13 @@
     }
     return out;
   }
-  // A spreadsheet runs a cell that starts with = + - @ tab or CR as a formula: such a cell gets a leading ' (OWASP's
-  // rule, the same as labelloop's Python CSV writers).
+  // A spreadsheet runs a text cell that starts with = + - @ tab or CR as a formula: such a cell gets a leading '
+  // (OWASP's rule, labelloop's csv_safe). Numbers pass as they are. As import-results reads this file back, the
+  // rule is the reversible one: a text that already starts with quotes before such a character gets one more.
+  const FORMULA = /^'*[=+\-@\t\r]/;
   function csvCell(v) {
     let s = v === null || v === undefined ? '' : String(v);
-    if (/^[=+\-@\t\r]/.test(s)) s = "'" + s;
+    if (typeof v === 'string' && FORMULA.test(s)) s = "'" + s;
     return /[",\r\n]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
   }
   function exportAs(fmt) {
@@ -1032,7 +1034,7 @@
       const lines = [cols.concat(names.map(function (n) { return 'q.' + n; })).map(csvCell).join(',')];
       for (const r of res) {
         const base = [r.task_id, r.annotator, FID, META.schema_hash, META.seed, r.status, r.reason, r.created_at, r.updated_at, r.time_spent_s, JSON.stringify(r.order)];
-        const vals = QS.map(function (q) { const v = r.values[q.name]; return v === undefined ? '' : JSON.stringify(v); });
+        const vals = QS.map(function (q) { const v = r.values[q.name]; return v === undefined ? '' : typeof v === 'number' ? v : JSON.stringify(v); });
         lines.push(base.concat(vals).map(csvCell).join(','));
       }
       text = lines.join('\r\n') + '\r\n'; mime = 'text/csv';

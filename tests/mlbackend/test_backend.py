@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import socket
 import threading
 
 import httpx
@@ -290,3 +291,16 @@ def test_learns_from_reference_base_and_webhooks_together(tmp_path):
     samples, schema = backend.training_samples(backend.projects["2"])
     assert len(samples) == 41 and samples[-1].annotations[0].values == s.annotations[0].values
     assert schema.name == "rewardbench"
+
+
+def test_serves_on_ipv6_loopback(tmp_path):
+    try:
+        socket.create_server(("::1", 0), family=socket.AF_INET6).close()
+    except OSError:
+        pytest.skip("no IPv6 loopback here")
+    backend = MLBackend("tfidf", model_dir=tmp_path / "m")
+    with BackgroundServer(backend, host="::1") as srv:
+        assert srv.url == f"http://[::1]:{srv.port}"
+        r = post(srv.url, "/setup", {"project": "4.1", "schema": SENTIMENT})
+        assert (r.status_code, r.json()) == (200, {"model_version": "tfidf-untrained"})
+        assert httpx.get(srv.url + "/health").json()["projects"] == 1

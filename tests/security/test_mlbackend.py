@@ -141,6 +141,21 @@ def test_oversized_body_gets_413_before_it_is_read(backend):
             200, {"model_version": "tfidf-untrained"})
 
 
+def test_100_continue_only_after_the_checks(backend):
+    """A client that waits for "100 Continue" sends nothing it was not asked for: refused, it never sends the body."""
+    body = json.dumps({"project": "1", "schema": SENTIMENT}).encode()
+    hdrs = {"Content-Type": "application/json", "Content-Length": str(len(body)), "Expect": "100-continue"}
+    with BackgroundServer(backend, auth=Auth(secret=SECRET)) as srv:
+        status, _, reply = parse(exchange(srv.port, head("POST", "/setup", hdrs)))
+        assert (status, reply) == (401, {"error": "authentication required: give the --basic-auth user and "
+                                         "password or the --secret this backend was started with"})
+        with connect(srv.port) as s:
+            s.sendall(head("POST", "/setup", {**hdrs, "X-Labelloop-Secret": SECRET}))
+            assert s.recv(65536) == b"HTTP/1.1 100 Continue\r\n\r\n"
+            s.sendall(body)
+            assert parse(read_all(s))[::2] == (200, {"model_version": "tfidf-untrained"})
+
+
 @pytest.mark.parametrize("headers,status,error", [
     ({"Content-Type": "application/json", "Transfer-Encoding": "chunked"}, 411,
      "send the body with a Content-Length header; chunked bodies are not accepted"),

@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from labelloop.annotate.html.generator import file_id_of
+from labelloop.data.io import csv_unsafe
 from labelloop.data.model import Annotation, Dataset
 from labelloop.data.schema import AnnotationSchema
 from labelloop.errors import AnnotationValueError, InputFileError, LabelloopError, SchemaError
@@ -115,7 +116,8 @@ def _read_csv(path: Path, text: str) -> ResultsFile:
         raise _fail(path, f"not a labelloop results CSV (missing column {missing[0]!r}).")
     qcols = [c for c in reader.fieldnames or [] if c.startswith("q.")]
     rows = []
-    for n, rec in enumerate(reader, 2):
+    for n, raw in enumerate(reader, 2):
+        rec = {k: csv_unsafe(v) for k, v in raw.items()}  # the page quoted cells a spreadsheet would run
         row: dict[str, Any] = {k: rec.get(k) for k in CSV_FIXED}
         row["_line"] = n
         try:

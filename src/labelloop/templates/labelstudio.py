@@ -598,7 +598,7 @@ def _context_text(sample: DataSample) -> str:
     return "\n\n".join(f"{m.role}: {m.content}" for i, m in enumerate(sample.prompt) if i != last_user)
 
 
-_MD_HEAD = re.compile(r"^(#{1,6})\s+(.*?)\s*#*$")
+_MD_HEAD = re.compile(r"^(#{1,6})\s+(.*)$")  # closing #s stripped in Python: a lazy group before \s*#*$ backtracks
 _MD_ITEM = re.compile(r"^([-*+]|\d{1,9}[.)])\s+(.*)$")
 
 
@@ -628,7 +628,7 @@ def guidelines_html(markdown: str) -> str:
             if head:
                 flush()
                 level = min(6, len(head.group(1)) + 2)
-                out.append(f"<h{level}>{_md_inline(head.group(2))}</h{level}>")
+                out.append(f"<h{level}>{_md_inline(head.group(2).rstrip().rstrip('#').rstrip())}</h{level}>")
                 i += 1
             elif item:
                 flush()

@@ -29,6 +29,7 @@ from labelloop.data.io import atomic_open
 from labelloop.data.model import DataSample, Dataset
 from labelloop.data.schema import AnnotationSchema
 from labelloop.errors import LabelloopError, SchemaError
+from labelloop.markdown import clean
 
 PAYLOAD_VERSION = 1
 FIRST_CHUNK_TASKS = 20
@@ -199,7 +200,7 @@ def build_annotator(
         "trusted-types 'none'",
     ])
     head, _, tail = page.partition("<!--LL:DATA-->")
-    head = head.replace("%%CSP%%", csp).replace("%%CSS%%", css).replace("%%TITLE%%", html.escape(page_title))
+    head = head.replace("%%CSP%%", csp).replace("%%CSS%%", css).replace("%%TITLE%%", html.escape(clean(page_title)))
     groups = list(_chunks(encoded, chunk_bytes))
     meta = {
         "version": PAYLOAD_VERSION,

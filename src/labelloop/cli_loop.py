@@ -132,6 +132,9 @@ def register(app: typer.Typer) -> None:
         provider: str | None = typer.Option(None, "--provider", help="With --predictor llm: the provider."),
         model: str | None = typer.Option(None, "--model", help="With --predictor llm: the model."),
         base_url: str | None = typer.Option(None, "--base-url", help="With --predictor llm: the API base URL."),
+        api_key_env: str | None = typer.Option(None, "--api-key-env", metavar="NAME", help="With --predictor llm: "
+                                               "the environment variable holding the key (compatible sends none "
+                                               "without it)."),
         seed: int = typer.Option(0, "--seed", help="Seed of the predictor."),
         quiet: bool = QuietOpt,
     ) -> None:
@@ -145,9 +148,9 @@ def register(app: typer.Typer) -> None:
         options: dict[str, Any] = {}
         if predictor == "llm":
             options = {k: v for k, v in (("provider", provider or "openai"), ("model", model),
-                                         ("base_url", base_url)) if v is not None}
-        elif provider or model or base_url:
-            raise LabelloopError("--provider, --model and --base-url go with --predictor llm.")
+                                         ("base_url", base_url), ("api_key_env", api_key_env)) if v is not None}
+        elif provider or model or base_url or api_key_env:
+            raise LabelloopError("--provider, --model, --base-url and --api-key-env go with --predictor llm.")
         auth = Auth(basic_auth, secret)
         check_host(host, auth)  # before loading a dataset or fitting anything
         limits = Limits(max_body=max_body_mb * 1024 * 1024, max_connections=max_connections)

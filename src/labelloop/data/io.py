@@ -165,7 +165,10 @@ def atomic_path(path: str | Path, perm: int | None = None) -> Iterator[Path]:
             tmp_path.unlink()
         _LIVE_TEMPS.discard(os.path.abspath(tmp_path))
         if isinstance(exc, UnicodeEncodeError):  # a writer that did not say which text: still one sentence
-            raise OutputError(f"Cannot write {path}: {_surrogate_clause(exc.object[exc.start])}.") from None
+            ch = exc.object[exc.start]
+            why = (_surrogate_clause(ch) if _SURROGATE.match(ch)
+                   else f"the text holds {ch!r}, which {exc.encoding} cannot encode")
+            raise OutputError(f"Cannot write {path}: {why}.") from None
         raise
 
 

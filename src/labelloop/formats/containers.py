@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ SUFFIXES = (".jsonl", ".ndjson", ".json", ".csv", ".parquet")
 PARQUET_BATCH = 8192
 PARQUET_READ_BUFFER = 1 << 20
 BOM = b"\xef\xbb\xbf"
+_HEADER_START = re.compile(rb'\s*\{\s*"' + HEADER_KEY.encode() + rb'"\s*:')
 _SKIP_CHUNK = 1 << 20
 
 
@@ -102,20 +104,25 @@ def open_rows(path: str | Path, *, hf_split: str | None = None, hf_name: str | N
 def byte_lines(fh: BinaryIO, max_bytes: int = MAX_LINE_BYTES) -> Iterator[bytes | None]:
     """The file's lines as bytes (newline kept); ``None`` for a line longer than ``max_bytes``, whose
     bytes are skipped, never held: memory stays within one line of the limit whatever the file holds."""
-    readline = fh.readline
+    readline, limit = fh.readline, max_bytes + 1
     while True:
-        line = readline(max_bytes + 1)
+        line = readline(limit)
         if not line:
             return
         if len(line) > max_bytes and line[-1:] != b"\n":
             del line
-            while True:
-                chunk = readline(_SKIP_CHUNK)
-                if not chunk or chunk[-1:] == b"\n":
-                    break
+            _skip_line(readline)
             yield None
             continue
         yield line
+
+
+def _skip_line(readline: Any) -> None:
+    """Read on to the end of the current line, a chunk at a time, keeping nothing."""
+    while True:
+        chunk = readline(_SKIP_CHUNK)
+        if not chunk or chunk[-1:] == b"\n":
+            return
 
 
 def _too_long(max_bytes: int) -> str:
@@ -147,6 +154,12 @@ def _jsonl_header(p: Path, max_bytes: int) -> tuple[bool, Any]:
     if first is None or HEADER_KEY.encode() not in first:
         return False, None
     first = first.removeprefix(BOM)
+    if not _HEADER_START.match(first):  # a row that merely mentions the key: parsed (and judged) as a row
+        try:
+            obj = json.loads(first)
+        except (ValueError, RecursionError):
+            return False, None
+        return (True, obj[HEADER_KEY]) if isinstance(obj, dict) and HEADER_KEY in obj else (False, None)
     try:
         obj = parse_json(first.decode("utf-8"), check=False)
     except UnicodeDecodeError as exc:
@@ -166,42 +179,49 @@ def _jsonl_rows(p: Path, max_bytes: int = MAX_LINE_BYTES) -> RowSource:
     loads, escaped, deep_len = json.loads, ESCAPED_SURROGATE_B.search, 2 * MAX_DEPTH
 
     def gen() -> Iterator[Row | BadRowError]:
+        where = str(p)
         with _open_binary(p) as fh:
-            for lineno, line in enumerate(byte_lines(fh, max_bytes), start=1):
+            # byte_lines, inlined (a generator layer less on the hot path of a JSONL convert)
+            readline, limit = fh.readline, max_bytes + 1
+            lineno = 0
+            while True:
+                line = readline(limit)
+                if not line:
+                    return
+                lineno += 1
                 src.loaded += 1
-                if line is None:
-                    yield BadRowError(f"{p}:{lineno}: {_too_long(max_bytes)}.", f"{p}:{lineno}")
+                if len(line) > max_bytes and line[-1:] != b"\n":
+                    del line
+                    _skip_line(readline)
+                    yield BadRowError(f"{where}:{lineno}: {_too_long(max_bytes)}.", f"{where}:{lineno}")
                     continue
                 if lineno == 1:
-                    if has_header:
-                        continue
-                    line = line.removeprefix(BOM)
-                if not line.strip():
-                    continue
+                    line = b"" if has_header else line.removeprefix(BOM)
                 try:
                     text = line.decode("utf-8")
-                except UnicodeDecodeError as exc:
-                    yield BadRowError(f"{p}:{lineno}: {_not_utf8(exc)}.", f"{p}:{lineno}",
-                                      line.decode("utf-8", "backslashreplace").rstrip("\r\n"))
-                    continue
-                try:
                     obj = loads(text)
                     # the gates of check_json_value, inlined: this loop is the hot path of a JSONL convert
                     if (len(line) > deep_len and line.count(b"[") + line.count(b"{") > MAX_DEPTH) or escaped(line):
                         check_json_value(obj, line)
+                except UnicodeDecodeError as exc:
+                    yield BadRowError(f"{where}:{lineno}: {_not_utf8(exc)}.", f"{where}:{lineno}",
+                                      line.decode("utf-8", "backslashreplace").rstrip("\r\n"))
+                    continue
                 except json.JSONDecodeError as exc:
-                    yield BadRowError(f"{p}:{lineno}: malformed JSON ({_json_where(text, exc)}).", f"{p}:{lineno}",
-                                      text.rstrip("\r\n"))
+                    if not text.strip():
+                        continue  # a blank line (or the header, already read)
+                    yield BadRowError(f"{where}:{lineno}: malformed JSON ({_json_where(text, exc)}).",
+                                      f"{where}:{lineno}", text.rstrip("\r\n"))
                     continue
                 except (ValueError, RecursionError) as exc:  # too deep, huge integer, lone surrogate
                     why = exc if isinstance(exc, JSONTextError) else _parse_failure(text, exc)
-                    yield BadRowError(f"{p}:{lineno}: {why}.", f"{p}:{lineno}", text.rstrip("\r\n"))
+                    yield BadRowError(f"{where}:{lineno}: {why}.", f"{where}:{lineno}", text.rstrip("\r\n"))
                     continue
                 if not isinstance(obj, dict):
-                    yield BadRowError(f"{p}:{lineno}: expected a JSON object, found {type(obj).__name__}.",
-                                      f"{p}:{lineno}", text.rstrip("\r\n"))
+                    yield BadRowError(f"{where}:{lineno}: expected a JSON object, found {type(obj).__name__}.",
+                                      f"{where}:{lineno}", text.rstrip("\r\n"))
                     continue
-                yield Row(obj, f"{p}:{lineno}")
+                yield Row(obj, f"{where}:{lineno}")
 
     src = RowSource(gen(), None, header, str(p), header_at=f"{p}:1")
     return src

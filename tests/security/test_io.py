@@ -313,6 +313,18 @@ def test_jsonl_and_json_with_a_bom_read(tmp_path):
     assert (back.name, back.metadata, [s.id for s in back]) == ("named", {"k": 1}, ["a"])
 
 
+def test_crlf_blank_lines_and_a_row_that_mentions_the_header_key(tmp_path):
+    src = tmp_path / "in.jsonl"
+    src.write_bytes(b'{"prompt": "about labelloop_dataset", oops\r\n\r\n   \n' + json.dumps(PAIR).encode() + b"\r\n")
+    with pytest.raises(BadRowError) as e:
+        load(src)
+    assert str(e.value) == (f"{src}:1: malformed JSON (Expecting property name enclosed in double quotes at column "
+                            "39); use --skip-bad to write such rows to a rejects file and go on.")
+    reader = SampleReader(src, skip_bad=True)
+    assert [s.prompt[0].content for s in reader] == ["p"]
+    assert [r["location"] for r in reader.rejected] == [f"{src}:1"]
+
+
 def test_single_malformed_line_is_named_not_no_rows(tmp_path):
     src = tmp_path / "in.jsonl"
     src.write_text('{"prompt": "a", oops}\n')

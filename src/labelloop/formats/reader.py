@@ -214,11 +214,14 @@ class SampleReader:
         return Dataset(name=self.name, samples=samples, schema=self.schema, metadata=self.metadata)
 
 
-def _raw_text(data: dict[str, Any]) -> str:
+def _raw_text(data: dict[str, Any]) -> str | None:
     try:
         return json.dumps(data, ensure_ascii=False, default=str)[:100_000]
     except (TypeError, ValueError, RecursionError):
-        return repr(data)[:100_000]
+        try:
+            return repr(data)[:100_000]
+        except RecursionError:  # nested past what even repr can walk
+            return None
 
 
 def _json_kind(value: Any) -> str:

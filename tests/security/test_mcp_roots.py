@@ -140,11 +140,40 @@ def test_a_plain_directory_and_sidecars_inside_the_root_still_work(dirs):
     save(_ds("b"), root / "data" / "b.parquet")
     for f in (REPO / "tests/data/labelbox").iterdir():
         shutil.copy(f, root / f.name)
+    import datasets
+
+    datasets.Dataset.from_dict({"prompt": ["p1", "p2"], "chosen": ["a", "b"], "rejected": ["c", "d"]}).save_to_disk(
+        str(root / "hf"))
 
     async def body(s):
         return (await call(s, "convert", src="data", output="copy.jsonl"),
-                await call(s, "convert", src="pairwise.jsonl", output="lb.jsonl"))
+                await call(s, "convert", src="pairwise.jsonl", output="lb.jsonl"),
+                await call(s, "convert", src="hf", output="hf.jsonl"))
 
-    d, lb = run_client(server_params(root), body)
+    d, lb, hf = run_client(server_params(root), body)
     assert (d["samples"], d["rejected"]) == (4, 0)
     assert (lb["format"], lb["samples"]) == ("labelbox", 1)
+    assert (hf["format"], hf["samples"]) == ("pairs", 2)
+
+
+def test_saved_hugging_face_dataset_whose_state_names_a_file_outside(dirs):
+    """``load_from_disk`` maps the data files ``state.json`` names, wherever they are, natively."""
+    import json
+
+    import datasets
+
+    root, outside = dirs
+    datasets.Dataset.from_dict({"prompt": ["in"], "chosen": ["a"], "rejected": ["b"]}).save_to_disk(str(root / "hf"))
+    datasets.Dataset.from_dict({"prompt": [OUTSIDE_TEXT], "chosen": ["a"], "rejected": ["b"]}).save_to_disk(
+        str(outside / "hf"))
+    state = json.loads((root / "hf" / "state.json").read_text())
+    target = outside / "hf" / state["_data_files"][0]["filename"]
+    state["_data_files"][0]["filename"] = str(target)
+    (root / "hf" / "state.json").write_text(json.dumps(state))
+
+    async def body(s):
+        return await call_error(s, "convert", src="hf", output="copy.jsonl")
+
+    assert run_client(server_params(root), body) == _refusal("convert", target, target, root)
+    assert not (root / "copy.jsonl").exists()
+    _no_leak(root)

@@ -238,5 +238,7 @@ def test_endpoint_configuration_is_checked_once():
                                ["openai=PROXY_KEY"], "http://127.0.0.1:8080")
     assert ends.provider_urls == {"compatible": ["http://127.0.0.1:1/v1?a=b"], "openai": ["https://proxy.example/v1"]}
     assert ends.provider("openai", None) == ("https://proxy.example/v1", "PROXY_KEY")
-    assert ends.provider("openai", "HTTPS://api.openai.com:443/v1/") == ("HTTPS://api.openai.com:443/v1", "PROXY_KEY")
+    # the operator's key variable goes with the operator's URL, never to the provider's public API
+    assert ends.provider("openai", "HTTPS://api.openai.com:443/v1/") == ("HTTPS://api.openai.com:443/v1", None)
+    assert ends.provider("openai", "https://proxy.example/v1/") == ("https://proxy.example/v1", "PROXY_KEY")
     assert json.dumps(ends.label_studio(None, None)[0]) == '"http://127.0.0.1:8080"'

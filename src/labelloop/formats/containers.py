@@ -518,10 +518,25 @@ def _hf_rows(name: str, *, split: str | None, name_config: str | None = None, **
     return RowSource(_iter_hf(ds, f"hf:{name}[{split}]"), list(ds.column_names), None, f"hf:{name}[{split}]")
 
 
+def _announce_arrow_files(p: Path) -> None:
+    """Every file ``load_from_disk`` will map natively, for an audit hook (the MCP server's) to see: the files
+    in the folder and the data files each ``state.json`` names (which may point anywhere, ``../`` or absolute)."""
+    for f in sorted(p.rglob("*")):
+        sys.audit("labelloop.open", str(f))
+        if f.name != "state.json":
+            continue
+        try:
+            names = [d.get("filename") for d in json.loads(f.read_text(encoding="utf-8")).get("_data_files", [])]
+        except (OSError, ValueError, AttributeError, TypeError):
+            continue  # load_from_disk says what is wrong with it
+        for name in names:
+            if isinstance(name, str):
+                sys.audit("labelloop.open", str(f.parent / name))
+
+
 def _hf_disk_rows(p: Path, *, split: str | None) -> RowSource:
     datasets = _require_datasets()
-    for f in sorted(p.rglob("*")):  # arrow files are opened natively: let an audit hook see each
-        sys.audit("labelloop.open", str(f))
+    _announce_arrow_files(p)
     try:
         ds = datasets.load_from_disk(str(p))
     except Exception as exc:

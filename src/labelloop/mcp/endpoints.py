@@ -79,16 +79,22 @@ class Endpoints:
 
     def provider(self, name: str, base_url: str | None) -> tuple[str, str | None]:
         """The base URL to call for ``name`` (the caller's ``base_url`` only if the operator allows it) and the
-        environment variable its key comes from (None: the provider's own default)."""
+        environment variable its key comes from: ``--api-key-env`` goes with the operator's URLs only; the
+        provider's public API gets the provider's own variable (None)."""
         from labelloop.assist.llm import PROVIDERS
 
         cls = PROVIDERS.get(name)
-        allowed = [*self.provider_urls.get(name, []), *([cls.default_base_url] if cls.default_base_url else [])]
+        configured = self.provider_urls.get(name, [])
+        allowed = [*configured, *([cls.default_base_url] if cls.default_base_url else [])]
+
+        def key_env(url: str) -> str | None:
+            return self.key_envs.get(name) if normalise(url) in {normalise(u) for u in configured} else None
+
         if base_url is None:
             if not allowed:
                 raise EndpointError(f"Provider {name!r} has no endpoint on this MCP server; the operator gives one "
                                     f"when starting it: labelloop mcp --provider-url {name}=URL.")
-            return allowed[0], self.key_envs.get(name)
+            return allowed[0], key_env(allowed[0])
         try:
             wanted = normalise(base_url)
         except ValueError:
@@ -98,7 +104,7 @@ class Endpoints:
             raise EndpointError(f"base_url {base_url} is not an endpoint this MCP server may send {name}'s requests "
                                 f"to (allowed: {shown}); the operator allows others when starting it: labelloop mcp "
                                 f"--provider-url {name}=URL.")
-        return base_url.rstrip("/"), self.key_envs.get(name)
+        return base_url.rstrip("/"), key_env(base_url)
 
     def label_studio(self, url: str | None, credentials_url: str | None) -> tuple[str | None, str | None]:
         """The Label Studio URL to talk to and the token from the environment that may go there (None: let the

@@ -10,7 +10,8 @@ counts; ``/dev/null``); everything else raises
 ``sys.audit("labelloop.open", path)``.
 
 The hook is installed once per process (audit hooks cannot be removed), by ``serve``; byte-code writing is
-turned off so that imports never write next to the installed code.
+turned off so that imports never write next to the installed code, and temporary files go to
+``.labelloop/tmp`` under the first root.
 """
 
 from __future__ import annotations
@@ -25,10 +26,11 @@ from pathlib import Path
 from labelloop.errors import LabelloopError
 
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
-_DEVICES = ("/dev/null", "/dev/urandom", "/dev/random", "/proc/cpuinfo", "/proc/meminfo")  # nobody's secrets
+_DEVICES = ("/dev/null", "/dev/urandom", "/dev/random", "/proc/cpuinfo", "/proc/meminfo",
+            "/proc/sys/kernel/random/boot_id")  # nobody's secrets
 # public system data libraries read (time zones; CPU counts and quotas for thread pools): read-only
 _SYSTEM = ("/usr/share/zoneinfo", "/sys/fs/cgroup", "/sys/devices/system/cpu")
-_PROC_STAT = re.compile(r"/proc(?:/\d+/stat)?")
+_PROC_STAT = re.compile(r"/proc(?:/\d+/(?:stat|mountinfo|cgroup))?")  # process state and mounts: no secrets
 # event -> indexes of its path arguments, and whether the event changes the file system
 _EVENTS: dict[str, tuple[tuple[int, ...], bool]] = {
     "open": ((0,), False),  # write or not: from the mode and flags
@@ -110,7 +112,12 @@ class Sandbox:
     def install(self) -> None:
         """Hold this process to the roots from now on (for good: audit hooks cannot be removed)."""
         import mimetypes
+        import tempfile
 
         mimetypes.init()  # reads /etc/mime.types: once, before the hook
         sys.dont_write_bytecode = True
+        # libraries' temporary files (the datasets library makes some) go under the first root, not /tmp
+        tmp = Path(self.roots[0]) / ".labelloop" / "tmp"
+        tmp.mkdir(parents=True, exist_ok=True, mode=0o700)
+        tempfile.tempdir = str(tmp)
         sys.addaudithook(self.hook)

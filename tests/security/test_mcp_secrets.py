@@ -242,3 +242,18 @@ def test_endpoint_configuration_is_checked_once():
     assert ends.provider("openai", "HTTPS://api.openai.com:443/v1/") == ("HTTPS://api.openai.com:443/v1", None)
     assert ends.provider("openai", "https://proxy.example/v1/") == ("https://proxy.example/v1", "PROXY_KEY")
     assert json.dumps(ends.label_studio(None, None)[0]) == '"http://127.0.0.1:8080"'
+
+
+def test_status_sends_the_token_only_to_the_server_it_belongs_to(tmp_path, evil):
+    """A server.json that names another URL (planted, or left by another server) gets no token from status."""
+    import os
+
+    from labelloop.annotate.labelstudio import Credentials, LabelStudioServer
+    from labelloop.annotate.labelstudio.server import _proc_start_time, _write_state
+
+    Credentials(url="http://127.0.0.1:9", email="a@b.c", password="pw-0123456789", token=LS_SECRET).save(tmp_path)
+    pid = os.getpid()
+    _write_state(tmp_path, {"url": evil.url, "mode": "pip", "pid": pid, "pgid": pid, "proc_start": _proc_start_time(pid)})
+    st = LabelStudioServer(tmp_path).status()
+    assert (st["running"], st["api"]) == (True, None)
+    assert evil.requests and all("authorization" not in r["headers"] for r in evil.requests)

@@ -578,11 +578,13 @@ class LabelStudioServer:
         out.update({k: state.get(k) for k in ("url", "mode", "pid", "pgid", "container", "version", "started_at",
                                                "bin")})
         out["running"] = self._state_alive(state)
-        client = LabelStudioClient(state["url"], creds.token if creds else None, retries=0, timeout=10)
+        # the token goes only to the server the credentials were written for, whatever server.json says
+        same = creds is not None and str(state.get("url") or "").rstrip("/") == creds.url.rstrip("/")
+        client = LabelStudioClient(state["url"], creds.token if same else None, retries=0, timeout=10)
         try:
             out["health"] = out["running"] and client.health()
             out["version"] = (client.version() if out["health"] else None) or state.get("version")
-            if out["health"] and creds:
+            if out["health"] and same:
                 try:
                     client.whoami()
                     out["api"] = "ok"

@@ -239,6 +239,10 @@ def export(
                          + ", ".join(f"{k} {stats[k]}" for k in ("aggregate", "human", "reference") if stats[k])
                          + ")")
             out.print(f"Wrote {r['rows']} rows ({to}) to {r['path']}{extra}.", markup=False)
+            if stats and stats.get("csv_cells_quoted"):
+                note(f"{stats['csv_cells_quoted']} CSV cell(s) of {r['path']} began with = + - @, tab or CR and were "
+                     "written with a leading ' so that spreadsheets do not run them as formulas; for training "
+                     "data write .jsonl or .parquet, which keep every text as it is.", quiet)
     if as_json:
         out.print_json(json.dumps(results))
 

@@ -36,3 +36,33 @@ def test_page_csv_with_quoted_formula_cells_imports_exact_values(tmp_path):
     assert rep.imported == 4
     assert {s.id: s.annotations[0].values for s in out.samples} == {
         i: {"preference": "0", "comment": comments[i]} for i in ids}
+
+
+def test_dpo_csv_says_how_many_cells_it_quoted(tmp_path):
+    """Answers that start with '- ' (Markdown lists) are common: the CSV quotes them for spreadsheets, and the
+    user is told how many, and where to write training data that keeps every text as it is."""
+    import subprocess
+    import sys
+
+    from labelloop.data.model import Annotation
+    from labelloop.formats import save
+
+    ds = Dataset(name="d", schema=RB, samples=[
+        DataSample(id=f"s{i}", prompt=[Message(role="user", content="=1+1" if i == 0 else "q")],
+                   candidates=[Candidate(id="0", content="- a\n- b"), Candidate(id="1", content="plain")],
+                   annotations=[Annotation(annotator="rb", kind="reference", values={"preference": "0"})])
+        for i in range(2)])
+    save(ds, tmp_path / "d.jsonl")
+    cmd = [sys.executable, "-m", "labelloop.cli", "export", str(tmp_path / "d.jsonl"), "--format", "dpo", "-o"]
+    p = subprocess.run([*cmd, str(tmp_path / "p.csv")], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert p.stderr.strip().splitlines()[-1] == (
+        f"3 CSV cell(s) of {tmp_path / 'p.csv'} began with = + - @, tab or CR and were written with a leading ' so "
+        "that spreadsheets do not run them as formulas; for training data write .jsonl or .parquet, which keep every "
+        "text as it is.")
+    with open(tmp_path / "p.csv", newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [(r["prompt"], r["chosen"]) for r in rows] == [("'=1+1", "'- a\n- b"), ("q", "'- a\n- b")]
+    p = subprocess.run([*cmd, str(tmp_path / "p.jsonl"), "--json"], capture_output=True, text=True, timeout=120)
+    assert "CSV cell" not in p.stderr
+    assert [json.loads(line)["chosen"] for line in (tmp_path / "p.jsonl").read_text().splitlines()] == ["- a\n- b"] * 2

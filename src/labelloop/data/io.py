@@ -590,10 +590,11 @@ def _csv_row_cells(r: dict[str, Any]) -> dict[str, Any]:
 
 
 def write_rows(rows: Iterable[dict[str, Any]], path: str | Path, fmt: str | None = None, *,
-               sources: Sequence[str] | None = None) -> int:
+               sources: Sequence[str] | None = None, stats: dict[str, Any] | None = None) -> int:
     """Write plain table rows (training exports) as JSONL, JSON, CSV or Parquet, atomically.
 
-    ``sources`` names, per row, the sample it came from, for errors. CSV cells pass through ``csv_safe``.
+    ``sources`` names, per row, the sample it came from, for errors. CSV cells pass through ``csv_safe``;
+    how many it changed goes to ``stats["csv_cells_quoted"]``, so the user is told their text changed.
     """
     path = Path(path)
     fmt = fmt or CANONICAL_SUFFIXES.get(path.suffix.lower())
@@ -629,11 +630,16 @@ def write_rows(rows: Iterable[dict[str, Any]], path: str | Path, fmt: str | None
         with atomic_open(path) as fh:
             writer = csv.DictWriter(fh, fieldnames=cols)
             writer.writeheader()
+            quoted = 0
             for i, r in enumerate(rows):
                 try:
-                    writer.writerow(_csv_row_cells(r))
+                    cells = _csv_row_cells(r)
+                    writer.writerow(cells)
                 except _UNWRITABLE as exc:
                     raise _row_unwritable(path, r, i, sources, exc) from None
+                quoted += sum(1 for k, v in cells.items() if v is not r[k] and isinstance(r[k], str))
+            if stats is not None:
+                stats["csv_cells_quoted"] = quoted
     else:
         raise OutputError(f"Cannot tell the output format of {path}; use .jsonl, .json, .parquet or .csv.")
     return len(rows)

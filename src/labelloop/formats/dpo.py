@@ -131,7 +131,7 @@ class _PairExport(Format):
 
     def write(self, dataset: Dataset, path: Path) -> int:
         rows = self.rows(dataset)
-        return write_rows(rows, path, sources=self.sources)
+        return write_rows(rows, path, sources=self.sources, stats=self.stats)
 
 
 @register

@@ -304,3 +304,58 @@ def test_serves_on_ipv6_loopback(tmp_path):
         r = post(srv.url, "/setup", {"project": "4.1", "schema": SENTIMENT})
         assert (r.status_code, r.json()) == (200, {"model_version": "tfidf-untrained"})
         assert httpx.get(srv.url + "/health").json()["projects"] == 1
+
+
+def test_annotators_are_kept_apart(tmp_path):
+    """A user id, an email, a user object: each person is one annotator, and two people are never one."""
+    backend = MLBackend("tfidf", model_dir=tmp_path / "m", retrain_every=0)
+    who = [12, 13, {"id": 14, "email": "ann@example.org"}, {"id": 15}, {"id": "16", "email": ""}, "bo@example.org",
+           "x" * 256]
+    for i, completed_by in enumerate(who):
+        ev = sentiment_event(i + 1, i + 1, POS[0], "Positive")
+        ev["annotation"]["completed_by"] = completed_by
+        assert backend.handle("POST", "/webhook", ev)[0] == 200
+    ev = sentiment_event(99, 99, NEG[0], "Negative")
+    del ev["annotation"]["completed_by"]  # a payload that does not say who
+    assert backend.handle("POST", "/webhook", ev)[0] == 200
+    task = {"id": 50, "data": {"text": NEG[1]}, "annotations": [{**sentiment_event(50, 50, NEG[1], "Negative")[
+        "annotation"], "completed_by": 17}]}
+    assert backend.handle("POST", "/train", {"project": "7", "annotations": [task]})[0] == 200
+    assert backend.wait_idle(30)
+    records = backend.projects["7"].records
+    assert {aid: rec["annotator"] for aid, rec in records.items()} == {
+        "1": "user:12", "2": "user:13", "3": "ann@example.org", "4": "user:15", "5": "user:16", "6": "bo@example.org",
+        "7": "x" * 256, "99": "labelstudio", "50": "user:17"}
+    samples, _ = backend.training_samples(backend.projects["7"])
+    assert [a.annotator for s in samples for a in s.annotations][:2] == ["user:12", "user:13"]
+
+
+@pytest.mark.parametrize("completed_by,error", [
+    (None, "must be a user id (a number), an email or a user object, not null"),
+    (True, "must be a user id (a number), an email or a user object, not true or false"),
+    (1.5, "must be a user id (a number), an email or a user object, not a decimal number"),
+    ([12], "must be a user id (a number), an email or a user object, not a list"),
+    ("", "must be a user id (a number), an email or a user object, not an empty string"),
+    (" ", "must be a user id (a number), an email or a user object, not an empty string"),
+    ({}, "is a user object with neither an 'email' nor an 'id'"),
+    ({"email": None, "id": None}, "is a user object with neither an 'email' nor an 'id'"),
+    ({"id": True}, "is a user object with neither an 'email' nor an 'id'"),
+    ("x" * 257, "is 257 characters long, over the limit of 256 (a shortened name could merge two people)"),
+    ({"email": "a" * 300 + "@example.org"},
+     "is 312 characters long, over the limit of 256 (a shortened name could merge two people)"),
+    pytest.param(10 ** 300, "is 306 characters long, over the limit of 256 (a shortened name could merge two "
+                 "people)", id="a-301-digit-id"),
+])
+def test_an_unusable_annotator_gets_400_naming_the_field(tmp_path, completed_by, error):
+    backend = MLBackend("tfidf", model_dir=tmp_path / "m", retrain_every=0)
+    with BackgroundServer(backend) as srv:
+        ev = sentiment_event(3, 1, POS[0], "Positive")
+        ev["annotation"]["completed_by"] = completed_by
+        r = post(srv.url, "/webhook", ev)
+        assert (r.status_code, r.json()) == (400, {"error": f"ANNOTATION_CREATED: the 'completed_by' of annotation "
+                                                            f"3 {error}"})
+        task = {"id": 1, "data": {"text": POS[0]}, "annotations": [ev["annotation"]]}
+        r = post(srv.url, "/train", {"project": "7", "label_config": SENTIMENT, "annotations": [task]})
+        assert (r.status_code, r.json()) == (400, {"error": f"/train: task 1: the 'completed_by' of annotation 3 "
+                                                            f"{error}"})
+    assert backend.projects["7"].records == {}

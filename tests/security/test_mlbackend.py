@@ -9,6 +9,7 @@ from __future__ import annotations
 import http.client
 import json
 import logging
+import os
 import re
 import select
 import socket
@@ -170,6 +171,27 @@ def test_bodies_the_server_cannot_frame_are_refused(backend, headers, status, er
         raw = exchange(srv.port, b"POST /setup HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                                  b"Content-Length: 2\r\nContent-Length: 2\r\n\r\n{}")
         assert parse(raw)[::2] == (400, {"error": "the request has more than one Content-Length header"})
+
+
+@pytest.mark.parametrize("body,error", [
+    (b"[" * 100_000, "the body cannot be used: JSON nested deeper than 200 levels"),
+    (b"[" * 201 + b"]" * 201, "the body cannot be used: JSON nested deeper than 200 levels"),
+    (b'{"project": ' + b"7" * 5000 + b"}", "the body cannot be used: a number has more than 4,300 digits"),
+    (b'{"project": "7\\ud800"}', "the body cannot be used: field project holds a lone surrogate (\\ud800), "
+     "which UTF-8 cannot encode"),
+    (b'{"project": "\xff"}', "the body is not valid JSON: 'utf-8' codec can't decode byte 0xff in position 13: "
+     "invalid start byte"),
+])
+def test_bodies_json_cannot_safely_hold_get_400_with_a_sentence(backend, body, error):
+    """A body that would exhaust the parser's stack, pass Python's digit limit or hold text UTF-8 cannot write is
+    answered, not met with a closed connection."""
+    with BackgroundServer(backend) as srv:
+        raw = exchange(srv.port, head("POST", "/setup", {"Content-Type": "application/json",
+                                                          "Content-Length": str(len(body))}) + body)
+        assert parse(raw)[::2] == (400, {"error": error})
+        assert call(srv.port, "GET", "/metrics")[1]["bad_requests"] == 1
+        assert call(srv.port, "POST", "/setup", {"project": "1", "schema": SENTIMENT}) == (
+            200, {"model_version": "tfidf-untrained"})
 
 
 # ---------------------------------------------------------------------- slow and many connections
@@ -468,6 +490,13 @@ def test_new_projects_past_the_cap_are_refused(tmp_path):
     assert sorted(again.projects) == ["1", "2"] and sorted(again.projects["1"].records) == ["1"]
 
 
+def aged(path: Path, seconds: float) -> None:
+    """Make ``path`` (and what a directory holds) look ``seconds`` old."""
+    when = time.time() - seconds
+    for p in [path, *(path.iterdir() if path.is_dir() else [])]:
+        os.utime(p, (when, when))
+
+
 def test_leftovers_of_a_killed_process_are_removed_on_start(tmp_path):
     backend = MLBackend("tfidf", model_dir=tmp_path / "m", retrain_every=2)
     for i, (text, label) in enumerate(TEXTS[:2]):
@@ -475,14 +504,73 @@ def test_leftovers_of_a_killed_process_are_removed_on_start(tmp_path):
     assert backend.wait_idle(30)
     st = backend.projects["7"]
     pdir, version = st.dir, st.version
-    # what kill -9 leaves: a version being written, one being deleted, temporary files of atomic writes
+    # what kill -9 leaves, in names that do not say who wrote them (so judged by age: these are two hours old):
+    # a version being written, one being deleted, temporary files of atomic writes
     (pdir / "versions" / ".000002.k1ll3d").mkdir()
     (pdir / "versions" / ".000002.k1ll3d" / "model.bin").write_bytes(b"half")
     (pdir / "versions" / ".deleting-000000").mkdir()
     (pdir / "versions" / ".deleting-000000" / "meta.json").write_text("{}")
     (pdir / ".state.json.0123456789ab.tmp").write_text("{")
     (pdir / ".label_config.xml.ba9876543210.tmp").write_text("<View")
+    for p in [*(pdir / "versions").glob(".*"), *pdir.glob(".*.tmp")]:
+        aged(p, 7200)
     again = MLBackend("tfidf", model_dir=tmp_path / "m", retrain_every=2)
     assert sorted(p.name for p in (pdir / "versions").iterdir()) == ["000001"]
     assert sorted(p.name for p in pdir.iterdir()) == ["events.jsonl", "label_config.xml", "state.json", "versions"]
     assert (again.projects["7"].version, sorted(again.projects["7"].records)) == (version, ["1", "2"])
+
+
+WRITER = """
+import json, sys, threading
+from labelloop.assist.mlbackend import MLBackend
+from labelloop.assist.predictors import LocalPredictor, TfidfFeatures
+from labelloop.data.io import atomic_open
+
+saving = threading.Event()
+
+class Slow(LocalPredictor):
+    def save(self, path):
+        super().save(path)
+        saving.set()
+        threading.Event().wait()  # mid-save until killed
+
+backend = MLBackend("tfidf", model_dir=sys.argv[1], retrain_every=1,
+                    factory=lambda: Slow("slow", TfidfFeatures(), kinds=("human", "reference")))
+assert backend.handle("POST", "/webhook", json.loads(sys.argv[2]))[1]["status"] == "started"
+assert saving.wait(60)
+with atomic_open(backend.projects["7"].dir / "state.json") as fh:
+    fh.write("{")
+    fh.flush()
+    print("writing", flush=True)
+    sys.stdin.read()
+"""
+
+
+def test_leftovers_of_a_backend_still_running_are_kept_on_start(tmp_path):
+    """Two backends on one model dir: the one starting removes only what the gone ones left half-written."""
+    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path / "m"), json.dumps(event(1, 1, *TEXTS[0]))],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        ready, _, _ = select.select([writer.stdout], [], [], 120)
+        assert ready and writer.stdout.readline() == "writing\n"
+        pdir = tmp_path / "m" / "projects" / "7"
+        [vtmp] = (pdir / "versions").glob(".*")
+        [ftmp] = pdir.glob(".*.tmp")
+        assert re.fullmatch(rf"\.000001\.{writer.pid}-[0-9a-f]{{6}}\.[0-9a-f]{{12}}", vtmp.name)
+        assert re.fullmatch(rf"\.state\.json\.{writer.pid}-[0-9a-f]{{6}}\.[0-9a-f]{{12}}\.tmp", ftmp.name)
+        assert (vtmp / "model.bin").is_file()
+        # written by nobody known, but recently: kept too (the writer may be on another host)
+        (pdir / "versions" / ".000009.k1ll3d").mkdir()
+        (pdir / ".label_config.xml.0123456789ab.tmp").write_text("<View")
+        MLBackend("tfidf", model_dir=tmp_path / "m")
+        assert sorted(p.name for p in (pdir / "versions").iterdir()) == sorted([vtmp.name, ".000009.k1ll3d"])
+        assert sorted(p.name for p in pdir.glob(".*.tmp")) == sorted([ftmp.name, ".label_config.xml.0123456789ab.tmp"])
+        assert (vtmp / "model.bin").is_file() and ftmp.read_text() == "{"
+    finally:
+        writer.kill()
+        writer.wait(30)
+    aged(pdir / "versions" / ".000009.k1ll3d", 7200)
+    aged(pdir / ".label_config.xml.0123456789ab.tmp", 7200)
+    again = MLBackend("tfidf", model_dir=tmp_path / "m")  # the writer is gone: all of it is a leftover now
+    assert list((pdir / "versions").iterdir()) == [] and list(pdir.glob(".*.tmp")) == []
+    assert (again.projects["7"].version, sorted(again.projects["7"].records)) == (None, ["1"])

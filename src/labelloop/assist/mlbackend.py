@@ -42,11 +42,11 @@ import ipaddress
 import json
 import logging
 import os
+import re
 import secrets
 import shutil
 import socket
 import sys
-import tempfile
 import threading
 import time
 import xml.etree.ElementTree as ET
@@ -58,7 +58,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from labelloop.assist.predictors import LocalPredictor, Predictor, make_predictor
-from labelloop.data.io import atomic_open
+from labelloop.data.io import (
+    _HOST,  # the writer's host tag in temp names: leftovers are judged by one rule, the one io uses
+    STALE_AFTER_S,
+    JSONTextError,
+    _pid_alive,
+    atomic_open,
+    parse_json,
+    remove_stale_temps,
+)
 from labelloop.data.model import Annotation, DataSample, Dataset, Message
 from labelloop.data.schema import AnnotationSchema, Option, Question
 from labelloop.errors import LabelloopError
@@ -71,6 +79,7 @@ TRAIN_EVENTS = ("START_TRAINING",)
 FORGET_EVENTS = ("ANNOTATIONS_DELETED",)
 MAX_BODY = 32 * 1024 * 1024
 MAX_ID_CHARS = 128
+MAX_ANNOTATOR_CHARS = 256
 CONTROL_TAGS = {"choices", "rating", "number", "textarea", "ranker", "labels", "taxonomy"}
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
@@ -104,13 +113,31 @@ def ident(value: Any, what: str) -> str:
     return text
 
 
-def _annotator(value: Any) -> str:
-    """Who annotated: Label Studio sends a user id, some exports a user object."""
-    if isinstance(value, dict):
-        value = value.get("email") or value.get("id")
-    if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value) or len(str(value)) > 256:
+def _annotator(ann: dict[str, Any], where: str) -> str:
+    """Who annotated: Label Studio sends a user id (``user:12``, as Label Studio result files are read), some
+    exports a user object (its email, else its id). What names nobody usable is refused, never mapped to a
+    shared name or shortened: either would merge different people into one annotator."""
+    if "completed_by" not in ann:
         return "labelstudio"
-    return str(value)
+    value = ann["completed_by"]
+    what = f"{where}: the 'completed_by' of annotation {ann.get('id')}"
+    if isinstance(value, dict):
+        email, uid = value.get("email"), value.get("id")
+        if isinstance(email, str) and email.strip():
+            value = email
+        elif (isinstance(uid, int) and not isinstance(uid, bool)) or (isinstance(uid, str) and uid.strip()):
+            value = f"user:{uid}"
+        else:
+            raise BadRequest(f"{what} is a user object with neither an 'email' nor an 'id'")
+    elif isinstance(value, int) and not isinstance(value, bool):
+        value = f"user:{value}"
+    if not isinstance(value, str) or not value.strip():
+        raise BadRequest(f"{what} must be a user id (a number), an email or a user object, not "
+                         f"{'an empty string' if isinstance(value, str) else _json_kind(value)}")
+    if len(value) > MAX_ANNOTATOR_CHARS:
+        raise BadRequest(f"{what} is {len(value)} characters long, over the limit of {MAX_ANNOTATOR_CHARS} "
+                         "(a shortened name could merge two people)")
+    return value
 
 
 # ---------------------------------------------------------------------- label config
@@ -270,20 +297,67 @@ def _saved_versions(vroot: Path) -> list[Path]:
     return sorted((p for p in vroot.iterdir() if p.name.isdigit() and p.is_dir()), key=lambda p: int(p.name))
 
 
+# Version directories being written (``.000007.PID-HOST.RANDOM``) or deleted (``.deleting-000002.PID-HOST``) name
+# their writer like the temporary files of atomic writes do, and are judged by the same rule: another backend
+# process on the same model dir may be writing one right now.
+_OWNER = re.compile(r"\.(?P<pid>\d+)-(?P<host>[0-9a-f]{6})(?=\.|\Z)")
+_TEMP_NAME = re.compile(r"\.(?P<name>.+?)\.(?:\d+-[0-9a-f]{6}\.)?[0-9a-f]{12}\.tmp\Z", re.S)
+_LIVE_DIRS: set[str] = set()  # this process's version directories being written or deleted (absolute paths)
+
+
+def _owner_tag() -> str:
+    return f"{os.getpid()}-{_HOST}"
+
+
+def _newest_mtime(path: Path) -> float:
+    """A directory's age is that of its newest entry: a model being saved into it keeps it young."""
+    newest = path.lstat().st_mtime
+    if path.is_dir() and not path.is_symlink():
+        with os.scandir(path) as entries:
+            for entry in entries:
+                with contextlib.suppress(OSError):
+                    newest = max(newest, entry.stat(follow_symlinks=False).st_mtime)
+    return newest
+
+
+def _leftover(path: Path, now: float) -> bool:
+    """Whether a dot entry of ``versions/`` was left by a writer that is gone: on this host, its process ended
+    (or, for this process, it is not one being written now); where that cannot be told, it is over
+    ``STALE_AFTER_S`` old (``remove_stale_temps``' rule for temporary files)."""
+    try:
+        age = now - _newest_mtime(path)
+    except OSError:
+        return False
+    m = _OWNER.search(path.name)
+    if m is not None and m["host"] == _HOST:
+        pid = int(m["pid"])
+        if pid == os.getpid():
+            return os.path.abspath(path) not in _LIVE_DIRS
+        if not _pid_alive(pid):
+            return True
+        return age > 24 * STALE_AFTER_S  # the pid was reused since
+    return age > STALE_AFTER_S
+
+
 def _remove_leftovers(pdir: Path) -> None:
-    """What a process killed mid-write leaves in a project's directory: version directories being written or
-    deleted (``versions/.*``) and the temporary files of atomic writes (``.*.tmp``)."""
-    for tmp in list((pdir / "versions").glob(".*")) if (pdir / "versions").is_dir() else []:
+    """What a process killed mid-write left in a project's directory: version directories being written or
+    deleted (``versions/.*``) and the temporary files of atomic writes (``.*.tmp``); never what a backend still
+    running on the same model dir is writing."""
+    vroot, now = pdir / "versions", time.time()
+    for tmp in sorted(vroot.glob(".*")) if vroot.is_dir() else []:
+        if not _leftover(tmp, now):
+            log.info("keeping %s: its writer may still be running", tmp)
+            continue
         log.info("removing leftover %s", tmp)
         if tmp.is_dir() and not tmp.is_symlink():
             shutil.rmtree(tmp, ignore_errors=True)
         else:
             with contextlib.suppress(OSError):
                 tmp.unlink()
-    for tmp in list(pdir.glob(".*.tmp")) if pdir.is_dir() else []:
-        log.info("removing leftover %s", tmp)
-        with contextlib.suppress(OSError):
-            tmp.unlink()
+    names = {m["name"] for tmp in (pdir.glob(".*.tmp") if pdir.is_dir() else []) if (m := _TEMP_NAME.match(tmp.name))}
+    for name in sorted(names):
+        for tmp in remove_stale_temps(pdir / name):
+            log.info("removed leftover %s", tmp)
 
 
 # ---------------------------------------------------------------------- per-project state
@@ -534,8 +608,10 @@ class MLBackend:
         vroot = st.dir / "versions"
         vroot.mkdir(parents=True, exist_ok=True)
         final = vroot / f"{seq:06d}"
-        tmp = Path(tempfile.mkdtemp(prefix=f".{seq:06d}.", dir=vroot))
+        tmp = vroot / f".{seq:06d}.{_owner_tag()}.{secrets.token_hex(6)}"
+        _LIVE_DIRS.add(os.path.abspath(tmp))  # before it exists: another backend in this process keeps it
         try:
+            tmp.mkdir(mode=0o700)
             model.save(tmp / "model.bin")
             meta = {"seq": seq, "version": version, "predictor": self.predictor_name, "samples": n, "reason": reason,
                     "saved_at": time.time()}
@@ -546,6 +622,8 @@ class MLBackend:
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
+        finally:
+            _LIVE_DIRS.discard(os.path.abspath(tmp))
         with st.lock:  # the swap: one assignment under the lock predictions read through
             st.model, st.version, st.seq = model, version, seq
         self._prune_versions(st)
@@ -554,13 +632,17 @@ class MLBackend:
         """Keep the last ``keep_versions`` saved versions; an older one is renamed out of the listing first, so
         a crash mid-delete leaves only a leftover that the next start removes."""
         for old in _saved_versions(st.dir / "versions")[:-self.keep_versions]:
-            trash = old.with_name(f".deleting-{old.name}")
+            trash = old.with_name(f".deleting-{old.name}.{_owner_tag()}")
+            _LIVE_DIRS.add(os.path.abspath(trash))
             try:
                 os.replace(old, trash)
             except OSError as exc:
                 log.warning("cannot remove old version %s: %s", old, exc)
                 continue
-            shutil.rmtree(trash, ignore_errors=True)
+            else:
+                shutil.rmtree(trash, ignore_errors=True)
+            finally:
+                _LIVE_DIRS.discard(os.path.abspath(trash))
 
     def wait_idle(self, timeout: float = 60.0) -> bool:
         """Block until no training runs (tests, shutdown)."""
@@ -679,7 +761,7 @@ class MLBackend:
                 continue
             sample = cfg.sample(task)
             events.append({"op": "put", "annotation_id": aid, "task_id": task["id"],
-                           "annotator": _annotator(ann.get("completed_by", "labelstudio")),
+                           "annotator": _annotator(ann, action),
                            "sample": sample.model_dump(mode="json"), "values": values})
             learned += 1
         with st.lock:
@@ -717,7 +799,7 @@ class MLBackend:
                 values = {} if ann.get("was_cancelled") else cfg.values(ann.get("result") or [], task)
                 if values:
                     events.append({"op": "put", "annotation_id": aid, "task_id": task["id"],
-                                   "annotator": _annotator(ann.get("completed_by", "labelstudio")),
+                                   "annotator": _annotator(ann, f"/train: task {tid}"),
                                    "sample": cfg.sample(task).model_dump(mode="json"), "values": values})
         with st.lock:
             for ev in events:
@@ -1052,8 +1134,11 @@ def make_server(backend: MLBackend, host: str = "127.0.0.1", port: int = 9090, a
             body: Any = None
             if raw.strip():
                 try:
-                    body = json.loads(raw)
-                except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                    body = parse_json(raw)  # bounded: deep nesting or a huge number is a 400, not a dead connection
+                except JSONTextError as exc:
+                    backend.stats["bad_requests"] += 1
+                    return self._reply(400, {"error": f"the body cannot be used: {exc}"})
+                except ValueError as exc:  # malformed JSON, or bytes that are not UTF-8
                     backend.stats["bad_requests"] += 1
                     return self._reply(400, {"error": f"the body is not valid JSON: {exc}"})
             route = self.path.split("?", 1)[0]

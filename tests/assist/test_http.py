@@ -143,3 +143,56 @@ def test_httpx_takes_over_behind_a_proxy(monkeypatch):
     assert isinstance(make_client("http://127.0.0.1:8000/v1", timeout=5), HTTPClient)
     monkeypatch.setenv("NO_PROXY", "openai.com")
     assert isinstance(make_client("https://api.openai.com/v1", timeout=5), HTTPClient)
+
+
+# ---------------------------------------------------------------------- one bounded JSON parser
+@pytest.mark.parametrize("text, phrase", [
+    ("1e999", "has a number too large for a float (1e999)"),
+    ('{"a": [-1E400]}', "has a number too large for a float (-1E400)"),
+    ("[NaN]", "has NaN, which is not JSON"),
+    ('{"x": Infinity}', "has Infinity, which is not JSON"),
+    ("-Infinity", "has -Infinity, which is not JSON"),
+    ("[" * 65 + "]" * 65, "nests deeper than 64 levels"),
+    ("-" + "9" * 65, "has a number with 65 digits (at most 64 are accepted)"),
+    ('["\\udc80"]', "has a lone surrogate (\\udc80), which UTF-8 cannot encode"),
+])
+def test_loads_refuses_what_a_reply_cannot_hold(text, phrase):
+    from labelloop.assist.llm.http import JSONLimitError, loads
+
+    for data in (text, text.encode()):
+        with pytest.raises(JSONLimitError) as e:
+            loads(data)
+        assert str(e.value) == phrase
+
+
+def test_loads_is_parse_json_with_a_replys_bounds():
+    from labelloop.assist.llm.http import loads
+    from labelloop.data.io import JSONTextError, parse_json
+
+    ok = '{"a": [1.5e308, -0.0, 1e-999, ' + "9" * 64 + "]}"
+    assert loads(ok) == parse_json(ok) == json.loads(ok)
+    assert loads("[" * 64 + "]" * 64) == parse_json("[" * 64 + "]" * 64)
+    with pytest.raises(json.JSONDecodeError):
+        loads("{nope")
+    with pytest.raises(UnicodeDecodeError):
+        loads(b'"\xed\xa0\x80"')  # a lone surrogate encoded in the bytes: not UTF-8 (json.loads lets it through)
+    # the file readers' defaults are unchanged: NaN and inf as Python reads them, 200 levels
+    assert str(parse_json("[NaN, 1e999]")) == "[nan, inf]"
+    assert parse_json("[" * 200 + "]" * 200) is not None
+    for text, kwargs, clause, phrase in [
+        ("[1e999]", {"finite": True}, "the number 1e999 is too large for a float",
+         "has a number too large for a float (1e999)"),
+        ("NaN", {"finite": True}, "NaN is not a JSON number", "has NaN, which is not JSON"),
+        ("[[[]]]", {"max_depth": 2}, "JSON nested deeper than 2 levels", "nests deeper than 2 levels"),
+        ("[" * 201 + "]" * 201, {}, "JSON nested deeper than 200 levels", "nests deeper than 200 levels"),
+        ("[1, 2]", {"max_size": 5}, "the JSON text is 6 characters long, more than the 5 accepted",
+         "is 6 characters long, more than the 5 accepted"),
+        (b"[1, 2]", {"max_size": 5}, "the JSON text is 6 bytes long, more than the 5 accepted",
+         "is 6 bytes long, more than the 5 accepted"),
+        ("12345", {"max_int_digits": 4}, "a number has 5 digits (at most 4 are accepted)",
+         "has a number with 5 digits (at most 4 are accepted)"),
+        ("1" * 5000, {}, "a number has more than 4,300 digits", "has a number with more than 4300 digits"),
+    ]:
+        with pytest.raises(JSONTextError) as e:
+            parse_json(text, **kwargs)
+        assert (str(e.value), e.value.phrase) == (clause, phrase), text

@@ -257,3 +257,38 @@ def test_explanations_through_the_anthropic_api(llm_server):
          "model_version": "judge-1-2024-06"}] * 2
     assert {r["api"] for r in llm_server.requests} == {"anthropic"}
     assert llm_server.requests[0]["tool_choice"] == {"type": "tool", "name": "record_labels"}
+
+
+def test_a_malformed_cache_record_is_asked_again_not_a_crash(llm_server, tmp_path):
+    llm_server.policy = explainer
+    ds = make_dataset()
+
+    def review():
+        prov = get_provider("compatible", model="judge", base_url=llm_server.openai_url, seed=0)
+        cache = AnswerCache(tmp_path)
+        try:
+            return review_dataset(ds, provider=prov, cache=cache, concurrency=2, max_explanations=8)
+        finally:
+            cache.close()
+
+    first = review()
+    records = [json.loads(line) for line in (tmp_path / "answers.jsonl").read_text().splitlines()]
+    n = len(records)
+    assert n == 8 and first.explanations["cached"] == 0
+    # hand-edited or damaged, each in its own way; the rest left as written
+    breakages = [lambda r: r.pop("explanation"), lambda r: r.update(explanation="The annotator chose."),
+                 lambda r: r["explanation"].update(text=42), lambda r: r["explanation"].update(text="  "),
+                 lambda r: r["explanation"].update(likely_right="bob"), lambda r: r.update(model_version=["v"]),
+                 lambda r: r["explanation"].pop("likely_right")]
+    for rec, breakage in zip(records, breakages):
+        breakage(rec)
+    records[-1]["explanation"]["note"] = "an extra field is dropped, the record still used"
+    (tmp_path / "answers.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+
+    before = len(llm_server.requests)
+    again = review()
+    assert len(llm_server.requests) - before == len(breakages)  # each broken record asked again, nothing else
+    e = again.explanations
+    assert (e["cached"], e["calls"], e["explained"], e["failed"]) == (n - len(breakages), len(breakages),
+                                                                      first.explanations["explained"], 0)
+    assert [f.get("explanation") for f in again.flags] == [f.get("explanation") for f in first.flags]

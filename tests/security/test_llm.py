@@ -418,17 +418,120 @@ def test_cache_lines_that_are_not_records_are_skipped(tmp_path):
     (tmp_path / "answers.jsonl").write_bytes(b"\n".join([
         b'{"key": ["not", "a", "string"], "status": "ok"}', b'{"key": "deep", "x": ' + DEEP.encode() + b"}",
         b'{"key": "huge", "n": ' + HUGE.encode() + b"}", b'{"key": "bytes", "x": "\xff\xfe"}',
+        b'{"key": "inf", "confidence": 1e999}', b'{"key": "nan", "confidence": NaN}',
+        b'{"key": "surrogate", "x": "\xed\xa0\x80"}',  # an encoded lone surrogate: not UTF-8
         b'{"key": "k1", "status": "ok"}']) + b"\n")
     cache = AnswerCache(tmp_path)
-    assert (len(cache), cache.torn_lines, cache.get("k1")) == (1, 3, {"key": "k1", "status": "ok"})
+    assert (len(cache), cache.torn_lines, cache.get("k1")) == (1, 6, {"key": "k1", "status": "ok"})
 
 
-@pytest.mark.parametrize("options, asked, waited", [({"backoff_max": 0.5}, "100000", "0.5"), ({"timeout": 2}, "5", "2")],
-                         ids=["backoff-cap", "timeout"])
-def test_a_retry_after_longer_than_we_wait_fails_the_sample_at_once(llm_server, options, asked, waited):
+def slow_down(server, asked):
+    """A policy answering the first request with a 429 asking to retry after ``asked`` seconds, then the oracle."""
+    def policy(req, n):
+        if n == 1:
+            return {"status": 429, "headers": {"Retry-After": asked}, "body": {"error": {"message": "slow down"}}}
+        return server.oracle(req, n)
+    return policy
+
+
+@pytest.fixture()
+def sleeps(monkeypatch):
+    """Every wait the retry loop asks for, in seconds; none is slept (a 60 s Retry-After is read, not waited)."""
+    from labelloop.assist.llm import base
+
+    asked: list[float] = []
+    real = asyncio.sleep
+
+    async def sleep(delay, *args, **kwargs):
+        if delay:
+            asked.append(delay)
+        return await real(0)
+    monkeypatch.setattr(base.asyncio, "sleep", sleep)
+    return asked
+
+
+@pytest.mark.parametrize("options, asked, waited", [
+    ({}, "61", "60"),  # the defaults: a 60 s timeout, so anything past a minute is refused
+    ({"backoff_max": 0.5, "timeout": 2}, "100000", "2"),
+    ({"backoff_max": 120, "timeout": 2}, "121", "120"),
+], ids=["defaults", "timeout", "backoff-cap"])
+def test_a_retry_after_longer_than_we_wait_fails_the_sample_at_once(llm_server, sleeps, options, asked, waited):
     llm_server.policy = by_sample(llm_server, {0: lambda req, n: {
         "status": 429, "headers": {"Retry-After": asked}, "body": {"error": {"message": "slow down"}}}})
     res = prelabel(make_dataset(2), TEMPLATES.get("rewardbench")(), provider(llm_server, max_retries=1, **options))
     assert failures(res) == {"s0": f"{llm_server.openai_url}/chat/completions answered HTTP 429 and asked to retry "
                                    f"after {asked} s, longer than the {waited} s we wait: slow down."}
     assert res.summary.http_requests == 2 and res.summary.http_retries == 0 and res.summary.predicted == 1
+    assert sleeps == []
+
+
+@pytest.mark.parametrize("options, asked", [
+    ({}, 60),  # a usual 429 of a burst: waited out with the default 60 s timeout, not failed
+    ({"backoff_max": 0.5, "timeout": 45}, 45),  # up to the timeout, whatever the backoff cap
+    ({"backoff_max": 90, "timeout": 2}, 90),  # up to the backoff cap, whatever the timeout
+], ids=["defaults", "timeout", "backoff-cap"])
+def test_a_retry_after_up_to_the_longest_wait_is_honoured(llm_server, sleeps, options, asked):
+    llm_server.policy = slow_down(llm_server, str(asked))
+    res = prelabel(make_dataset(1), TEMPLATES.get("rewardbench")(), provider(llm_server, **options))
+    assert failures(res) == {} and res.summary.predicted == 1
+    assert (res.summary.http_requests, res.summary.http_retries, sleeps) == (2, 1, [asked])
+
+
+def test_non_finite_numbers_in_a_reply_fail_their_own_sample(llm_server):
+    url = f"{llm_server.openai_url}/chat/completions"
+
+    def envelope_with(tail):
+        def reply(req, n):
+            env = json.dumps({"id": "x", "model": "m", "choices": [{"index": 0, "message": {
+                "role": "assistant", "content": json.dumps(llm_server.oracle(req, n)["answer"])}}]})
+            return {"raw": (env[:-1] + ', "extra": ' + tail + "}").encode()}
+        return reply
+
+    def confidence(text):
+        return lambda req, n: {"answer": '{"values": {"preference": "A"}, "confidence": ' + text + "}"}
+
+    llm_server.policy = by_sample(llm_server, {
+        0: envelope_with("1e999"),
+        1: envelope_with("-Infinity"),
+        2: confidence("1e999"),  # used to parse as inf, and go on as a label with no confidence
+        3: confidence("-1" + "0" * 30 + "e300"),
+        4: confidence("NaN"),
+        5: confidence("1e308"),  # large, but a float: the answer is used
+    })
+    res = prelabel(make_dataset(6), TEMPLATES.get("rewardbench")(), provider(llm_server), max_attempts=2)
+    assert failures(res) == {
+        "s0": f"{url} answered HTTP 200 with JSON that has a number too large for a float (1e999).",
+        "s1": f"{url} answered HTTP 200 with JSON that has -Infinity, which is not JSON.",
+        "s2": "no valid answer after 2 attempts: the reply has a number too large for a float (1e999)",
+        "s3": "no valid answer after 2 attempts: the reply has a number too large for a float "
+              "(-1000000000000000000000…)",
+        "s4": "no valid answer after 2 attempts: the reply has NaN, which is not JSON",
+    }
+    (ok,) = preds(res.dataset)["s5"]
+    assert ok.score == 1.0 and ok.values["preference"] in ("c0", "c1")  # "A", whichever that was on screen
+
+
+@pytest.mark.parametrize("env", ["HF_TOKEN", "LABEL_STUDIO_PASSWORD", "LABEL_STUDIO_TOKEN", "MY_SERVICE_SECRET"])
+def test_every_secret_the_mcp_server_redacts_is_redacted_from_the_dataset(llm_server, tmp_path, monkeypatch, env):
+    secret = f"{env.lower()}-0123456789"
+    monkeypatch.setenv(env, secret)
+    monkeypatch.setenv("SHORT_TOKEN", "abc1234")  # 7 characters: too short to redact, anywhere
+
+    def echo(req, n):
+        ans = llm_server.oracle(req, n)
+        ans["answer"]["rationale"] = f"I saw {secret} and abc1234 in the prompt."
+        return ans
+
+    llm_server.policy = echo
+    cache = AnswerCache(tmp_path)
+    res = prelabel(make_dataset(1), TEMPLATES.get("rewardbench")(), provider(llm_server), cache=cache)
+    cache.close()
+    (p,) = preds(res.dataset)["s0"]
+    assert p.metadata["rationale"] == "I saw [redacted] and abc1234 in the prompt."
+    assert secret not in res.dataset.model_dump_json() + (tmp_path / "answers.jsonl").read_text()
+
+    from labelloop.mcp.server import Guard
+    from labelloop.secrets import known_secrets
+
+    assert Guard().redact(f"x {secret} abc1234") == "x [redacted] abc1234"
+    assert secret in known_secrets() and "abc1234" not in known_secrets(["abc1234"])

@@ -3,7 +3,8 @@
 Each record is written with a single ``os.write`` on an ``O_APPEND`` descriptor and fsync'd as the
 answer arrives, so a killed run loses only the calls in flight and a rerun pays for nothing twice.
 A torn last line (a crash mid-write on a filesystem without atomic appends) is ignored on reading, and
-so is any line that is not a JSON object with a string ``key`` (read with the bounds of untrusted JSON).
+so is any line that is not a JSON object with a string ``key``; lines are read with the bounds of untrusted
+JSON (:func:`labelloop.data.io.parse_json`: nesting, size, number lengths, NaN and infinities, lone surrogates).
 What a record means, and which records are worth reusing, is the caller's business: pre-labelling keeps
 only valid answers and checks their shape when it reads them back.
 """
@@ -16,10 +17,14 @@ import os
 from pathlib import Path
 from typing import Any
 
-from labelloop.assist.llm.http import loads
+from labelloop.data.io import MAX_LINE_BYTES, parse_json
 from labelloop.errors import LabelloopError
 
 CACHE_FILE = "answers.jsonl"
+#: The deepest record read back: a record holds one answer's values, a few levels deep (as a reply's JSON).
+MAX_RECORD_DEPTH = 64
+#: The longest integer in a record read back (token counts, confidences; as a reply's JSON).
+MAX_RECORD_INT_DIGITS = 64
 
 
 def cache_key(**parts: Any) -> str:
@@ -46,8 +51,9 @@ class AnswerCache:
             with open(self.path, "rb") as fh:  # bytes: a line that is not UTF-8 is one unreadable line
                 for line in fh:
                     try:
-                        rec = loads(line)
-                    except ValueError:
+                        rec = parse_json(line, max_depth=MAX_RECORD_DEPTH, max_size=MAX_LINE_BYTES,
+                                         max_int_digits=MAX_RECORD_INT_DIGITS, finite=True)
+                    except ValueError:  # malformed, torn, not UTF-8 or past a bound (JSONTextError)
                         self.torn_lines += 1
                         continue
                     if isinstance(rec, dict) and isinstance(rec.get("key"), str):

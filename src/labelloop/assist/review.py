@@ -494,6 +494,20 @@ def parse_explanation(text: str) -> tuple[dict[str, str] | None, str | None]:
     return {"text": expl.strip(), "likely_right": likely}, None
 
 
+def _usable_hit(rec: Any) -> dict[str, Any] | None:
+    """A cached explanation as ``_explain`` reads it, or ``None`` (a miss) for a failure or a record whose shape
+    is not what :func:`parse_explanation` makes: the cache file is ours, but it may be hand-edited or damaged."""
+    if not isinstance(rec, dict) or rec.get("status") != "ok":
+        return None
+    expl, version = rec.get("explanation"), rec.get("model_version")
+    if not isinstance(expl, dict) or not isinstance(expl.get("text"), str) or not expl["text"].strip() \
+            or not isinstance(expl.get("likely_right"), str) or expl["likely_right"] not in LIKELY \
+            or not (version is None or isinstance(version, str)):
+        return None
+    return {"status": "ok", "explanation": {"text": expl["text"], "likely_right": expl["likely_right"]},
+            "model_version": version}
+
+
 async def _explain_all(jobs: dict[str, str], provider: Provider, cache: AnswerCache, o: ReviewOptions,
                        on_progress: Callable[[int, int], None] | None) -> tuple[dict[str, dict[str, Any]], Counter]:
     """key -> finished record for every distinct prompt; valid answers go to the cache as they arrive."""
@@ -501,8 +515,8 @@ async def _explain_all(jobs: dict[str, str], provider: Provider, cache: AnswerCa
     counts: Counter = Counter()
     pending = []
     for key, user in jobs.items():
-        hit = cache.get(key)
-        if hit is not None and hit.get("status") == "ok":  # an older cache's failures are asked again
+        hit = _usable_hit(cache.get(key))  # an older cache's failures, or a mangled record, are asked again
+        if hit is not None:
             done[key] = hit
             counts["cached"] += 1
         else:

@@ -11,16 +11,18 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import csv
+import functools
 import hashlib
 import io
 import json
+import math
 import os
 import re
 import secrets
 import socket
 import sys
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -185,7 +187,12 @@ def atomic_open(path: str | Path, mode: str = "w", *, perm: int | None = None, *
 # ---------------------------------------------------------------------- untrusted JSON text
 class JSONTextError(ValueError):
     """JSON that parses, or would, but cannot be used: nested too deeply, a huge integer, a lone
-    surrogate. The message is a clause ("JSON nested deeper than 200 levels") for the caller to place."""
+    surrogate. The message is a clause ("JSON nested deeper than 200 levels") for the caller to place;
+    ``phrase`` says the same after a subject ("nests deeper than 200 levels"), for "the reply {phrase}"."""
+
+    def __init__(self, clause: str, phrase: str | None = None) -> None:
+        super().__init__(clause)
+        self.phrase = phrase or clause
 
 
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
@@ -261,35 +268,97 @@ _ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
 ESCAPED_SURROGATE_B = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
-def check_json_value(obj: Any, text: str | bytes) -> None:
-    """Raise ``JSONTextError`` for what ``json_value_problem`` refuses. ``text`` is the JSON the value was
-    parsed from: cheap tests on it (enough brackets? a ``\\udXXX`` escape?) skip the walks in the usual case."""
-    if len(text) > 2 * MAX_DEPTH:
+def _too_deep(limit: int) -> JSONTextError:
+    return JSONTextError(f"JSON nested deeper than {limit} levels", f"nests deeper than {limit} levels")
+
+
+def check_json_value(obj: Any, text: str | bytes, max_depth: int = MAX_DEPTH) -> None:
+    """Raise ``JSONTextError`` for what ``json_value_problem`` refuses (nesting past ``max_depth``, a lone
+    surrogate). ``text`` is the JSON the value was parsed from: cheap tests on it (enough brackets? a
+    ``\\udXXX`` escape?) skip the walks in the usual case."""
+    if len(text) > 2 * max_depth:
         brackets = text.count(b"[") + text.count(b"{") if isinstance(text, bytes) else text.count("[") + text.count("{")
-        if brackets > MAX_DEPTH and nested_too_deep(obj):
-            raise JSONTextError(f"JSON nested deeper than {MAX_DEPTH} levels")
+        if brackets > max_depth and nested_too_deep(obj, max_depth):
+            raise _too_deep(max_depth)
     if (ESCAPED_SURROGATE_B if isinstance(text, bytes) else _ESCAPED_SURROGATE).search(text):
         found = find_lone_surrogate(obj)
         if found:
-            raise JSONTextError(_surrogate_clause(found[1], field_name(found[0])))
+            raise JSONTextError(_surrogate_clause(found[1], field_name(found[0])),
+                                f"has a lone surrogate (\\u{ord(found[1]):04x}), which UTF-8 cannot encode")
 
 
-def parse_json(text: str | bytes, *, check: bool = True) -> Any:
-    """``json.loads`` for untrusted text: malformed JSON raises ``json.JSONDecodeError`` as usual (its line
-    and column are the caller's to report); what a hostile file can add (nesting that exhausts the stack,
-    integers past Python's digit limit, lone surrogates) raises ``JSONTextError`` with one clause."""
+def _shown(number: str) -> str:
+    return number if len(number) <= 24 else number[:23] + "…"
+
+
+def _limited_int(max_digits: int) -> Callable[[str], int]:
+    def parse_int(text: str) -> int:
+        digits = len(text) - (text[:1] == "-")
+        if digits > max_digits:
+            raise JSONTextError(f"a number has {digits:,} digits (at most {max_digits} are accepted)",
+                                f"has a number with {digits} digits (at most {max_digits} are accepted)")
+        return int(text)
+    return parse_int
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise JSONTextError(f"the number {_shown(text)} is too large for a float",
+                            f"has a number too large for a float ({_shown(text)})")
+    return value
+
+
+def _no_constant(name: str) -> Any:
+    raise JSONTextError(f"{name} is not a JSON number", f"has {name}, which is not JSON")
+
+
+@functools.lru_cache(maxsize=16)
+def _decoder(max_int_digits: int | None, finite: bool) -> Callable[[str], Any]:
+    """``json.loads`` with the number hooks asked for (the plain C decoder when none are: the fast path)."""
+    if max_int_digits is None and not finite:
+        return json.loads
+    hooks: dict[str, Any] = {}
+    if max_int_digits is not None:
+        hooks["parse_int"] = _limited_int(max_int_digits)
+    if finite:
+        hooks.update(parse_float=_finite_float, parse_constant=_no_constant)
+    return json.JSONDecoder(**hooks).decode
+
+
+def parse_json(text: str | bytes, *, check: bool = True, max_depth: int = MAX_DEPTH, max_size: int | None = None,
+               max_int_digits: int | None = None, finite: bool = False) -> Any:
+    """``json.loads`` for untrusted text, the one bounded JSON parser of the code base.
+
+    Malformed JSON raises ``json.JSONDecodeError`` as usual (its line and column are the caller's to report);
+    bytes must be valid UTF-8 (or UTF-16/32), else ``UnicodeDecodeError``. What a hostile text can add raises
+    :class:`JSONTextError` with one clause (and its ``phrase``): nesting past ``max_depth`` (that would exhaust
+    the stack or break whatever walks the value next), integers past Python's digit limit, lone surrogates
+    (``check``), and, when asked, a text longer than ``max_size`` (characters, or bytes for bytes), integers
+    longer than ``max_int_digits`` digits, and (``finite``) NaN, Infinity and numbers like ``1e999`` that
+    only a float's infinity could hold."""
+    if max_size is not None and len(text) > max_size:
+        unit = "bytes" if isinstance(text, (bytes, bytearray)) else "characters"
+        raise JSONTextError(f"the JSON text is {len(text):,} {unit} long, more than the {max_size:,} accepted",
+                            f"is {len(text)} {unit} long, more than the {max_size} accepted")
+    if isinstance(text, (bytes, bytearray)):  # strictly: json.loads would let encoded lone surrogates through
+        text = bytes(text).decode(json.detect_encoding(text))
     try:
-        obj = json.loads(text)
+        obj = _decoder(max_int_digits, finite)(text)
     except json.JSONDecodeError:
         raise
     except RecursionError:
-        raise JSONTextError(f"JSON nested deeper than {MAX_DEPTH} levels") from None
+        raise _too_deep(max_depth) from None
+    except JSONTextError:
+        raise
     except ValueError as exc:
         if "integer string conversion" in str(exc):
-            raise JSONTextError(f"a number has more than {sys.get_int_max_str_digits():,} digits") from None
+            limit = sys.get_int_max_str_digits()
+            raise JSONTextError(f"a number has more than {limit:,} digits",
+                                f"has a number with more than {limit} digits") from None
         raise
     if check:
-        check_json_value(obj, text)
+        check_json_value(obj, text, max_depth)
     return obj
 
 

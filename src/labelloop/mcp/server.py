@@ -10,8 +10,6 @@ redaction of secrets from anything sent back.
 import contextlib
 import json
 import math
-import os
-import re
 import sys
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -32,6 +30,8 @@ from labelloop.annotate.labelstudio.project import PushResult
 from labelloop.errors import InputFileError, LabelloopError
 from labelloop.mcp.endpoints import Endpoints
 from labelloop.mcp.sandbox import OutsideRootsError, Sandbox
+from labelloop.secrets import known_secrets
+from labelloop.secrets import redact as redact_secrets
 
 INSTRUCTIONS = """\
 labelloop: human-in-the-loop annotation of LLM data. Typical loop: convert a raw file into a dataset,
@@ -41,10 +41,6 @@ Paths are relative to the server's first root; paths outside the roots are refus
 labelloop://question-types and labelloop://templates before designing a schema.
 """
 
-SECRET_ENV = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "MOONSHOT_API_KEY", "LABEL_STUDIO_API_KEY",
-              "LABEL_STUDIO_TOKEN", "LABEL_STUDIO_PASSWORD", "HF_TOKEN")
-SECRET_NAME = re.compile(r"(API_KEY|TOKEN|SECRET|PASSWORD)$")
-REDACTED = "[redacted]"
 DEFAULT_LS_DIR = Path(".labelloop/label-studio")
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
@@ -99,16 +95,11 @@ class Guard:
         self._secrets.update(v for v in values if v and len(v) >= 6)
 
     def secrets(self) -> list[str]:
-        found = set(self._secrets)
-        for k, v in os.environ.items():
-            if (k in SECRET_ENV or SECRET_NAME.search(k)) and v and len(v) >= 6:
-                found.add(v)
-        return sorted(found, key=len, reverse=True)
+        """The environment's secrets and those remembered, by the one rule of :mod:`labelloop.secrets`."""
+        return known_secrets(self._secrets)
 
     def redact(self, text: str) -> str:
-        for s in self.secrets():
-            text = text.replace(s, REDACTED)
-        return text
+        return redact_secrets(text, secrets=self.secrets())
 
     def clean(self, result: M) -> M:
         """The result with every known secret value replaced."""

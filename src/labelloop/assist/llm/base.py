@@ -3,12 +3,14 @@
 Providers talk to REST APIs through a lean HTTP/1.1 client (``http.py``; httpx when a proxy is set) so
 the core installs light and retries are ours:
 429 and 5xx are retried with exponential backoff and full jitter, honouring ``Retry-After`` up to the
-longest wait we accept (``min(backoff_max, timeout)``; a server asking for more fails that request at once);
+longest wait we accept (``max(backoff_max, timeout)``: 60 s by default, so a usual ``Retry-After: 60`` is
+waited out; a server asking for more than that fails that request at once);
 timeouts and dropped connections are retried too, a bounded number of times.
 
 Every field of a reply is untrusted: the text must be text, token counts sane integers (else 0), the model
 version a short string (else ours); and the provider's key, or any other configured secret, echoed back in
-a reply is redacted from everything we keep or print (:meth:`Provider.redact`).
+a reply is redacted from everything we keep or print (:meth:`Provider.redact`, the rule of
+:mod:`labelloop.secrets` that the MCP server applies too).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from labelloop.assist.llm.http import (
     proxied,
 )
 from labelloop.errors import LabelloopError
+from labelloop.secrets import known_secrets, redact
 
 #: USD per million tokens (input, output); cost is only reported for models listed here.
 PRICES: dict[str, tuple[float, float]] = {
@@ -50,12 +53,6 @@ PRICES: dict[str, tuple[float, float]] = {
 }
 
 
-#: Environment variables holding secrets: their values, like the provider's own key, never reach the dataset.
-SECRET_ENVS = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "MOONSHOT_API_KEY", "LABEL_STUDIO_API_KEY")
-#: What a redacted secret reads as.
-REDACTED = "[redacted]"
-#: Shorter values are not redacted: a test key like "x" would blank every x in the data.
-MIN_SECRET_CHARS = 8
 #: The most tokens one call can be credited with; a larger or malformed count is recorded as 0.
 MAX_TOKENS_PER_CALL = 10_000_000
 #: The longest model version kept from a reply.
@@ -158,13 +155,12 @@ class Provider:
         raise NotImplementedError
 
     def redact(self, value: Any) -> Any:
-        """``value`` with the provider's key and every configured secret replaced, in strings, lists and dicts."""
+        """``value`` with the provider's key and every secret of the environment (:mod:`labelloop.secrets`:
+        ``HF_TOKEN``, ``LABEL_STUDIO_PASSWORD``, any ``*_API_KEY`` …) replaced, in strings, lists and dicts."""
         if self._secrets is None or self._secrets[0] != self.api_key:
-            found = {self.api_key, *(os.environ.get(k) for k in (self.key_env, *SECRET_ENVS) if k)}
-            self._secrets = (self.api_key, sorted((x for x in found if x and len(x) >= MIN_SECRET_CHARS),
-                                                  key=len, reverse=True))
-        secrets = self._secrets[1]
-        return _redact(value, secrets) if secrets else value
+            own = (self.api_key, *(os.environ.get(k) for k in (self.api_key_env, self.key_env) if k))
+            self._secrets = (self.api_key, known_secrets(own))
+        return redact(value, secrets=self._secrets[1])
 
     def result(self, text: str, model: Any, usage: Any, input_key: str, output_key: str) -> ChatResult:
         """A :class:`ChatResult` from a reply's untrusted fields: counts checked, model version vetted, redacted."""
@@ -176,8 +172,10 @@ class Provider:
 
     @property
     def max_wait(self) -> float:
-        """The longest ``Retry-After`` we honour: never longer than the backoff cap or the request timeout."""
-        return max(0.0, min(self.backoff_max, self.timeout))
+        """The longest ``Retry-After`` we honour: the backoff cap or the request timeout, whichever is longer.
+
+        A server asking for more fails the request at once rather than holding a worker for it."""
+        return max(0.0, self.backoff_max, self.timeout)
 
     def cost(self, input_tokens: int, output_tokens: int) -> float | None:
         price = PRICES.get(self.model)
@@ -237,19 +235,6 @@ class Provider:
                 wait = self._rng.uniform(0, min(self.backoff_max, self.backoff_base * 2**attempt))
             await asyncio.sleep(min(wait, self.max_wait))
         raise ProviderError(self.redact(f"Gave up after {attempts} attempts: {last}."))
-
-
-def _redact(value: Any, secrets: list[str]) -> Any:
-    if isinstance(value, str):
-        for secret in secrets:
-            if secret in value:
-                value = value.replace(secret, REDACTED)
-        return value
-    if isinstance(value, list):
-        return [_redact(v, secrets) for v in value]
-    if isinstance(value, dict):
-        return {_redact(k, secrets): _redact(v, secrets) for k, v in value.items()}
-    return value
 
 
 def kind_of(value: Any) -> str:

@@ -19,7 +19,6 @@ When an HTTP proxy is configured in the environment (``HTTPS_PROXY``, ``ALL_PROX
 from __future__ import annotations
 
 import asyncio
-import json
 import ssl
 import urllib.request
 import zlib
@@ -27,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from labelloop.data.io import find_lone_surrogate, nested_too_deep
+from labelloop.data.io import JSONTextError, parse_json
 
 
 class TransportError(Exception):
@@ -70,38 +69,19 @@ class JSONLimitError(ValueError):
     """JSON that parses but is refused for its shape; ``str()`` is a phrase: "nests deeper than 64 levels"."""
 
 
-def _parse_int(text: str) -> int:
-    if len(text.lstrip("-")) > MAX_INT_DIGITS:
-        raise JSONLimitError(f"has a number with {len(text.lstrip('-'))} digits (at most {MAX_INT_DIGITS} are "
-                             "accepted)")
-    return int(text)
-
-
-def _parse_constant(name: str) -> Any:
-    raise JSONLimitError(f"has {name}, which is not JSON")
-
-
-_DECODER = json.JSONDecoder(parse_int=_parse_int, parse_constant=_parse_constant)
-
-
 def loads(data: str | bytes, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
-    """``json.loads`` for untrusted text: nesting, integer length, NaN/Infinity and lone surrogates (which no
-    UTF-8 output can hold) refused with a ``ValueError``; bytes must be valid UTF-8 (or UTF-16/32).
+    """JSON from an untrusted reply, through :func:`labelloop.data.io.parse_json` with a reply's bounds:
+    nesting past ``max_depth``, integers longer than :data:`MAX_INT_DIGITS`, NaN, Infinity, numbers only an
+    infinite float could hold (``1e999``) and lone surrogates (which no UTF-8 output can hold) raise a
+    :class:`JSONLimitError`; malformed JSON a ``json.JSONDecodeError``; bytes must be valid UTF-8 (or UTF-16/32).
 
     Too-deep JSON otherwise raises ``RecursionError`` (or parses, and breaks whatever walks it next), and a
     4,301-digit integer a bare ``ValueError``; either used to end the run.
     """
-    text = data.decode(json.detect_encoding(data)) if isinstance(data, (bytes, bytearray)) else data
     try:
-        obj = _DECODER.decode(text)
-    except RecursionError:
-        raise JSONLimitError(f"nests deeper than {max_depth} levels") from None
-    # cheap tests on the text first: fewer brackets than the limit cannot nest too deep
-    if text.count("[") + text.count("{") > max_depth and nested_too_deep(obj, max_depth):
-        raise JSONLimitError(f"nests deeper than {max_depth} levels")
-    if ("\\ud" in text or "\\uD" in text) and (found := find_lone_surrogate(obj)):
-        raise JSONLimitError(f"has a lone surrogate (\\u{ord(found[1]):04x}), which UTF-8 cannot encode")
-    return obj
+        return parse_json(data, max_depth=max_depth, max_int_digits=MAX_INT_DIGITS, finite=True)
+    except JSONTextError as exc:
+        raise JSONLimitError(exc.phrase) from None
 
 
 @dataclass

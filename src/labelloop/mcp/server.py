@@ -1,10 +1,10 @@
 """labelloop over the Model Context Protocol: the library as tools, resources and prompts.
 
 Thin by design: every tool parses its typed arguments, checks paths against the roots and calls one
-library function; figures come back as the library reports them. Two things live here and nowhere
-else, because they only matter when a model drives the library: the root check (every path, symlinks
-resolved, must lie under a ``--root``; ``sandbox.py`` holds every open of the process to it) and the
-redaction of secrets from anything sent back.
+library function; figures come back as the library reports them. What only matters when a model drives
+the library lives in this package: the root check (every path, symlinks resolved, must lie under a
+``--root``; ``sandbox.py`` holds every open of the process to it), the endpoints a secret may go to
+(``endpoints.py``), and the redaction of secrets from anything sent back (by :mod:`labelloop.secrets`'s rule).
 """
 
 import contextlib
@@ -92,7 +92,7 @@ class Guard:
         return str(self.path(value, "template file", exists=True))
 
     def remember(self, *values: str | None) -> None:
-        self._secrets.update(v for v in values if v and len(v) >= 6)
+        self._secrets.update(v for v in values if v)  # labelloop.secrets decides what is long enough
 
     def secrets(self) -> list[str]:
         """The environment's secrets and those remembered, by the one rule of :mod:`labelloop.secrets`."""

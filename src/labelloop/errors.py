@@ -1,7 +1,24 @@
 """Errors a user can cause. Each carries one sentence that names the file, line, field or URL.
 
 The CLI prints ``str(error)`` and exits non-zero without a traceback, so the message must stand
-on its own.
+on its own. Every class lives here, in one tree::
+
+    LabelloopError
+    ├── InputFileError          a file to read is missing, unreadable or empty
+    ├── UnknownNameError        a format, template, provider or strategy that is not registered
+    ├── FormatError             rows that do not fit their format
+    │   ├── BadRowError         one row that cannot be parsed (with its location)
+    │   └── RowError            a row the format cannot use (the reader adds the location)
+    ├── DuplicateIdError, SchemaError, AnnotationValueError, OutputError, MissingDependencyError
+    ├── ResultsMismatchError    results made from another annotator file or schema
+    ├── GuidelinesError         guidelines an LLM could not write
+    ├── ProviderError           a failed LLM call (``fatal``: stop the run)
+    ├── LabelStudioError        Label Studio refused or cannot be reached
+    │   ├── AuthError, NotFoundError
+    ├── ServerError             Label Studio cannot be started, stopped or found
+    ├── ProjectError            a project labelloop cannot push to or pull from
+    ├── OutsideRootsError       a path the MCP server may not touch
+    └── EndpointError           a URL the MCP server's operator did not configure
 """
 
 from __future__ import annotations
@@ -52,3 +69,51 @@ class OutputError(LabelloopError):
 
 class MissingDependencyError(LabelloopError):
     """An optional extra that is not installed."""
+
+
+class RowError(FormatError):
+    """A row that the format cannot use; the reader adds the row's location."""
+
+
+class ResultsMismatchError(LabelloopError):
+    """Results that were made from a different annotator file or schema."""
+
+
+class GuidelinesError(LabelloopError):
+    """Guidelines that could not be written (an LLM that gave no usable answer)."""
+
+
+class ProviderError(LabelloopError):
+    """A provider call that failed. ``fatal`` errors (bad key, unknown model) stop the whole run."""
+
+    def __init__(self, message: str, *, fatal: bool = False) -> None:
+        super().__init__(message)
+        self.fatal = fatal
+
+
+class LabelStudioError(LabelloopError):
+    """Label Studio refused a request, or cannot be reached."""
+
+
+class AuthError(LabelStudioError):
+    """The token was refused."""
+
+
+class NotFoundError(LabelStudioError):
+    """A project, task or other object does not exist."""
+
+
+class ServerError(LabelloopError):
+    """Label Studio cannot be started, stopped or found."""
+
+
+class ProjectError(LabelloopError):
+    """A Label Studio project that labelloop cannot push to or pull from."""
+
+
+class OutsideRootsError(LabelloopError):
+    """A path the MCP server was not allowed to touch."""
+
+
+class EndpointError(LabelloopError):
+    """A URL the operator did not configure, or a configuration that cannot be read."""

@@ -10,10 +10,10 @@ import pytest
 from annot_pages import labelling_dataset
 
 from labelloop.annotate.html import file_id_of
-from labelloop.annotate.results import ResultsMismatchError, import_results
+from labelloop.annotate.results import import_results
 from labelloop.cli import main
 from labelloop.data.io import write_dataset
-from labelloop.errors import AnnotationValueError
+from labelloop.errors import AnnotationValueError, ResultsMismatchError
 from labelloop.formats import load
 from labelloop.templates import TEMPLATES
 

@@ -8,14 +8,14 @@ import math
 import numpy as np
 import pytest
 
-from labelloop.annotate.labelstudio.project import ProjectError, only_samples
+from labelloop.annotate.labelstudio.project import only_samples
 from labelloop.assist.active import STRATEGIES, Selection, k_center_greedy, select_batch, selection_ids, uncertainty
 from labelloop.assist.predictors import get_predictor
 from labelloop.assist.simulate import labels_to_reach, reveal, simulate_active, synthetic_preferences
 from labelloop.cli import main
 from labelloop.data.io import write_dataset
 from labelloop.data.model import Annotation
-from labelloop.errors import LabelloopError, UnknownNameError
+from labelloop.errors import LabelloopError, ProjectError, UnknownNameError
 
 
 def test_contract_names():

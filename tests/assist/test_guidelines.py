@@ -10,11 +10,12 @@ import sys
 import pytest
 
 from labelloop.assist.cache import AnswerCache
-from labelloop.assist.guidelines import GuidelinesError, draft_guidelines, pick_examples
+from labelloop.assist.guidelines import draft_guidelines, pick_examples
 from labelloop.assist.llm import get_provider
 from labelloop.assist.prompt import shuffled_order
 from labelloop.data.model import Annotation, Candidate, DataSample, Dataset, Message
 from labelloop.data.schema import AnnotationSchema, Option, Question, RubricLevel
+from labelloop.errors import GuidelinesError
 from labelloop.formats import save
 from labelloop.templates import TEMPLATES
 

@@ -14,7 +14,6 @@ from labelloop.annotate.labelstudio import Credentials, LabelStudioServer
 from labelloop.annotate.labelstudio.client import is_personal_access_token
 from labelloop.annotate.labelstudio.project import connect
 from labelloop.annotate.labelstudio.server import (
-    ServerError,
     _alive,
     _group_alive,
     _proc_start_time,
@@ -23,7 +22,7 @@ from labelloop.annotate.labelstudio.server import (
     label_studio_version,
 )
 from labelloop.cli import main
-from labelloop.errors import LabelloopError, MissingDependencyError
+from labelloop.errors import LabelloopError, MissingDependencyError, ServerError
 
 
 def test_explicit_executable_must_exist(tmp_path, monkeypatch):

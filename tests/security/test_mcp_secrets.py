@@ -16,10 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from labelloop.annotate.labelstudio.project import ProjectError, connect
+from labelloop.annotate.labelstudio.project import connect
 from labelloop.data.model import Candidate, DataSample, Dataset, Message
+from labelloop.errors import EndpointError, ProjectError
 from labelloop.formats import save
-from labelloop.mcp.endpoints import EndpointError, Endpoints
+from labelloop.mcp.endpoints import Endpoints
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests" / "mcp"))

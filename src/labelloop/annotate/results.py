@@ -20,17 +20,13 @@ from labelloop.annotate.html.generator import file_id_of
 from labelloop.data.io import csv_unsafe
 from labelloop.data.model import Annotation, Dataset
 from labelloop.data.schema import AnnotationSchema
-from labelloop.errors import AnnotationValueError, InputFileError, LabelloopError, SchemaError
+from labelloop.errors import AnnotationValueError, InputFileError, ResultsMismatchError, SchemaError
 
 RESULT_FORMAT = "labelloop-results"
 STATUSES = ("submitted", "skipped", "flagged", "draft")
 CSV_FIXED = ("task_id", "annotator", "file_id", "schema_hash", "seed", "status", "reason", "created_at", "updated_at",
              "time_spent_s", "order")
 MAX_LISTED = 20
-
-
-class ResultsMismatchError(LabelloopError):
-    """Results that were made from a different annotator file or schema."""
 
 
 @dataclass

@@ -20,7 +20,7 @@ from labelloop.assist.llm.base import Provider
 from labelloop.assist.prompt import View, display_labels, load_json_reply, shuffled_order
 from labelloop.data.model import DataSample
 from labelloop.data.schema import AnnotationSchema, Question
-from labelloop.errors import LabelloopError
+from labelloop.errors import GuidelinesError
 from labelloop.markdown import code, escape, quote, sanitize
 
 GUIDELINES_VERSION = "guidelines-v1"
@@ -38,10 +38,6 @@ SYSTEM = (
     "concrete and short enough to read before starting. Reply with one JSON object and nothing else: "
     '{"markdown": "<the guidelines in Markdown>"}.'
 )
-
-
-class GuidelinesError(LabelloopError):
-    """Guidelines that could not be written (an LLM that gave no usable answer)."""
 
 
 def _excerpt(text: str, limit: int = EXCERPT) -> str:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from labelloop.assist.cache import AnswerCache, cache_key
-from labelloop.assist.llm.base import WORKER_CLIENT, Provider, ProviderError
+from labelloop.assist.llm.base import WORKER_CLIENT, Provider
 from labelloop.assist.prompt import (
     SYSTEM,
     View,
@@ -34,6 +34,7 @@ from labelloop.assist.prompt import (
 )
 from labelloop.data.model import Annotation, DataSample, Dataset
 from labelloop.data.schema import AnnotationSchema
+from labelloop.errors import ProviderError
 
 PROMPT_VERSION = "prelabel-v1"
 

@@ -26,12 +26,12 @@ from datetime import datetime, timezone
 from typing import Any
 
 from labelloop.assist.cache import AnswerCache, cache_key
-from labelloop.assist.llm.base import WORKER_CLIENT, Provider, ProviderError
+from labelloop.assist.llm.base import WORKER_CLIENT, Provider
 from labelloop.assist.prompt import View, describe_question, display_labels, load_json_reply, shuffled_order
 from labelloop.data.model import Annotation, DataSample, Dataset
 from labelloop.data.preference import canonical
 from labelloop.data.schema import AnnotationSchema, Question
-from labelloop.errors import LabelloopError
+from labelloop.errors import LabelloopError, ProviderError
 from labelloop.markdown import code, escape
 from labelloop.quality.alpha import jaccard_distance
 from labelloop.quality.units import latest_by_annotator, set_value

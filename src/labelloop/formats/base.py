@@ -11,12 +11,8 @@ from typing import Any, ClassVar
 from labelloop.data.io import JSONTextError, parse_json
 from labelloop.data.model import Candidate, DataSample, Dataset, Message, content_id
 from labelloop.data.schema import AnnotationSchema
-from labelloop.errors import FormatError, OutputError
+from labelloop.errors import OutputError, RowError
 from labelloop.registry import Registry
-
-
-class RowError(FormatError):
-    """A row that the format cannot use; the reader adds the row's location."""
 
 
 class Format:

@@ -10,7 +10,8 @@ from pydantic import ValidationError
 
 from labelloop.data.io import flat_to_record, parquet_row_to_sample, record_to_sample, write_dataset
 from labelloop.data.model import DataSample, Dataset
-from labelloop.formats.base import Format, RowError, register
+from labelloop.errors import RowError
+from labelloop.formats.base import Format, register
 
 
 @register

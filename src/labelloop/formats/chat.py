@@ -11,7 +11,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from labelloop.data.model import Annotation, Candidate, DataSample
-from labelloop.formats.base import Format, RowError, make_id, register, scalar, to_messages
+from labelloop.errors import RowError
+from labelloop.formats.base import Format, make_id, register, scalar, to_messages
 
 
 @register

@@ -39,8 +39,8 @@ from labelloop.data.io import atomic_open
 from labelloop.data.model import Annotation, Candidate, DataSample, Dataset, Message, combine_datasets
 from labelloop.data.preference import preference_question
 from labelloop.data.schema import AnnotationSchema, FieldSpec, Option, Question, RubricLevel
-from labelloop.errors import FormatError, InputFileError, LabelloopError, SchemaError
-from labelloop.formats.base import Format, RowError, _loads_if_json, make_id, register, scalar, to_messages
+from labelloop.errors import FormatError, InputFileError, LabelloopError, RowError, SchemaError
+from labelloop.formats.base import Format, _loads_if_json, make_id, register, scalar, to_messages
 
 #: DataLabel annotation type -> (value key in results, our question type)
 TYPES = {

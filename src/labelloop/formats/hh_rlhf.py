@@ -12,7 +12,8 @@ from typing import Any
 
 from labelloop.data.model import Annotation, Candidate, DataSample, Message
 from labelloop.data.schema import AnnotationSchema
-from labelloop.formats.base import Format, RowError, make_id, register, scalar
+from labelloop.errors import RowError
+from labelloop.formats.base import Format, make_id, register, scalar
 from labelloop.templates import TEMPLATES
 
 _TURN = re.compile(r"\n\n(Human|Assistant): ?")

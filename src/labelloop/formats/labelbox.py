@@ -51,8 +51,8 @@ from typing import Any
 from labelloop.data.io import atomic_open
 from labelloop.data.model import Annotation, Candidate, DataSample, Dataset, Message, content_id
 from labelloop.data.schema import AnnotationSchema, Option, Question
-from labelloop.errors import FormatError, InputFileError, LabelloopError, OutputError
-from labelloop.formats.base import Format, RowError, _loads_if_json, register, scalar
+from labelloop.errors import FormatError, InputFileError, LabelloopError, OutputError, RowError
+from labelloop.formats.base import Format, _loads_if_json, register, scalar
 from labelloop.templates.labelstudio import position_label
 
 CONVERSATIONAL = "application/vnd.labelbox.conversational"

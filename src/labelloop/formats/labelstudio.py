@@ -47,8 +47,8 @@ from typing import Any
 from labelloop.data.io import atomic_open
 from labelloop.data.model import Annotation, Candidate, DataSample, Dataset, Message, content_id
 from labelloop.data.schema import AnnotationSchema, Option, Question
-from labelloop.errors import InputFileError, LabelloopError
-from labelloop.formats.base import Format, RowError, register
+from labelloop.errors import InputFileError, LabelloopError, RowError
+from labelloop.formats.base import Format, register
 from labelloop.templates.labelstudio import (
     ID_KEY,
     META_RE,

@@ -17,8 +17,8 @@ from typing import Any
 from labelloop.data.io import HEADER_KEY, MAX_LINE_BYTES, atomic_open, dumps, field_name, find_lone_surrogate
 from labelloop.data.model import DataSample, Dataset
 from labelloop.data.schema import AnnotationSchema, schema_from_dict
-from labelloop.errors import BadRowError, DuplicateIdError, FormatError, InputFileError
-from labelloop.formats.base import FORMATS, Format, RowError
+from labelloop.errors import BadRowError, DuplicateIdError, FormatError, InputFileError, RowError
+from labelloop.formats.base import FORMATS, Format
 from labelloop.formats.containers import Row, RowSource, open_rows
 
 DEFAULT_SEED = 0

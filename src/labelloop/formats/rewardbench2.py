@@ -11,7 +11,8 @@ from typing import Any
 
 from labelloop.data.model import Annotation, Candidate, DataSample
 from labelloop.data.schema import AnnotationSchema
-from labelloop.formats.base import Format, RowError, as_list, completion, make_id, register, scalar, to_messages
+from labelloop.errors import RowError
+from labelloop.formats.base import Format, as_list, completion, make_id, register, scalar, to_messages
 from labelloop.templates import TEMPLATES
 
 COUNTS = ("num_correct", "num_rejected", "total_completions")

@@ -37,8 +37,8 @@ from labelloop.data.io import atomic_open, dumps, write_rows
 from labelloop.data.model import Annotation, Candidate, DataSample, Dataset
 from labelloop.data.preference import LabelSource, choose_label, preference_question, tiers_from_value
 from labelloop.data.schema import AnnotationSchema, Question
-from labelloop.errors import LabelloopError, OutputError
-from labelloop.formats.base import Format, RowError, _loads_if_json, register, scalar, to_messages
+from labelloop.errors import LabelloopError, OutputError, RowError
+from labelloop.formats.base import Format, _loads_if_json, register, scalar, to_messages
 from labelloop.templates import TEMPLATES
 
 #: ChatMessage.role in RM-Gallery 0.1.7 is an enum of exactly these.

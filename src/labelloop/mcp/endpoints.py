@@ -12,11 +12,7 @@ import os
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from labelloop.errors import LabelloopError
-
-
-class EndpointError(LabelloopError):
-    """A URL the operator did not configure, or a configuration that cannot be read."""
+from labelloop.errors import EndpointError
 
 
 def normalise(url: str) -> str:

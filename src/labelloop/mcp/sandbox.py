@@ -23,7 +23,7 @@ import sysconfig
 from collections.abc import Iterable
 from pathlib import Path
 
-from labelloop.errors import LabelloopError
+from labelloop.errors import OutsideRootsError
 
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
 _DEVICES = ("/dev/null", "/dev/urandom", "/dev/random", "/proc/cpuinfo", "/proc/meminfo",
@@ -46,10 +46,6 @@ _EVENTS: dict[str, tuple[tuple[int, ...], bool]] = {
     "os.link": ((0, 1), True),
     "os.symlink": ((1,), True),
 }
-
-
-class OutsideRootsError(LabelloopError):
-    """A path the MCP server was not allowed to touch."""
 
 
 def _under(path: str, dirs: Iterable[str]) -> bool:

@@ -27,9 +27,9 @@ from mcp.types import INVALID_PARAMS
 from pydantic import BaseModel, Field, create_model
 
 from labelloop.annotate.labelstudio.project import PushResult
-from labelloop.errors import InputFileError, LabelloopError
+from labelloop.errors import InputFileError, LabelloopError, OutsideRootsError
 from labelloop.mcp.endpoints import Endpoints
-from labelloop.mcp.sandbox import OutsideRootsError, Sandbox
+from labelloop.mcp.sandbox import Sandbox
 from labelloop.secrets import known_secrets
 from labelloop.secrets import redact as redact_secrets
 

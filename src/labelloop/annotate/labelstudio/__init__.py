@@ -1,6 +1,6 @@
 """Everything about talking to a running Label Studio: the server, the REST client, push and pull."""
 
-from labelloop.annotate.labelstudio.client import AuthError, LabelStudioClient, LabelStudioError, NotFoundError
+from labelloop.annotate.labelstudio.client import LabelStudioClient
 from labelloop.annotate.labelstudio.project import (
     LabelStudioAnnotator,
     PullStats,
@@ -13,6 +13,7 @@ from labelloop.annotate.labelstudio.project import (
     reference_as_prelabels,
 )
 from labelloop.annotate.labelstudio.server import Credentials, LabelStudioServer, ServerInfo, find_label_studio
+from labelloop.errors import AuthError, LabelStudioError, NotFoundError
 
 __all__ = [
     "AuthError", "Credentials", "LabelStudioAnnotator", "LabelStudioClient", "LabelStudioError", "LabelStudioServer",

@@ -16,20 +16,7 @@ from typing import Any
 
 import httpx
 
-from labelloop.errors import LabelloopError
-
-
-class LabelStudioError(LabelloopError):
-    """Label Studio refused a request, or cannot be reached."""
-
-
-class AuthError(LabelStudioError):
-    """The token was refused."""
-
-
-class NotFoundError(LabelStudioError):
-    """A project, task or other object does not exist."""
-
+from labelloop.errors import AuthError, LabelStudioError, NotFoundError
 
 RETRYABLE = (httpx.ConnectError, httpx.ReadError, httpx.RemoteProtocolError, httpx.WriteError,
              httpx.ConnectTimeout, httpx.PoolTimeout)

@@ -24,7 +24,7 @@ from labelloop.annotate.labelstudio.client import LabelStudioClient
 from labelloop.annotate.labelstudio.server import DEFAULT_DATA_DIR, Credentials
 from labelloop.data.io import atomic_open
 from labelloop.data.model import Annotation, DataSample, Dataset
-from labelloop.errors import LabelloopError
+from labelloop.errors import ProjectError
 from labelloop.formats.labelstudio import ORIGIN, REVIEW_KEYS, candidate_order, sample_task, to_annotation
 from labelloop.templates.labelstudio import (
     ID_KEY,
@@ -38,10 +38,6 @@ from labelloop.templates.labelstudio import (
 Progress = Callable[[int, int], None]
 __all__ = ["ORIGIN", "REVIEW_KEYS", "candidate_order", "to_annotation"]  # the task/annotation mapping lives in
 # labelloop.formats.labelstudio (files and servers share it); re-exported here for existing imports
-
-
-class ProjectError(LabelloopError):
-    """A Label Studio project that labelloop cannot push to or pull from."""
 
 
 def connect(server_url: str | None = None, api_token: str | None = None,

@@ -26,9 +26,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from labelloop.annotate.labelstudio.client import AuthError, LabelStudioClient, LabelStudioError
+from labelloop.annotate.labelstudio.client import LabelStudioClient
 from labelloop.data.io import atomic_open
-from labelloop.errors import LabelloopError, MissingDependencyError
+from labelloop.errors import AuthError, LabelStudioError, MissingDependencyError, ServerError
 
 DEFAULT_DATA_DIR = Path(".labelloop") / "label-studio"
 DEFAULT_PORT = 8080
@@ -48,10 +48,6 @@ BANNED_BUT_LOOPBACK = (
     "255.255.255.255/32,::/128,::ffff:0:0/96,::ffff:0:0:0/96,64:ff9b::/96,64:ff9b:1::/48,100::/64,2001:0000::/32,"
     "2001:20::/28,2001:db8::/32,2002::/16,fc00::/7,fe80::/10,ff00::/8"
 )
-
-
-class ServerError(LabelloopError):
-    """Label Studio cannot be started, stopped or found."""
 
 
 # ---------------------------------------------------------------------- credentials and state

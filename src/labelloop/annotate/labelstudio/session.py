@@ -12,7 +12,8 @@ from typing import Any
 
 import httpx
 
-from labelloop.annotate.labelstudio.client import AuthError, LabelStudioClient, LabelStudioError
+from labelloop.annotate.labelstudio.client import LabelStudioClient
+from labelloop.errors import AuthError, LabelStudioError
 
 CSRF_RE = re.compile(r'name="csrfmiddlewaretoken"\s+value="([^"]+)"')
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from labelloop.assist.llm.anthropic import AnthropicProvider
-from labelloop.assist.llm.base import PRICES, ChatResult, Provider, ProviderError
+from labelloop.assist.llm.base import PRICES, ChatResult, Provider
 from labelloop.assist.llm.openai import CompatibleProvider, MoonshotProvider, OpenAIProvider
+from labelloop.errors import ProviderError
 from labelloop.registry import Registry
 
 PROVIDERS: Registry[type[Provider]] = Registry("provider")

@@ -6,7 +6,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from labelloop.assist.llm.base import ChatResult, Provider, ProviderError, kind_of
+from labelloop.assist.llm.base import ChatResult, Provider, kind_of
+from labelloop.errors import ProviderError
 
 TOOL = "record_labels"
 

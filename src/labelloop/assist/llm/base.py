@@ -38,7 +38,7 @@ from labelloop.assist.llm.http import (
     make_client,
     proxied,
 )
-from labelloop.errors import LabelloopError
+from labelloop.errors import LabelloopError, ProviderError
 from labelloop.secrets import known_secrets, redact
 
 #: USD per million tokens (input, output); cost is only reported for models listed here.
@@ -61,14 +61,6 @@ MAX_MODEL_VERSION_CHARS = 200
 #: The connection pool of the current worker task, when it has its own (see ``Provider.new_client``).
 WORKER_CLIENT: contextvars.ContextVar[HTTPClient | HttpxClient | None] = contextvars.ContextVar(
     "worker_client", default=None)
-
-
-class ProviderError(LabelloopError):
-    """A provider call that failed. ``fatal`` errors (bad key, unknown model) stop the whole run."""
-
-    def __init__(self, message: str, *, fatal: bool = False) -> None:
-        super().__init__(message)
-        self.fatal = fatal
 
 
 @dataclass

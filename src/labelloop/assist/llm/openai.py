@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from labelloop.assist.llm.base import ChatResult, Provider, ProviderError, kind_of
+from labelloop.assist.llm.base import ChatResult, Provider, kind_of
+from labelloop.errors import ProviderError
 
 
 @dataclass

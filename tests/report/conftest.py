@@ -1,5 +1,5 @@
 """Datasets the dashboard tests write (three annotators, a model, references, times over several days), and
-a real headless Chromium (Debian's) shared by this directory."""
+watched dashboard pages (the Chromium itself: ``tests/conftest.py``)."""
 
 from __future__ import annotations
 
@@ -15,56 +15,10 @@ from dash_data import project_dataset  # noqa: E402
 
 from labelloop.data.model import Dataset  # noqa: E402
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--no-first-run",
-                 "--disable-component-update", "--disable-sync"]
-
 
 @pytest.fixture
 def project() -> Dataset:
     return project_dataset()
-
-
-class _Chromium:
-    """One Chromium for this directory, stopped when pytest leaves it (Playwright's sync API keeps an
-    event loop marked running on this thread, which would break asyncio elsewhere)."""
-
-    def __init__(self) -> None:
-        self._manager = None
-        self.browser = None
-
-    def get(self):
-        if self.browser is None:
-            from playwright.sync_api import sync_playwright
-
-            if not CHROMIUM.exists():
-                pytest.fail("Chromium is missing: install it with `apt-get install -y chromium`.")
-            self._manager = sync_playwright()
-            pw = self._manager.__enter__()
-            self.browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        return self.browser
-
-    def stop(self) -> None:
-        if self.browser is not None:
-            self.browser.close()
-            self._manager.__exit__(None, None, None)
-            self.browser = self._manager = None
-
-
-_CHROMIUM = _Chromium()
-
-
-@pytest.fixture(scope="session")
-def _chromium():
-    yield _CHROMIUM
-    _CHROMIUM.stop()
-
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_teardown(item, nextitem):
-    yield
-    if nextitem is None or Path(str(nextitem.fspath)).parent != HERE:
-        _CHROMIUM.stop()
 
 
 class Watched:

@@ -25,9 +25,6 @@ from labelloop.data.schema import AnnotationSchema, Question  # noqa: E402
 from labelloop.report.dashboard import build_dashboard  # noqa: E402
 from labelloop.templates import TEMPLATES  # noqa: E402
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--no-first-run",
-                 "--disable-component-update", "--disable-sync"]
 BOUND_MS = 10_000  # Playwright's timeout for every step: a page that freezes fails the test, nothing is timed
 FOLD = 4000
 LINKS = "[](" * 100_000
@@ -36,23 +33,11 @@ QUOTES = ">" * 50_000
 WORD = "x" * 100_000
 
 
-@pytest.fixture(scope="module")
-def browser():
-    """One Chromium for this module, stopped at its end (Playwright's sync API keeps an event loop marked running
-    on this thread, which would break asyncio in the tests that follow)."""
-    if not CHROMIUM.exists():
-        pytest.fail("Chromium is missing: install it with `apt-get install -y chromium`.")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
 @pytest.fixture
 def open_page(browser):
-    """Opens a page with watchers; any dialog, page error or CSP violation fails the test at teardown."""
+    """Opens a page with watchers; any dialog, page error or CSP violation fails the test at teardown.
+
+    ``browser`` is the shared Chromium of ``tests/conftest.py``, stopped once pytest leaves this module."""
     contexts, pages = [], []
 
     def _open(path: Path) -> Watched:

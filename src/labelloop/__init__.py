@@ -4,14 +4,13 @@ Load preference and chat data into one data model, get pre-labels, put the work 
 people, measure agreement, merge, and export training data.
 """
 
+from labelloop._version import __version__
 from labelloop.api import create_exporter, create_loader
 from labelloop.data.model import Annotation, Candidate, DataSample, Dataset, Message, content_id
 from labelloop.data.schema import AnnotationSchema, FieldSpec, Option, Question, RubricLevel, load_schema
 from labelloop.errors import LabelloopError
 from labelloop.formats import FORMATS, SampleReader, load, save
 from labelloop.templates import TEMPLATES
-
-__version__ = "0.1.0"
 
 __all__ = [
     "Annotation", "AnnotationSchema", "Candidate", "DataSample", "Dataset", "FieldSpec", "FORMATS",

@@ -313,7 +313,7 @@ def build_server(roots: list[Path] | None = None, *, host: str = "127.0.0.1", po
                  endpoints: Endpoints | None = None) -> MCPServer:
     """An ``MCPServer`` whose tools may read and write only under ``roots`` (default: the current directory) and
     send secrets only to the operator's ``endpoints`` (default: the providers' own APIs, ``$LABEL_STUDIO_URL``)."""
-    from labelloop import __version__
+    from labelloop._version import __version__
 
     g = Guard(roots)
     ends = endpoints or Endpoints.configure()

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from labelloop._version import __version__
 from labelloop.data.io import JSONTextError, parse_json
 
 
@@ -122,9 +123,8 @@ def _target(url: str) -> _Target:
     if port != (443 if scheme == "https" else 80):
         shown += f":{port}"
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    import labelloop  # here, not at the top: labelloop/__init__ may still be importing us
 
-    head = (f"POST {path} HTTP/1.1\r\nHost: {shown}\r\nUser-Agent: labelloop/{labelloop.__version__}\r\nAccept: */*\r\n"
+    head = (f"POST {path} HTTP/1.1\r\nHost: {shown}\r\nUser-Agent: labelloop/{__version__}\r\nAccept: */*\r\n"
             "Accept-Encoding: gzip, deflate\r\nConnection: keep-alive\r\n").encode("ascii")
     return _Target((scheme, host, port), host, port, scheme == "https", head)
 

@@ -258,3 +258,13 @@ def test_status_sends_the_token_only_to_the_server_it_belongs_to(tmp_path, evil)
     st = LabelStudioServer(tmp_path).status()
     assert (st["running"], st["api"]) == (True, None)
     assert evil.requests and all("authorization" not in r["headers"] for r in evil.requests)
+
+
+def test_one_rule_for_the_same_endpoint_and_for_loopback():
+    from labelloop.urls import is_loopback, same_url
+
+    assert [same_url(a, b) for a, b in (("http://LS:80/", "http://ls"), ("https://h/v1/", "HTTPS://h:443/v1"),
+                                        ("http://h:8080", "http://h:8081"), ("http://h/v1", "http://h/v2"),
+                                        ("http://h:x", "http://h:x/"))] == [True, True, False, False, True]
+    assert [is_loopback(h) for h in ("127.0.0.1", "127.0.0.2", "[::1]", "LOCALHOST", "0.0.0.0", "10.0.0.1")] == [
+        True, True, True, True, False, False]

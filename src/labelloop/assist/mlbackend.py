@@ -38,7 +38,6 @@ import base64
 import contextlib
 import hmac
 import io
-import ipaddress
 import json
 import logging
 import os
@@ -59,18 +58,19 @@ from urllib.parse import urlsplit
 
 from labelloop.assist.predictors import LocalPredictor, Predictor, make_predictor
 from labelloop.data.io import (
-    _HOST,  # the writer's host tag in temp names: leftovers are judged by one rule, the one io uses
+    HOST_TAG,  # the writer's host tag in temp names: leftovers are judged by one rule, the one io uses
     STALE_AFTER_S,
     JSONTextError,
-    _pid_alive,
     atomic_open,
     parse_json,
+    pid_alive,
     remove_stale_temps,
 )
 from labelloop.data.model import Annotation, DataSample, Dataset, Message
 from labelloop.data.schema import AnnotationSchema, Option, Question
 from labelloop.errors import LabelloopError
 from labelloop.templates.labelstudio import ID_KEY, ORDER_KEY, LabelStudioTemplate, template_from_config
+from labelloop.urls import LOOPBACK, is_loopback
 
 log = logging.getLogger("labelloop.mlbackend")
 
@@ -81,9 +81,6 @@ MAX_BODY = 32 * 1024 * 1024
 MAX_ID_CHARS = 128
 MAX_ANNOTATOR_CHARS = 256
 CONTROL_TAGS = {"choices", "rating", "number", "textarea", "ranker", "labels", "taxonomy"}
-LOOPBACK = ("127.0.0.1", "::1", "localhost")
-
-
 class BadRequest(Exception):
     """A payload the backend cannot use; answered with ``status`` (400) and this reason."""
 
@@ -306,7 +303,7 @@ _LIVE_DIRS: set[str] = set()  # this process's version directories being written
 
 
 def _owner_tag() -> str:
-    return f"{os.getpid()}-{_HOST}"
+    return f"{os.getpid()}-{HOST_TAG}"
 
 
 def _newest_mtime(path: Path) -> float:
@@ -329,11 +326,11 @@ def _leftover(path: Path, now: float) -> bool:
     except OSError:
         return False
     m = _OWNER.search(path.name)
-    if m is not None and m["host"] == _HOST:
+    if m is not None and m["host"] == HOST_TAG:
         pid = int(m["pid"])
         if pid == os.getpid():
             return os.path.abspath(path) not in _LIVE_DIRS
-        if not _pid_alive(pid):
+        if not pid_alive(pid):
             return True
         return age > 24 * STALE_AFTER_S  # the pid was reused since
     return age > STALE_AFTER_S
@@ -914,19 +911,6 @@ class Auth:
             given = headers.get("X-Labelloop-Secret") or (auth[7:].strip() if auth.startswith("Bearer ") else "")
             if given and hmac.compare_digest(given.encode(), self.secret.encode()):
                 return True
-        return False
-
-
-def is_loopback(host: str) -> bool:
-    """``localhost``, ``127.x.x.x`` or ``::1`` (brackets allowed)."""
-    name = host.strip().lower()
-    if name.startswith("[") and name.endswith("]"):
-        name = name[1:-1]
-    if name == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
         return False
 
 

@@ -45,13 +45,13 @@ MAX_LINE_BYTES = 64 * 2**20
 # behind, and the next write of NAME removes it once its writer is gone (same host, process ended) or,
 # when that cannot be told, once it is an hour old.
 STALE_AFTER_S = 3600
-_HOST = hashlib.sha256(socket.gethostname().encode("utf-8", "replace")).hexdigest()[:6]
+HOST_TAG = hashlib.sha256(socket.gethostname().encode("utf-8", "replace")).hexdigest()[:6]
 _TEMP = r"\.{name}\.(?:(?P<pid>\d+)-(?P<host>[0-9a-f]{{6}})\.)?[0-9a-f]{{12}}\.tmp\Z"  # and before: no pid
 _LIVE_TEMPS: set[str] = set()  # this process's temporary files still being written (absolute paths)
 _GROUP: contextvars.ContextVar[list[tuple[Path, Path]] | None] = contextvars.ContextVar("atomic_group", default=None)
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -62,10 +62,10 @@ def _pid_alive(pid: int) -> bool:
 
 
 def _stale(entry: os.DirEntry, pid: str | None, host: str | None, now: float) -> bool:
-    if pid is not None and host == _HOST:
+    if pid is not None and host == HOST_TAG:
         if int(pid) == os.getpid():
             return os.path.abspath(entry.path) not in _LIVE_TEMPS  # left by an earlier process that had our pid
-        if not _pid_alive(int(pid)):
+        if not pid_alive(int(pid)):
             return True
         return now - entry.stat(follow_symlinks=False).st_mtime > 24 * STALE_AFTER_S  # pid reused since
     return now - entry.stat(follow_symlinks=False).st_mtime > STALE_AFTER_S
@@ -139,7 +139,7 @@ def atomic_path(path: str | Path, perm: int | None = None) -> Iterator[Path]:
         parent.mkdir(parents=True, exist_ok=True)
         remove_stale_temps(path)
         for _ in range(100):  # like mkstemp, but created with 0666 & ~umask (mkstemp's files are 0600)
-            tmp = parent / f".{path.name}.{os.getpid()}-{_HOST}.{secrets.token_hex(6)}.tmp"
+            tmp = parent / f".{path.name}.{os.getpid()}-{HOST_TAG}.{secrets.token_hex(6)}.tmp"
             try:
                 fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666 if perm is None else perm)
                 break

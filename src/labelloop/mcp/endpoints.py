@@ -13,14 +13,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from labelloop.errors import EndpointError
-
-
-def normalise(url: str) -> str:
-    """``url`` compared as scheme, host, port and path: case-insensitive where URLs are, no trailing slash."""
-    parts = urlsplit(url.strip())
-    host = (parts.hostname or "").lower()
-    port = parts.port or {"http": 80, "https": 443}.get(parts.scheme.lower())
-    return f"{parts.scheme.lower()}://{host}:{port}{parts.path.rstrip('/')}"
+from labelloop.urls import normalise
 
 
 def _url(value: str, what: str) -> str:

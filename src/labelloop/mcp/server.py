@@ -32,6 +32,7 @@ from labelloop.mcp.endpoints import Endpoints
 from labelloop.mcp.sandbox import Sandbox
 from labelloop.secrets import known_secrets
 from labelloop.secrets import redact as redact_secrets
+from labelloop.urls import LOOPBACK, is_loopback
 
 INSTRUCTIONS = """\
 labelloop: human-in-the-loop annotation of LLM data. Typical loop: convert a raw file into a dataset,
@@ -42,7 +43,6 @@ labelloop://question-types and labelloop://templates before designing a schema.
 """
 
 DEFAULT_LS_DIR = Path(".labelloop/label-studio")
-LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -913,7 +913,7 @@ def _add_template_resource(mcp: MCPServer, name: str) -> None:
 
 
 def check_host(host: str) -> None:
-    if host not in LOOPBACK:
+    if not is_loopback(host):
         raise LabelloopError(f"--host {host} is not a loopback address; the MCP server has no authentication, so it "
                              f"listens only on {', '.join(LOOPBACK)}.")
 

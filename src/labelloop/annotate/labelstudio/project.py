@@ -34,6 +34,7 @@ from labelloop.templates.labelstudio import (
     template_for,
     template_from_config,
 )
+from labelloop.urls import same_url
 
 Progress = Callable[[int, int], None]
 __all__ = ["ORIGIN", "REVIEW_KEYS", "candidate_order", "to_annotation"]  # the task/annotation mapping lives in
@@ -50,10 +51,10 @@ def connect(server_url: str | None = None, api_token: str | None = None,
     url = server_url or env_url
     token = api_token
     env_token = os.environ.get("LABEL_STUDIO_API_KEY") or None
-    if token is None and env_token and url and env_url and _same_url(url, env_url):
+    if token is None and env_token and url and env_url and same_url(url, env_url):
         token = env_token
     creds = Credentials.load(data_dir or DEFAULT_DATA_DIR)
-    if creds is not None and (url is None or _same_url(url, creds.url)):
+    if creds is not None and (url is None or same_url(url, creds.url)):
         url = url or creds.url
         token = token or creds.token
     if not url:
@@ -65,10 +66,6 @@ def connect(server_url: str | None = None, api_token: str | None = None,
                 else " or set LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY")
         raise ProjectError(f"No API token for {url}: pass --token{hint}.")
     return LabelStudioClient(url, token)
-
-
-def _same_url(a: str, b: str) -> bool:
-    return a.strip().rstrip("/").lower() == b.strip().rstrip("/").lower()
 
 
 def project_dir(data_dir: str | Path | None, project_id: int) -> Path:

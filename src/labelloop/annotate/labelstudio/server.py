@@ -29,6 +29,7 @@ from urllib.parse import unquote, urlparse
 from labelloop.annotate.labelstudio.client import LabelStudioClient
 from labelloop.data.io import atomic_open
 from labelloop.errors import AuthError, LabelStudioError, MissingDependencyError, ServerError
+from labelloop.urls import same_url
 
 DEFAULT_DATA_DIR = Path(".labelloop") / "label-studio"
 DEFAULT_PORT = 8080
@@ -575,7 +576,7 @@ class LabelStudioServer:
                                                "bin")})
         out["running"] = self._state_alive(state)
         # the token goes only to the server the credentials were written for, whatever server.json says
-        same = creds is not None and str(state.get("url") or "").rstrip("/") == creds.url.rstrip("/")
+        same = creds is not None and same_url(str(state.get("url") or ""), creds.url)
         client = LabelStudioClient(state["url"], creds.token if same else None, retries=0, timeout=10)
         try:
             out["health"] = out["running"] and client.health()

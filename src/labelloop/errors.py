@@ -4,6 +4,7 @@ The CLI prints ``str(error)`` and exits non-zero without a traceback, so the mes
 on its own. Every class lives here, in one tree::
 
     LabelloopError
+    ├── ParameterError          a parameter out of range or of the wrong shape (names the parameter)
     ├── InputFileError          a file to read is missing, unreadable or empty
     ├── UnknownNameError        a format, template, provider or strategy that is not registered
     ├── FormatError             rows that do not fit their format
@@ -28,6 +29,27 @@ class LabelloopError(Exception):
     """Base class for every error caused by input, configuration or the environment."""
 
     exit_code = 1
+
+
+class ParameterError(LabelloopError):
+    """A parameter an operation cannot take: out of range, of the wrong shape, or in conflict with another.
+
+    ``message`` holds ``{param}`` where the parameter is named, so that each front end names it in its own
+    terms: ``--bootstrap`` on the command line, ``bootstrap`` over MCP and in Python (``str(error)``).
+    ``render(name)`` gives the sentence with another name; ``{param}`` may appear more than once, and
+    ``others`` maps further ``{key}`` placeholders to parameter names (e.g. ``{other}``: ``"provider"``).
+    """
+
+    def __init__(self, param: str, message: str, **others: str) -> None:
+        self.param = param
+        self.template = message
+        self.others = others
+        super().__init__(self.render())
+
+    def render(self, name=None) -> str:  # noqa: ANN001  (a callable or None)
+        """The sentence with each parameter named by ``name(param)`` (default: as is, the Python keyword)."""
+        name = name or (lambda p: p)
+        return self.template.format(param=name(self.param), **{k: name(v) for k, v in self.others.items()})
 
 
 class InputFileError(LabelloopError):

@@ -2,7 +2,7 @@
 
 import sys
 
-from labelloop.cli import main
+from labelloop.cli.app import main
 
 if __name__ == "__main__":
     main(["mcp", *sys.argv[1:]])

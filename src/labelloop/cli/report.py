@@ -1,4 +1,4 @@
-"""``labelloop dashboard``: one page that shows where an annotation project stands (thin; the logic is in
+"""dashboard: one page that shows where an annotation project stands (thin; the logic is in
 ``labelloop.report.dashboard``)."""
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def dashboard_cmd(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No notes on stderr."),
 ) -> None:
     """A dashboard of the project: completion, agreement, annotators, models, disagreements, throughput."""
-    from labelloop.data.schema import load_schema
+    from labelloop.formats.schemas import load_schema
     from labelloop.errors import LabelloopError
     from labelloop.quality.inputs import load_inputs
     from labelloop.report.dashboard import FORMATS, dashboard_data, render_html, render_markdown
@@ -67,7 +67,3 @@ def dashboard_cmd(
     if not quiet:
         typer.echo(f"Wrote {output} ({fmt}; {data['overview']['samples']} samples, "
                    f"{len(data['annotators'])} annotators).", err=True)
-
-
-def register(app: typer.Typer) -> None:
-    app.command("dashboard")(dashboard_cmd)

@@ -1,0 +1,200 @@
+"""agreement (iaa), merge, adjudicate run | apply: measuring and settling what people said."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table
+from typer.core import TyperGroup
+
+from labelloop.cli._common import (
+    FormatOpt,
+    JsonOpt,
+    PredictionsOpt,
+    QualityInputs,
+    QualityQuestionOpt,
+    QualitySchemaOpt,
+    QuietOpt,
+    comma_list,
+    out,
+    quality_load,
+)
+from labelloop.errors import LabelloopError
+
+
+# ---- quality (issue 3: agreement, merging, adjudication) ---------------------------------------
+def agreement_cmd(
+    datasets: list[str] = QualityInputs,
+    question: list[str] | None = QualityQuestionOpt,
+    level: str | None = typer.Option(None, "--level", help="Alpha level: nominal, ordinal, interval, ratio "
+                                     "(masi or jaccard for multi-choice). Default: from the question type."),
+    bootstrap: int = typer.Option(0, "--bootstrap", help="Bootstrap replicates (items resampled) for a 95% "
+                                  "interval on alpha and kappa; 1000 is usual."),
+    seed: int = typer.Option(0, "--seed", help="Seed for --bootstrap."),
+    include_predictions: bool = PredictionsOpt,
+    top: int = typer.Option(10, "--top", help="How many of the most disagreed items to list."),
+    schema: str | None = QualitySchemaOpt,
+    fmt: str = FormatOpt,
+    as_json: bool = JsonOpt,
+    quiet: bool = QuietOpt,
+) -> None:
+    """Inter-annotator agreement per question: alpha, kappas, AC1, per-annotator, disagreements."""
+    from labelloop.quality.agreement import agreement
+    from labelloop.quality.render import report_tables
+
+    if bootstrap < 0:
+        raise LabelloopError(f"--bootstrap must be 0 or more, not {bootstrap}.")
+    ds = quality_load(datasets, fmt, schema)
+    report = agreement(ds, questions=question or None, level=level, include_predictions=include_predictions,
+                       bootstrap=bootstrap, seed=seed)
+    if as_json:
+        out.print_json(json.dumps(report.to_dict(), default=str))
+        return
+    for part in report_tables(report, top):
+        out.print(part)
+
+
+def merge_cmd(
+    datasets: list[str] = QualityInputs,
+    output: Path = typer.Option(..., "--output", "-o", help="Output dataset (.jsonl, .json, .parquet or .csv)."),
+    strategy: str = typer.Option("majority", "--strategy", help="majority, average, median, strict, per-option, "
+                                 "intersection, union, borda, dawid-skene, weighted or bradley-terry."),
+    question: list[str] | None = QualityQuestionOpt,
+    tie_breaker: str = typer.Option("review", "--tie-breaker", help="Majority ties: review (flag them), schema "
+                                    "(first on the scale), random (seeded) or experts (needs --experts)."),
+    experts: str | None = typer.Option(None, "--experts", help="Expert annotators, highest priority first: a,b."),
+    min_agreement: float = typer.Option(0.0, "--min-agreement", help="Flag majority decisions whose winning share "
+                                        "is below this."),
+    min_confidence: float = typer.Option(0.0, "--min-confidence", help="Flag Dawid-Skene decisions whose "
+                                         "posterior is below this."),
+    seed: int = typer.Option(0, "--seed", help="Seed for the random tie-breaker."),
+    include_predictions: bool = PredictionsOpt,
+    schema: str | None = QualitySchemaOpt,
+    fmt: str = FormatOpt,
+    as_json: bool = JsonOpt,
+    quiet: bool = QuietOpt,
+) -> None:
+    """Merge every annotator's answers into one aggregate annotation per sample."""
+    from labelloop.formats import save
+    from labelloop.quality.merge import STRATEGIES, merge
+
+    if strategy not in STRATEGIES:
+        raise LabelloopError(f"Unknown merge strategy {strategy!r}; known: {', '.join(STRATEGIES)}.")
+    ds = quality_load(datasets, fmt, schema)
+    merged, summary = merge(ds, strategy, questions=question or None, include_predictions=include_predictions,
+                            tie_breaker=tie_breaker, experts=comma_list(experts), seed=seed,
+                            min_agreement=min_agreement, min_confidence=min_confidence)
+    save(merged, output)
+    summary["output"] = str(output)
+    if as_json:
+        out.print_json(json.dumps(summary, default=str))
+        return
+    _print_merge_summary(summary)
+    out.print(f"Wrote {output}.", markup=False)
+
+
+def _print_merge_summary(summary: dict[str, Any]) -> None:
+    table = Table(title=f"{summary['strategy']} ({summary['annotator']})", title_justify="left")
+    for c in ("question", "method", "items", "decided", "needs review"):
+        table.add_column(c, justify="left" if c in ("question", "method") else "right")
+    for name, q in summary["questions"].items():
+        table.add_row(name, q["strategy"], str(q["items"]), str(q["decided"]), str(q["needs_review"]))
+    out.print(table)
+    for name, q in summary["questions"].items():
+        if q.get("reliability"):
+            rel = Table(title=f"Annotator reliability ({name}, Dawid-Skene)", title_justify="left")
+            for c in ("annotator", "labels", "accuracy", "reliability"):
+                rel.add_column(c, justify="left" if c == "annotator" else "right")
+            for r in q["reliability"]:
+                rel.add_row(r["annotator"], str(r["labels"]), f"{r['accuracy']:.3f}", f"{r['reliability']:.3f}")
+            out.print(rel)
+    out.print(f"{summary['merged_samples']} of {summary['samples']} samples merged; "
+              f"{summary['needs_review_samples']} need review.", markup=False)
+
+
+class _AdjudicateGroup(TyperGroup):
+    """``adjudicate DATASET …`` runs the default command; ``adjudicate apply …`` reads decisions back."""
+
+    def parse_args(self, ctx, args):  # type: ignore[no-untyped-def]
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
+            args = ["run", *args]
+        return super().parse_args(ctx, args)
+
+
+adjudicate_app = typer.Typer(cls=_AdjudicateGroup, no_args_is_help=True, help="Settle disagreements by rule "
+                             "(majority, expert priority, longest text) and queue the rest for a reviewer; "
+                             "'adjudicate apply' reads the reviewer's decisions back.")
+
+
+@adjudicate_app.command("run")
+def adjudicate_cmd(
+    datasets: list[str] = QualityInputs,
+    output: Path = typer.Option(..., "--output", "-o", help="Output dataset (.jsonl, .json, .parquet or .csv)."),
+    strategy: str = typer.Option("majority", "--strategy", help="majority, experts, longest (text) or review "
+                                 "(only unanimous answers are taken)."),
+    experts: str | None = typer.Option(None, "--experts", help="Expert annotators, highest priority first: a,b."),
+    queue: Path | None = typer.Option(None, "--queue", help="Review queue (JSONL) for what still needs a person "
+                                      "(default: OUTPUT's name with .review.jsonl)."),
+    question: list[str] | None = QualityQuestionOpt,
+    include_predictions: bool = PredictionsOpt,
+    schema: str | None = QualitySchemaOpt,
+    fmt: str = FormatOpt,
+    as_json: bool = JsonOpt,
+    quiet: bool = QuietOpt,
+) -> None:
+    """Adjudicate (the default command: 'labelloop adjudicate DATASET -o OUT --strategy S')."""
+    from labelloop.formats import save
+    from labelloop.quality.adjudicate import adjudicate, default_queue_path, write_queue
+
+    ds = quality_load(datasets, fmt, schema)
+    result, items, summary = adjudicate(ds, strategy, experts=comma_list(experts), questions=question or None,
+                                        include_predictions=include_predictions)
+    save(result, output)
+    queue_path = queue or default_queue_path(output)
+    if items or queue is not None:
+        write_queue(items, queue_path)
+        summary["queue"] = str(queue_path)
+    summary["output"] = str(output)
+    if as_json:
+        out.print_json(json.dumps(summary, default=str))
+        return
+    _print_merge_summary(summary)
+    out.print(f"Wrote {output}.", markup=False)
+    if items or queue is not None:
+        out.print(f"{len(items)} item(s) need a reviewer: fill in 'decision' and 'reviewer' in {queue_path}, then "
+                  f"run: labelloop adjudicate apply {output} {queue_path} -o OUT", markup=False)
+
+
+@adjudicate_app.command("apply")
+def adjudicate_apply_cmd(
+    paths: list[str] = typer.Argument(..., metavar="FILE", help="The dataset file(s), then the "
+                                      "filled-in review queue (DECISIONS, last)."),
+    output: Path = typer.Option(..., "--output", "-o", help="Output dataset (.jsonl, .json, .parquet or .csv)."),
+    reviewer: str | None = typer.Option(None, "--reviewer", help="Reviewer name for decisions that name none."),
+    schema: str | None = QualitySchemaOpt,
+    fmt: str = FormatOpt,
+    as_json: bool = JsonOpt,
+    quiet: bool = QuietOpt,
+) -> None:
+    """Read a reviewer's decisions back as aggregate annotations in the reviewer's name."""
+    from labelloop.formats import save
+    from labelloop.quality.adjudicate import apply_decisions
+
+    if len(paths) < 2:
+        raise LabelloopError("adjudicate apply needs a dataset and a decisions file: DATASET... DECISIONS.")
+    ds = quality_load(paths[:-1], fmt, schema)
+    result, summary = apply_decisions(ds, paths[-1], reviewer=reviewer)
+    save(result, output)
+    summary["output"] = str(output)
+    if as_json:
+        out.print_json(json.dumps(summary))
+        return
+    out.print(f"Applied {summary['applied']} decision(s) on {summary['samples']} sample(s) by "
+              f"{', '.join(summary['reviewers']) or 'nobody'}; {summary['pending']} still pending. Wrote {output}.",
+              markup=False)
+
+
+# Commands that live in modules of their own (each imports labelloop.cli lazily, inside its functions).

@@ -7,9 +7,10 @@ people, measure agreement, merge, and export training data.
 from labelloop._version import __version__
 from labelloop.api import create_exporter, create_loader
 from labelloop.data.model import Annotation, Candidate, DataSample, Dataset, Message, content_id
-from labelloop.data.schema import AnnotationSchema, FieldSpec, Option, Question, RubricLevel, load_schema
+from labelloop.data.schema import AnnotationSchema, FieldSpec, Option, Question, RubricLevel
 from labelloop.errors import LabelloopError
 from labelloop.formats import FORMATS, SampleReader, load, save
+from labelloop.formats.schemas import load_schema
 from labelloop.templates import TEMPLATES
 
 __all__ = [

@@ -138,7 +138,7 @@ def test_readme_command_builds_the_example(tmp_path, capsys):
 
 
 def test_create_from_a_datalabel_schema_file(tmp_path):
-    from labelloop.data.schema import load_schema
+    from labelloop.formats.schemas import load_schema
 
     data = tmp_path / "d.jsonl"
     write_dataset(labelling_dataset(), data)

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from labelloop import TEMPLATES, AnnotationSchema, Candidate, DataSample, Option, Question, RubricLevel, load_schema
-from labelloop.errors import AnnotationValueError, InputFileError, SchemaError
+from labelloop import TEMPLATES, AnnotationSchema, Candidate, DataSample, Option, Question, RubricLevel
+from labelloop.errors import AnnotationValueError
 
 
 def _sample():
@@ -68,21 +68,3 @@ def test_schema_definition_errors():
     with pytest.raises(ValueError, match="question names repeat: q"):
         AnnotationSchema(questions=[Question(name="q", type="text"), Question(name="q", type="text")])
     assert Question(name="q", type="rating", rubric=[RubricLevel(value=1)]).measurement_level == "ordinal"
-
-
-def test_load_schema_from_yaml_template_and_errors(tmp_path):
-    p = tmp_path / "s.yaml"
-    p.write_text("name: mine\nquestions:\n  - {name: ok, type: single_choice, options: [{value: 'yes'}, {value: 2}]}\n")
-    sch = load_schema(p)
-    assert sch.name == "mine" and [o.value for o in sch.questions[0].options] == ["yes", "2"]
-    assert load_schema("rewardbench2").name == "rewardbench2"
-    with pytest.raises(InputFileError, match="neither a file nor a template"):
-        load_schema("nope")
-    yes = tmp_path / "y.yaml"
-    yes.write_text("questions:\n  - {name: q, type: single_choice, options: [{value: yes}]}\n")
-    with pytest.raises(SchemaError, match=r"option value True is a boolean; quote it in YAML"):
-        load_schema(yes)
-    bad = tmp_path / "b.yaml"
-    bad.write_text("questions:\n  - {name: q, type: rating}\n")
-    with pytest.raises(SchemaError, match=r"b.yaml: questions.0: Value error, rating question 'q' needs min"):
-        load_schema(bad)

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from labelloop.data.model import Annotation, Candidate, DataSample, Dataset, Message
-from labelloop.data.schema import Option, RubricLevel, load_schema
+from labelloop.data.schema import Option, RubricLevel
 from labelloop.errors import LabelloopError, SchemaError
 from labelloop.formats import load, save
 from labelloop.formats.datalabel import (
@@ -27,6 +27,7 @@ from labelloop.formats.datalabel import (
 )
 from labelloop.formats.dpo import DPOFormat
 from labelloop.formats.reader import SampleReader
+from labelloop.formats.schemas import load_schema
 from labelloop.templates import TEMPLATES
 
 README_SCHEMA = {

@@ -18,11 +18,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from labelloop import TEMPLATES, Annotation, Candidate, DataSample, Dataset, load, save
-from labelloop.data.export import export_dataset
 from labelloop.data.io import MAX_LINE_BYTES, atomic_open, csv_safe, csv_unsafe, remove_stale_temps, write_rows
 from labelloop.data.split import split_samples
 from labelloop.errors import BadRowError, LabelloopError, OutputError
 from labelloop.formats import SampleReader
+from labelloop.formats.export import export_dataset
 
 PAIR = {"prompt": "p", "chosen": "a", "rejected": "b"}
 

@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import json
 import math
-from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from labelloop.errors import AnnotationValueError, InputFileError, SchemaError
+from labelloop.errors import AnnotationValueError, SchemaError
 
 QuestionType = Literal["single_choice", "multi_choice", "rating", "ranking", "text", "span"]
 Level = Literal["nominal", "ordinal", "interval", "ratio"]
@@ -353,59 +351,16 @@ def _check_span_followups(q: Question, span: dict[str, Any], sample: Any) -> lis
     return out
 
 
-# ---------------------------------------------------------------------- loading
+# ---------------------------------------------------------------------- from plain data
 def schema_from_dict(data: dict[str, Any], source: str = "schema") -> AnnotationSchema:
+    """A schema from labelloop's own mapping; one sentence naming ``source`` and the field on a bad one.
+
+    Reading files, template names and other tools' schemas is ``labelloop.formats.schemas``' job: the
+    data layer knows no formats.
+    """
     try:
         return AnnotationSchema.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
         where = ".".join(str(p) for p in err["loc"]) or "top level"
         raise SchemaError(f"{source}: {where}: {err['msg']}.") from None
-
-
-def resolve_schema(template: str | None = None, schema: str | Path | None = None, dataset: Any = None, *,
-                   required: bool = False) -> AnnotationSchema | None:
-    """The schema a command works with: ``--template`` or ``--schema`` (not both), else the dataset's own."""
-    from labelloop.templates import TEMPLATES
-
-    if template and schema:
-        raise SchemaError("Give --template or --schema, not both.")
-    if template:
-        return TEMPLATES.get(template)()
-    if schema:
-        return load_schema(schema)
-    if dataset is not None and dataset.schema is not None:
-        return dataset.schema
-    if not required:
-        return None
-    if dataset is None:
-        raise SchemaError("Name a schema with --template or --schema (or give a dataset that carries one).")
-    raise SchemaError("The dataset carries no schema; name one with --template or --schema.")
-
-
-def load_schema(path_or_name: str | Path) -> AnnotationSchema:
-    """A schema from a template name, or a YAML / JSON file (labelloop's form or DataLabel's)."""
-    from labelloop.templates import TEMPLATES
-
-    text_name = str(path_or_name)
-    path = Path(path_or_name)
-    if not path.exists():
-        if text_name in TEMPLATES:
-            return TEMPLATES.get(text_name)()
-        raise InputFileError(
-            f"Schema {text_name!r} is neither a file nor a template (templates: {', '.join(TEMPLATES.names())})."
-        )
-    try:
-        raw = path.read_text(encoding="utf-8")
-        data = yaml.safe_load(raw) if path.suffix.lower() in (".yaml", ".yml") else json.loads(raw)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputFileError(f"Cannot read schema file {path}: {exc}.") from None
-    except (yaml.YAMLError, json.JSONDecodeError) as exc:
-        raise SchemaError(f"Schema file {path} is not valid {path.suffix.lstrip('.').upper()}: {exc}.") from None
-    if not isinstance(data, dict):
-        raise SchemaError(f"Schema file {path} must hold a mapping at the top level.")
-    if "questions" not in data and ("annotation_config" in data or "scoring_rubric" in data):
-        from labelloop.formats.datalabel import schema_from_datalabel
-
-        return schema_from_datalabel(data, source=str(path))
-    return schema_from_dict(data, source=str(path))

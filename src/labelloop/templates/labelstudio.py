@@ -25,8 +25,9 @@ from typing import Any
 from xml.sax.saxutils import quoteattr
 
 from labelloop.data.model import Candidate, DataSample, Dataset, Message
-from labelloop.data.schema import AnnotationSchema, Question, load_schema, schema_from_dict
+from labelloop.data.schema import AnnotationSchema, Question, schema_from_dict
 from labelloop.errors import SchemaError
+from labelloop.formats.schemas import load_schema
 from labelloop.registry import Registry
 
 LS_TEMPLATES: Registry[type[LabelStudioTemplate]] = Registry("Label Studio template")

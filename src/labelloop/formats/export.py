@@ -1,4 +1,8 @@
-"""Training-data export with an optional prompt-grouped split; shared by ``labelloop export`` and the MCP server."""
+"""Training-data export with an optional prompt-grouped split: the one place that names an export's files.
+
+It lives in ``formats`` because it writes through the format registry (``save``, the pair exporters); the
+split itself (``data.split``) knows no formats.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,14 @@ from labelloop.data.io import atomic_group
 from labelloop.data.model import Dataset
 from labelloop.data.split import split_samples
 from labelloop.errors import LabelloopError
+from labelloop.formats import FORMATS, save, writer_names
+
+
+def export_path(output: str | Path, split: str | None = None) -> Path:
+    """The file one split of an export goes to: ``output`` itself without a split, else ``OUTPUT_<split>.<ext>``
+    beside it (``out/train.jsonl`` and ``"test"`` give ``out/train_test.jsonl``)."""
+    output = Path(output)
+    return output if split is None else output.with_name(f"{output.stem}_{split}{output.suffix}")
 
 
 def export_dataset(ds: Dataset, output: str | Path, to: str, *, pairs: str = "best-vs-rest",
@@ -21,8 +33,6 @@ def export_dataset(ds: Dataset, output: str | Path, to: str, *, pairs: str = "be
     Returns, per split (``"all"`` without ratios), the path, the rows written and, for pair exports,
     the exporter's stats (samples, samples with pairs, labels used by source).
     """
-    from labelloop.formats import FORMATS, save, writer_names
-
     if to not in writer_names():
         raise LabelloopError(f"Unknown output format {to!r}; known: {', '.join(writer_names())}.")
     output = Path(output)
@@ -34,7 +44,7 @@ def export_dataset(ds: Dataset, output: str | Path, to: str, *, pairs: str = "be
     results: dict[str, dict[str, Any]] = {}
     with atomic_group():
         for name, samples in parts.items():
-            path = output if not ratios else output.with_name(f"{output.stem}_{name}{output.suffix}")
+            path = export_path(output, name if ratios else None)
             part = ds.model_copy(update={"samples": samples})
             if pair_export:
                 exporter = FORMATS.get(to)(**options)
@@ -45,3 +55,6 @@ def export_dataset(ds: Dataset, output: str | Path, to: str, *, pairs: str = "be
                 stats = {}
             results[name] = {"path": str(path), "rows": n, **({"stats": stats} if stats else {})}
     return results
+
+
+__all__ = ["export_dataset", "export_path"]

@@ -341,3 +341,20 @@ def test_default_root_is_the_working_directory(tmp_path):
 
     run_client(params, body)
     assert os.path.samefile(params.cwd, tmp_path)
+
+
+def test_unknown_arguments_are_refused(tmp_path):
+    """The SDK drops an argument a tool does not declare; labelloop refuses it, and nothing is written (before the
+    redesign, labelstudio_push(schema=...) pushed with another config and reported success)."""
+    write_raw(tmp_path / "raw.jsonl")
+
+    async def body(s: ClientSession):
+        msg = await call_error(s, "convert", src="raw.jsonl", output="out.jsonl", schema="rewardbench")
+        assert msg == ("convert takes no argument schema; it takes chosen_column, "
+                       "format, id_column, limit, output, prompt_column, rejected_column, seed, skip_bad, src.")
+        msg = await call_error(s, "info", path="raw.jsonl", fmt="json", limit=3)
+        assert msg == "info takes no arguments fmt, limit; it takes format, path."
+        assert (await call(s, "info", path="raw.jsonl"))["samples"] == 4  # declared arguments still work
+
+    run_client(server_params(tmp_path), body)
+    assert not (tmp_path / "out.jsonl").exists()

@@ -530,7 +530,7 @@ def test_every_secret_the_mcp_server_redacts_is_redacted_from_the_dataset(llm_se
     assert p.metadata["rationale"] == "I saw [redacted] and abc1234 in the prompt."
     assert secret not in res.dataset.model_dump_json() + (tmp_path / "answers.jsonl").read_text()
 
-    from labelloop.mcp.server import Guard
+    from labelloop.mcp.guard import Guard
     from labelloop.secrets import known_secrets
 
     assert Guard().redact(f"x {secret} abc1234") == "x [redacted] abc1234"

@@ -11,10 +11,15 @@ T = TypeVar("T")
 
 
 class Registry(Generic[T]):
-    """Named things of one kind; unknown names fail with the list of known ones."""
+    """Named things of one kind; unknown names fail with the list of known ones.
 
-    def __init__(self, kind: str) -> None:
+    Names are listed sorted, or in registration order with ``ordered=True`` where that order is
+    part of what users read (a list of strategies from the plainest to the most elaborate).
+    """
+
+    def __init__(self, kind: str, *, ordered: bool = False) -> None:
         self.kind = kind
+        self.ordered = ordered
         self._items: dict[str, T] = {}
 
     def register(self, name: str, item: T | None = None) -> Callable[[T], T] | T:
@@ -39,14 +44,14 @@ class Registry(Generic[T]):
             return self._items[name]
         except KeyError:
             raise UnknownNameError(
-                f"Unknown {self.kind} {name!r}; known: {', '.join(sorted(self._items)) or 'none'}."
+                f"Unknown {self.kind} {name!r}; known: {', '.join(self.names()) or 'none'}."
             ) from None
 
     def names(self) -> list[str]:
-        return sorted(self._items)
+        return list(self._items) if self.ordered else sorted(self._items)
 
     def __contains__(self, name: object) -> bool:
         return name in self._items
 
     def __iter__(self) -> Iterator[str]:
-        return iter(sorted(self._items))
+        return iter(self.names())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from labelloop.quality.aggregate import DawidSkeneVote, MajorityVote, WeightedMajority
+from labelloop.quality.aggregators import DawidSkeneVote, MajorityVote, WeightedMajority
 from labelloop.quality.dawid_skene import DawidSkene
 from labelloop.quality.units import Ratings
 

@@ -87,8 +87,10 @@ def test_borda_and_multi_choice_merge(bon: Dataset) -> None:
 
 
 def test_unknown_strategy_and_missing_experts(pairs: Dataset) -> None:
-    with pytest.raises(UnknownNameError, match="Unknown strategy 'vote'"):
+    with pytest.raises(UnknownNameError) as unknown:
         merge(pairs, "vote")
+    assert str(unknown.value) == ("Unknown merge strategy 'vote'; known: majority, average, median, strict, "
+                                  "per-option, intersection, union, borda, dawid-skene, weighted, bradley-terry.")
     with pytest.raises(LabelloopError, match="needs a list of experts"):
         merge(pairs, "majority", tie_breaker="experts")
 

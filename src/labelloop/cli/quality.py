@@ -79,7 +79,8 @@ def merge_cmd(
 ) -> None:
     """Merge every annotator's answers into one aggregate annotation per sample."""
     from labelloop.formats import save
-    from labelloop.quality.merge import STRATEGIES, merge
+    from labelloop.quality.merge import MERGE_STRATEGIES as STRATEGIES
+    from labelloop.quality.merge import merge
 
     if strategy not in STRATEGIES:
         raise LabelloopError(f"Unknown merge strategy {strategy!r}; known: {', '.join(STRATEGIES)}.")

@@ -1,9 +1,11 @@
 """Quality: inter-annotator agreement, merging and adjudication over ``DataSample.annotations``."""
 
 from labelloop.quality.adjudicate import adjudicate, apply_decisions, review_queue, write_queue
-from labelloop.quality.aggregate import (
+from labelloop.quality.aggregators import (
+    AGGREGATORS,
     Aggregator,
     BordaCount,
+    BradleyTerryVote,
     DawidSkeneVote,
     Decision,
     ExpertPriority,
@@ -28,7 +30,7 @@ from labelloop.quality.kappa import (
     pairwise_cohen,
     percent_agreement,
 )
-from labelloop.quality.merge import STRATEGIES, merge
+from labelloop.quality.merge import ADJUDICATION_STRATEGIES, MERGE_STRATEGIES, merge
 from labelloop.quality.ranking import kendall_tau_b, kendall_w
 from labelloop.quality.stat import Stat
 from labelloop.quality.units import Ratings, collect
@@ -37,8 +39,8 @@ __all__ = [
     "AgreementReport", "QuestionAgreement", "agreement", "question_agreement", "krippendorff_alpha",
     "masi_distance", "jaccard_distance", "cohen_kappa", "cohen_kappa_table", "pairwise_cohen", "fleiss_kappa",
     "gwet_ac1", "percent_agreement", "kendall_w", "kendall_tau_b", "Stat", "Ratings", "collect",
-    "Aggregator", "Decision", "MajorityVote", "WeightedMajority", "DawidSkeneVote", "Strict", "MeanRating",
-    "MedianRating", "MultiChoiceVote", "BordaCount", "KeepAll", "LongestAnswer", "ExpertPriority", "DawidSkene",
-    "BradleyTerry", "fit_strengths", "STRATEGIES", "merge", "adjudicate", "apply_decisions", "review_queue",
-    "write_queue",
+    "AGGREGATORS", "Aggregator", "Decision", "MajorityVote", "WeightedMajority", "DawidSkeneVote", "Strict",
+    "MeanRating", "MedianRating", "MultiChoiceVote", "BordaCount", "BradleyTerryVote", "KeepAll", "LongestAnswer",
+    "ExpertPriority", "DawidSkene", "BradleyTerry", "fit_strengths", "MERGE_STRATEGIES", "ADJUDICATION_STRATEGIES",
+    "merge", "adjudicate", "apply_decisions", "review_queue", "write_queue",
 ]

@@ -19,9 +19,9 @@ from typing import Any
 from labelloop.data.io import atomic_open, dumps
 from labelloop.data.model import Annotation, Dataset
 from labelloop.data.schema import AnnotationSchema
-from labelloop.errors import InputFileError, LabelloopError, UnknownNameError
-from labelloop.quality.aggregate import Decision
-from labelloop.quality.merge import ADJUDICATION, Options, QuestionDecisions, apply, decide, per_sample
+from labelloop.errors import InputFileError, LabelloopError
+from labelloop.quality.aggregators import Decision
+from labelloop.quality.merge import ADJUDICATION_STRATEGIES, Options, QuestionDecisions, apply, decide, per_sample
 from labelloop.quality.units import latest_by_annotator
 
 
@@ -29,12 +29,12 @@ def adjudicate(dataset: Dataset, strategy: str = "majority", *, experts: Sequenc
                questions: Sequence[str] | None = None, schema: AnnotationSchema | None = None,
                include_predictions: bool = False, tie_breaker: str = "review", seed: int = 0,
                annotator: str | None = None) -> tuple[Dataset, list[dict[str, Any]], dict[str, Any]]:
-    """Apply an adjudication strategy; returns the dataset, the review queue and a summary."""
-    if strategy not in ADJUDICATION:
-        raise UnknownNameError(f"Unknown adjudication strategy {strategy!r}; known: {', '.join(ADJUDICATION)}.")
+    """Apply an adjudication strategy (a name in ``ADJUDICATION_STRATEGIES``); returns the dataset,
+    the review queue and a summary."""
+    strat = ADJUDICATION_STRATEGIES.get(strategy)
     kinds = ("human", "prediction") if include_predictions else ("human",)
     o = Options(tie_breaker=tie_breaker, experts=list(experts), seed=seed)
-    results = decide(dataset, strategy, questions=questions, schema=schema, kinds=kinds, options=o)
+    results = decide(dataset, strat, questions=questions, schema=schema, kinds=kinds, options=o)
     out, by_sample, summary = apply(dataset, results, strategy, annotator or f"adjudicate:{strategy}", schema)
     queue = review_queue(dataset, results, kinds, by_sample=by_sample)
     summary["queued"] = len(queue)

@@ -1,7 +1,10 @@
 """Apply a merge strategy to a whole dataset: one ``aggregate`` annotation per sample.
 
-A strategy names a method; each question gets the aggregator that fits its type (``plan``), and
-a question the strategy does not cover falls back to the type's default, which is recorded.
+A strategy (one of ``MERGE_STRATEGIES``, or of ``ADJUDICATION_STRATEGIES`` for ``adjudicate``)
+names a method; each question gets the aggregator that fits its type (``Strategy.plan``), and a
+question the strategy does not cover falls back to the type's default, which is recorded. This
+module is the one place that knows the strategy names: front ends pass a name on and let an
+unknown one fail here.
 The aggregate annotation carries ``score`` = the lowest confidence over its questions and
 ``metadata = {"needs_review", "strategy", "questions": {name: {strategy, confidence,
 needs_review, reason, votes…}}}``. Re-running a merge replaces its own earlier annotation.
@@ -9,17 +12,17 @@ needs_review, reason, votes…}}}``. Re-running a merge replaces its own earlier
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from labelloop.data.model import Annotation, Dataset
 from labelloop.data.schema import AnnotationSchema, Question
-from labelloop.errors import LabelloopError, UnknownNameError
-from labelloop.quality.aggregate import (
-    TIE_BREAKERS,
+from labelloop.errors import LabelloopError
+from labelloop.quality.aggregators import (
     Aggregator,
     BordaCount,
+    BradleyTerryVote,
     DawidSkeneVote,
     Decision,
     ExpertPriority,
@@ -32,26 +35,13 @@ from labelloop.quality.aggregate import (
     Strict,
     WeightedMajority,
 )
-from labelloop.quality.bradley_terry import BradleyTerry, comparisons
+from labelloop.quality.aggregators.vote import check_experts, check_tie_breaker
 from labelloop.quality.questions import resolve
 from labelloop.quality.stat import Undefined
-from labelloop.quality.units import Ratings, collect, latest_by_annotator
+from labelloop.quality.units import ItemKey, Ratings, collect
+from labelloop.registry import Registry
 
-STRATEGIES: dict[str, str] = {
-    "majority": "most frequent answer; ties need review unless --tie-breaker; multi-choice per option, "
-                "rankings by Borda, text kept for review",
-    "average": "ratings: the mean, snapped to the scale; other questions as majority",
-    "median": "ratings: the median, snapped to the scale; other questions as majority",
-    "strict": "only unanimous answers; everything else needs review",
-    "per-option": "multi-choice: options chosen by more than half",
-    "intersection": "multi-choice: options everyone chose",
-    "union": "multi-choice: options anyone chose",
-    "borda": "rankings: Borda count",
-    "dawid-skene": "choices and ratings: Dawid-Skene EM posterior, with annotator reliability",
-    "weighted": "choices and ratings: majority weighted by reliability (agreement with the majority)",
-    "bradley-terry": "preferences (choice among candidates, rankings): Bradley-Terry score per candidate",
-}
-ADJUDICATION = ("majority", "experts", "longest", "review")
+Candidates = dict[ItemKey, list[str]]  # item -> the sample's candidate ids, in order
 
 
 @dataclass
@@ -63,37 +53,95 @@ class Options:
     min_confidence: float = 0.0
 
 
-def _default(question: Question, o: Options) -> Aggregator:
+@dataclass(frozen=True)
+class Strategy:
+    """A merge or adjudication rule: what it does, and the aggregator it picks for a question
+    (``None``: the question type's default, which is then recorded as the method used)."""
+
+    name: str
+    description: str
+    pick: Callable[[Question, Options, Candidates], Aggregator | None]
+
+    def plan(self, question: Question, options: Options, candidates: Candidates | None = None) -> Aggregator:
+        """The aggregator this strategy uses for ``question``, built with every parameter it needs."""
+        cands = candidates or {}
+        return self.pick(question, options, cands) or default_aggregator(question, options, cands)
+
+
+# Registration order is the order users read them in (help texts, the unknown-name error).
+MERGE_STRATEGIES: Registry[Strategy] = Registry("merge strategy", ordered=True)
+ADJUDICATION_STRATEGIES: Registry[Strategy] = Registry("adjudication strategy", ordered=True)
+
+
+def default_aggregator(question: Question, o: Options, candidates: Candidates) -> Aggregator:
+    """What a question gets when the strategy does not cover its type."""
     if question.type in ("text", "span"):
         return KeepAll()
     if question.type == "multi_choice":
         return MultiChoiceVote("majority")
     if question.type == "ranking":
-        return BordaCount()
+        return BordaCount(universes={k: question.allowed_values(ids) for k, ids in candidates.items()})
     return MajorityVote(tie_breaker=o.tie_breaker, experts=o.experts, seed=o.seed, min_agreement=o.min_agreement)
 
 
-def plan(strategy: str, question: Question, o: Options) -> Aggregator | str:
-    """The aggregator for one question (or "bradley-terry", which needs candidate ids)."""
-    t = question.type
-    if strategy in ("strict", "review"):  # only unanimous answers are decided; the rest wait for a person
-        return KeepAll() if t in ("text", "span") else Strict()
-    if strategy in ("average", "median") and t == "rating":
-        return MeanRating() if strategy == "average" else MedianRating()
-    if strategy in ("per-option", "intersection", "union") and t == "multi_choice":
-        return MultiChoiceVote({"per-option": "majority"}.get(strategy, strategy))
-    if strategy == "dawid-skene" and t in ("single_choice", "rating"):
-        return DawidSkeneVote(min_confidence=o.min_confidence)
-    if strategy == "weighted" and t in ("single_choice", "rating"):
-        return WeightedMajority(tie_breaker=o.tie_breaker, experts=o.experts, seed=o.seed,
-                                min_agreement=o.min_agreement)
-    if strategy == "bradley-terry" and (t == "ranking" or (t == "single_choice" and question.options_from_candidates)):
-        return "bradley-terry"
-    if strategy == "experts":
-        return ExpertPriority(o.experts, fallback=_default(question, o))
-    if strategy == "longest" and t == "text":
-        return LongestAnswer()
-    return _default(question, o)
+def _strategy(name: str, description: str, pick: Callable[[Question, Options, Candidates], Aggregator | None],
+              *registries: Registry[Strategy]) -> Strategy:
+    s = Strategy(name, description, pick)
+    for r in registries:
+        r.register(name, s)
+    return s
+
+
+def _unanimous(q: Question, o: Options, c: Candidates) -> Aggregator:
+    return KeepAll() if q.type in ("text", "span") else Strict()
+
+
+def _experts(q: Question, o: Options, c: Candidates) -> Aggregator:
+    # the fallback is planned without the candidates, so a ranking's Borda count there knows only the
+    # ids the rankings mention (as it always has)
+    return ExpertPriority(o.experts, fallback=default_aggregator(q, o, {}))
+
+
+_strategy("majority", "most frequent answer; ties need review unless --tie-breaker; multi-choice per option, "
+          "rankings by Borda, text kept for review", lambda q, o, c: None, MERGE_STRATEGIES, ADJUDICATION_STRATEGIES)
+_strategy("average", "ratings: the mean, snapped to the scale; other questions as majority",
+          lambda q, o, c: MeanRating() if q.type == "rating" else None, MERGE_STRATEGIES)
+_strategy("median", "ratings: the median, snapped to the scale; other questions as majority",
+          lambda q, o, c: MedianRating() if q.type == "rating" else None, MERGE_STRATEGIES)
+_strategy("strict", "only unanimous answers; everything else needs review", _unanimous, MERGE_STRATEGIES)
+_strategy("per-option", "multi-choice: options chosen by more than half",
+          lambda q, o, c: MultiChoiceVote("majority") if q.type == "multi_choice" else None, MERGE_STRATEGIES)
+_strategy("intersection", "multi-choice: options everyone chose",
+          lambda q, o, c: MultiChoiceVote("intersection") if q.type == "multi_choice" else None, MERGE_STRATEGIES)
+_strategy("union", "multi-choice: options anyone chose",
+          lambda q, o, c: MultiChoiceVote("union") if q.type == "multi_choice" else None, MERGE_STRATEGIES)
+_strategy("borda", "rankings: Borda count", lambda q, o, c: None, MERGE_STRATEGIES)
+_strategy("dawid-skene", "choices and ratings: Dawid-Skene EM posterior, with annotator reliability",
+          lambda q, o, c: DawidSkeneVote(min_confidence=o.min_confidence)
+          if q.type in ("single_choice", "rating") else None, MERGE_STRATEGIES)
+_strategy("weighted", "choices and ratings: majority weighted by reliability (agreement with the majority)",
+          lambda q, o, c: WeightedMajority(tie_breaker=o.tie_breaker, experts=o.experts, seed=o.seed,
+                                           min_agreement=o.min_agreement)
+          if q.type in ("single_choice", "rating") else None, MERGE_STRATEGIES)
+_strategy("bradley-terry", "preferences (choice among candidates, rankings): Bradley-Terry score per candidate",
+          lambda q, o, c: BradleyTerryVote(candidates=c)
+          if q.type == "ranking" or (q.type == "single_choice" and q.options_from_candidates) else None,
+          MERGE_STRATEGIES)
+_strategy("experts", "the answer of the highest-priority expert who gave one; the rest as majority", _experts,
+          ADJUDICATION_STRATEGIES)
+_strategy("longest", "text: the longest answer; other questions as majority",
+          lambda q, o, c: LongestAnswer() if q.type == "text" else None, ADJUDICATION_STRATEGIES)
+_strategy("review", "only unanimous answers; everything else goes to the review queue", _unanimous,
+          ADJUDICATION_STRATEGIES)
+
+
+def strategy(name: str | Strategy) -> Strategy:
+    """A strategy by name: a merge strategy, else an adjudication one (unknown: the merge error)."""
+    if isinstance(name, Strategy):
+        return name
+    if name not in MERGE_STRATEGIES and name in ADJUDICATION_STRATEGIES:
+        return ADJUDICATION_STRATEGIES.get(name)
+    return MERGE_STRATEGIES.get(name)
 
 
 @dataclass
@@ -105,62 +153,32 @@ class QuestionDecisions:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def decide(dataset: Dataset, strategy: str, *, questions: Sequence[str] | None = None,
+def decide(dataset: Dataset, strategy_: str | Strategy, *, questions: Sequence[str] | None = None,
            schema: AnnotationSchema | None = None, kinds: Sequence[str] = ("human",),
            options: Options | None = None) -> list[QuestionDecisions]:
-    """Per question, each item's decision under ``strategy``."""
-    if strategy not in STRATEGIES and strategy not in ADJUDICATION:
-        known = ", ".join([*STRATEGIES, *ADJUDICATION[1:]])
-        raise UnknownNameError(f"Unknown strategy {strategy!r}; known: {known}.")
+    """Per question, each item's decision under a strategy (a name or a ``Strategy``)."""
+    strat = strategy(strategy_)
     o = options or Options()
-    if o.tie_breaker not in TIE_BREAKERS:
-        raise UnknownNameError(f"Unknown tie-breaker {o.tie_breaker!r}; known: {', '.join(TIE_BREAKERS)}.")
-    if (strategy == "experts" or o.tie_breaker == "experts") and not o.experts:
-        raise LabelloopError("Expert priority needs a list of experts (--experts a,b).")
+    check_tie_breaker(o.tie_breaker)
+    if strat.name == "experts" or o.tie_breaker == "experts":
+        check_experts(o.experts)
     qs, _ = resolve(dataset, schema, questions, kinds)
+    candidates: Candidates = {(s.id, None): [c.id for c in s.candidates] for s in dataset.samples}
     out = []
     for q in qs:
         ratings = collect(dataset.samples, q, kinds=kinds)
-        agg = plan(strategy, q, o)
-        if agg == "bradley-terry":
-            out.append(_bradley_terry(dataset, q, ratings, kinds))
-            continue
-        assert isinstance(agg, Aggregator)
-        if isinstance(agg, BordaCount):
-            agg.universes = {(s.id, None): q.allowed_values([c.id for c in s.candidates]) for s in dataset.samples}
+        agg = strat.plan(q, o, candidates)
         try:
             decisions = agg.fit(ratings).predict() if len(ratings) else []
         except Undefined as exc:
             raise LabelloopError(f"Question {q.name!r}: {exc}.") from None
-        qd = QuestionDecisions(q, agg.name, ratings, dict(zip(ratings.items, decisions, strict=True)))
+        qd = QuestionDecisions(q, agg.name, ratings, {k: d for k, d in zip(ratings.items, decisions, strict=True)
+                                                      if d is not None})
         for attr in ("reliability_", "skills_"):
             if hasattr(agg, attr):
                 qd.extra[attr.rstrip("_")] = getattr(agg, attr)
         out.append(qd)
     return out
-
-
-def _bradley_terry(dataset: Dataset, q: Question, ratings: Ratings, kinds: Sequence[str]) -> QuestionDecisions:
-    per_item: dict[Any, tuple[list[str], list[tuple[str, str, float]]]] = {}
-    for s in dataset.samples:
-        cids = [c.id for c in s.candidates]
-        games: list[tuple[str, str, float]] = []
-        for ann in latest_by_annotator(s, kinds).values():
-            v = ann.values.get(q.name)
-            if v is not None:
-                games += comparisons(q, v, cids)
-        if games:
-            per_item[(s.id, None)] = (cids, games)
-    bt = BradleyTerry().fit(per_item)
-    qd = QuestionDecisions(q, "bradley-terry", ratings)
-    for key, order in bt.order_.items():
-        value: Any = order if q.type == "ranking" else order[0]
-        d = Decision(value, bt.confidence_[key], bt.needs_review_[key],
-                     details={"scores": {c: bt.scores_[key][c] for c in order}})
-        if d.needs_review:
-            d.value, d.reason = None, "equal Bradley-Terry scores at the top"
-        qd.decisions[key] = d
-    return qd
 
 
 # ---------------------------------------------------------------------- writing
@@ -241,11 +259,13 @@ def merge(dataset: Dataset, strategy: str = "majority", *, questions: Sequence[s
           schema: AnnotationSchema | None = None, include_predictions: bool = False, tie_breaker: str = "review",
           experts: Sequence[str] = (), seed: int = 0, min_agreement: float = 0.0, min_confidence: float = 0.0,
           annotator: str | None = None) -> tuple[Dataset, dict[str, Any]]:
-    """Merge every question under ``strategy``; returns the new dataset and a summary."""
+    """Merge every question under ``strategy`` (a name in ``MERGE_STRATEGIES``); returns the new
+    dataset and a summary."""
+    strat = MERGE_STRATEGIES.get(strategy)
     kinds = ("human", "prediction") if include_predictions else ("human",)
     o = Options(tie_breaker=tie_breaker, experts=list(experts), seed=seed, min_agreement=min_agreement,
                 min_confidence=min_confidence)
-    results = decide(dataset, strategy, questions=questions, schema=schema, kinds=kinds, options=o)
+    results = decide(dataset, strat, questions=questions, schema=schema, kinds=kinds, options=o)
     out, _, summary = apply(dataset, results, strategy, annotator or f"merge:{strategy}", schema)
     return out, summary
 

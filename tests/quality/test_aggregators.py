@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from labelloop.quality.aggregate import (
+from labelloop.data.model import Dataset
+from labelloop.data.schema import Option, Question
+from labelloop.errors import ParameterError, UnknownNameError
+from labelloop.quality.aggregators import (
+    AGGREGATORS,
     BordaCount,
+    BradleyTerryVote,
+    Decision,
     ExpertPriority,
     KeepAll,
     LongestAnswer,
@@ -16,6 +22,7 @@ from labelloop.quality.aggregate import (
     Strict,
 )
 from labelloop.quality.bradley_terry import BradleyTerry, fit_strengths
+from labelloop.quality.merge import merge
 from labelloop.quality.units import Ratings
 
 
@@ -131,3 +138,95 @@ def test_bradley_terry_orders_best_of_n() -> None:
     assert bt.order_["s"][0] == "0" and not bt.needs_review_["s"]
     assert bt.confidence_["s"] > 0.5
     assert bt.needs_review_["t"] and bt.confidence_["t"] == pytest.approx(0.5)
+
+
+# ---------------------------------------------------------------------- the one contract
+def _ratings_for(name: str) -> Ratings:
+    """Ratings of the kind each registered aggregator reads."""
+    if name in ("mean", "median"):
+        return R([("i1", "a", 4), ("i1", "b", 5), ("i2", "a", 1)], scale=[1, 2, 3, 4, 5])
+    if name == "multi-choice":
+        return R([("i1", "a", ["x", "y"]), ("i1", "b", ["y"]), ("i2", "a", ["x"])], kind="set")
+    if name in ("borda", "bradley-terry"):
+        return R([("i1", "a", ["0", "1", "2"]), ("i1", "b", ["1", "0"]), ("i2", "a", ["1", "0"])], kind="ranking",
+                 question=Question(name="ranking", type="ranking", options_from_candidates=True))
+    return R(VOTES)
+
+
+CONSTRUCTED = {"experts": lambda: ExpertPriority(["bob"])}
+
+
+def test_every_registered_aggregator_fits_to_itself_and_predicts_one_decision_per_item() -> None:
+    assert AGGREGATORS.names() == ["borda", "bradley-terry", "dawid-skene", "experts", "keep-all", "longest",
+                                   "majority", "mean", "median", "multi-choice", "strict", "weighted"]
+    for name in AGGREGATORS:
+        agg = CONSTRUCTED.get(name, AGGREGATORS.get(name))()
+        ratings = _ratings_for(name)
+        assert agg.fit(ratings) is agg, name
+        assert len(agg.predict()) == len(ratings.items) > 1, name
+        assert all(d is None or isinstance(d, Decision) for d in agg.predict()), name
+
+
+def test_bad_parameters_are_refused_when_the_aggregator_is_built() -> None:
+    with pytest.raises(UnknownNameError) as tie:
+        MajorityVote(tie_breaker="coin")
+    assert str(tie.value) == "Unknown tie-breaker 'coin'; known: review, schema, random, experts."
+    with pytest.raises(UnknownNameError) as mode:
+        MultiChoiceVote("most")
+    assert str(mode.value) == "Unknown multi-choice mode 'most'; known: majority, intersection, union."
+    with pytest.raises(ParameterError) as experts:
+        ExpertPriority([])
+    assert (experts.value.param, str(experts.value)) == ("experts",
+                                                          "Expert priority needs a list of experts (experts a,b).")
+    assert experts.value.render(lambda p: "--" + p) == "Expert priority needs a list of experts (--experts a,b)."
+
+
+def test_bradley_terry_vote_matches_the_per_item_model() -> None:
+    q = Question(name="ranking", type="ranking", options_from_candidates=True)
+    rows = [("s", "a", ["0", "1", "2"]), ("s", "b", ["0", "2"]), ("t", "a", ["1"])]
+    agg = BradleyTerryVote(candidates={"s": ["0", "1", "2"], "t": ["0", "1"]}).fit(R(rows, kind="ranking", question=q))
+    games = [("0", "1", 1.0), ("0", "2", 1.0), ("1", "2", 1.0), ("0", "2", 1.0), ("0", "1", 1.0), ("2", "1", 1.0)]
+    model = BradleyTerry().fit({"s": (["0", "1", "2"], games), "t": (["0", "1"], [("1", "0", 1.0)])})
+    s, t = agg.predict()
+    assert s.value == model.order_["s"] == ["0", "1", "2"] and s.details["scores"] == model.scores_["s"]
+    assert t.value == ["1", "0"] and t.confidence == model.confidence_["t"] == 0.75
+    both_bad = Question(name="best", type="single_choice", options_from_candidates=True,
+                        options=[Option(value="both_bad")])
+    nothing = BradleyTerryVote(candidates={"s": ["0", "1"]}).fit(R([("s", "a", "both_bad")], question=both_bad))
+    assert nothing.predict() == [None] and nothing.labels_ == [None]
+
+
+def test_bradley_terry_and_borda_through_merge_keep_their_exact_values(bon: Dataset, pairs: Dataset) -> None:
+    # the figures the merge gave before Bradley-Terry became an aggregator (labelloop 76b3f88)
+    bt, summary = merge(bon, "bradley-terry", questions=["ranking", "best"])
+    meta = {s.id: next(a for a in s.annotations if a.kind == "aggregate").metadata["questions"] for s in bt.samples}
+    assert meta["r1"]["ranking"]["scores"] == {"0": 0.5918107262322845, "1": 0.2777938389857604,
+                                               "2": 0.13039543478195523}
+    assert meta["r1"]["ranking"]["confidence"] == 0.6805515402094212
+    assert meta["r1"]["best"]["scores"] == {"0": 0.555555555523204, "1": 0.3333333333614693, "2": 0.11111111111532673}
+    assert meta["r2"]["ranking"]["scores"] == {"2": 0.7768622403676712, "1": 0.1344357709667886,
+                                               "0": 0.08870198866554029}
+    assert meta["r2"]["best"]["confidence"] == 0.8750000000000001
+    assert (meta["r3"]["ranking"]["needs_review"], meta["r3"]["ranking"]["reason"]) == (
+        True, "equal Bradley-Terry scores at the top")
+    assert meta["r3"]["ranking"]["scores"] == {"0": 0.4545454545430493, "1": 0.4545454545430493,
+                                               "2": 0.09090909091390147}
+    assert summary["questions"]["ranking"] == {"strategy": "bradley-terry", "items": 3, "decided": 2,
+                                               "needs_review": 1}
+    borda, _ = merge(bon, "borda", questions=["ranking"])
+    points = {s.id: next(a for a in s.annotations if a.kind == "aggregate").metadata["questions"]["ranking"]
+              for s in borda.samples}
+    assert {sid: (p["points"], p["confidence"]) for sid, p in points.items()} == {
+        "r1": ({"0": 5.0, "1": 3.0, "2": 1.0}, 0.7777777777777777),
+        "r2": ({"2": 6.0, "1": 2.0, "0": 1.0}, 0.8888888888888888),
+        "r3": ({"0": 3.0, "1": 3.0, "2": 0.0}, 0.8333333333333333)}
+    # an item whose answers state no preference gets no Bradley-Terry decision at all, as before
+    for a in pairs.by_id()["s4"].annotations:
+        if a.kind == "human" and a.status == "submitted":
+            a.values["preference"] = "both_bad"
+    prefs, summary = merge(pairs, "bradley-terry", questions=["preference"])
+    assert summary["questions"]["preference"] == {"strategy": "bradley-terry", "items": 5, "decided": 5,
+                                                  "needs_review": 0}
+    assert [a.kind for a in prefs.by_id()["s4"].annotations if a.kind == "aggregate"] == []
+    assert next(a for a in prefs.by_id()["s2"].annotations if a.kind == "aggregate").metadata["questions"][
+        "preference"]["scores"] == {"1": 0.625, "0": 0.375}

@@ -186,10 +186,10 @@ def test_corrupt_parquet_pages_are_one_sentence(tmp_path):
 @pytest.mark.parametrize("first_line, expected", [
     ('{"labelloop_dataset": {"name": "x", ', "{src}:1: the labelloop_dataset header line is not valid JSON "
                                              "(Expecting property name enclosed in double quotes at the end of the line)."),
-    ('{"labelloop_dataset": [1, 2]}', "{src}:1: the labelloop_dataset header must be a JSON object, not an array."),
+    ('{"labelloop_dataset": [1, 2]}', "{src}:1: the labelloop_dataset header must be a JSON object, not a list."),
     ('{"labelloop_dataset": "x"}', "{src}:1: the labelloop_dataset header must be a JSON object, not a string."),
     ('{"labelloop_dataset": {"metadata": [1]}}',
-     "{src}:1: the labelloop_dataset header's metadata must be a JSON object, not an array."),
+     "{src}:1: the labelloop_dataset header's metadata must be a JSON object, not a list."),
     ('{"labelloop_dataset": {"name": {"a": 1}}}',
      "{src}:1: the labelloop_dataset header's name must be a string, not an object."),
     ('{"labelloop_dataset": {"schema": {"name": "s", "questions": "no"}}}',

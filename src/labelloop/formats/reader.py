@@ -14,7 +14,15 @@ from itertools import chain
 from pathlib import Path
 from typing import Any
 
-from labelloop.data.io import HEADER_KEY, MAX_LINE_BYTES, atomic_open, dumps, field_name, find_lone_surrogate
+from labelloop.data.io import (
+    HEADER_KEY,
+    MAX_LINE_BYTES,
+    atomic_open,
+    dumps,
+    field_name,
+    find_lone_surrogate,
+    json_kind,
+)
 from labelloop.data.model import DataSample, Dataset
 from labelloop.data.schema import AnnotationSchema, schema_from_dict
 from labelloop.errors import BadRowError, DuplicateIdError, FormatError, InputFileError, RowError
@@ -224,11 +232,6 @@ def _raw_text(data: dict[str, Any]) -> str | None:
             return None
 
 
-def _json_kind(value: Any) -> str:
-    return {dict: "an object", list: "an array", str: "a string", bool: "true or false", type(None): "null",
-            int: "a number", float: "a number"}.get(type(value), type(value).__name__)
-
-
 def _header_fields(source: RowSource) -> tuple[str | None, Any, dict[str, Any] | None]:
     """(name, schema data, metadata) of the source's labelloop_dataset header, checked: one sentence,
     naming where the header is, for a header that is not an object or has fields of the wrong kind."""
@@ -237,15 +240,15 @@ def _header_fields(source: RowSource) -> tuple[str | None, Any, dict[str, Any] |
         return None, None, None
     where = source.header_at or source.description
     if not isinstance(header, dict):
-        raise FormatError(f"{where}: the {HEADER_KEY} header must be a JSON object, not {_json_kind(header)}.")
+        raise FormatError(f"{where}: the {HEADER_KEY} header must be a JSON object, not {json_kind(header)}.")
     name, schema, metadata = header.get("name"), header.get("schema"), header.get("metadata")
     if name is not None and not isinstance(name, str):
-        raise FormatError(f"{where}: the {HEADER_KEY} header's name must be a string, not {_json_kind(name)}.")
+        raise FormatError(f"{where}: the {HEADER_KEY} header's name must be a string, not {json_kind(name)}.")
     if metadata is not None and not isinstance(metadata, dict):
         raise FormatError(f"{where}: the {HEADER_KEY} header's metadata must be a JSON object, "
-                          f"not {_json_kind(metadata)}.")
+                          f"not {json_kind(metadata)}.")
     if schema is not None and not isinstance(schema, dict):
-        raise FormatError(f"{where}: the {HEADER_KEY} header's schema must be a JSON object, not {_json_kind(schema)}.")
+        raise FormatError(f"{where}: the {HEADER_KEY} header's schema must be a JSON object, not {json_kind(schema)}.")
     return name, schema, metadata
 
 

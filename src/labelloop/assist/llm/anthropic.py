@@ -6,7 +6,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from labelloop.assist.llm.base import ChatResult, Provider, kind_of
+from labelloop.assist.llm.base import ChatResult, Provider
+from labelloop.data.io import json_kind
 from labelloop.errors import ProviderError
 
 TOOL = "record_labels"
@@ -47,6 +48,6 @@ class AnthropicProvider(Provider):
             parts = [b.get("text") for b in blocks if isinstance(b, dict) and b.get("type") == "text"]
             bad = next((t for t in parts if not isinstance(t, str)), "")
             if not isinstance(bad, str):
-                raise ProviderError(f"{url} answered with a text block whose text is {kind_of(bad)}, not text.")
+                raise ProviderError(f"{url} answered with a text block whose text is {json_kind(bad)}, not text.")
             text = "".join(parts)
         return self.result(text, body.get("model"), body.get("usage"), "input_tokens", "output_tokens")

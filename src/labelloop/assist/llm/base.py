@@ -229,21 +229,6 @@ class Provider:
         raise ProviderError(self.redact(f"Gave up after {attempts} attempts: {last}."))
 
 
-def kind_of(value: Any) -> str:
-    """What a JSON value is, in words, for an error about a reply's field."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true or false"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, dict):
-        return "an object"
-    if isinstance(value, list):
-        return "a list"
-    return "text" if isinstance(value, str) else type(value).__name__
-
-
 def _count(value: Any) -> int:
     """A token count from a reply: a non-negative integer within reason, else 0."""
     if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_TOKENS_PER_CALL:

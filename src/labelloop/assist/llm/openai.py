@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from labelloop.assist.llm.base import ChatResult, Provider, kind_of
+from labelloop.assist.llm.base import ChatResult, Provider
+from labelloop.data.io import json_kind
 from labelloop.errors import ProviderError
 
 
@@ -42,7 +43,7 @@ class OpenAIProvider(Provider):
                 raise ProviderError(f"{url} answered with message content parts that are not all text.")
             content = "".join(p["text"] for p in content)
         elif content is not None and not isinstance(content, str):
-            raise ProviderError(f"{url} answered with message content that is {kind_of(content)}, not text.")
+            raise ProviderError(f"{url} answered with message content that is {json_kind(content)}, not text.")
         return self.result(content or "", body.get("model"), body.get("usage"), "prompt_tokens", "completion_tokens")
 
 

@@ -18,7 +18,7 @@ from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import BaseModel
 
-from labelloop.errors import InputFileError, LabelloopError, OutsideRootsError
+from labelloop.errors import InputFileError, LabelloopError, OutsideRootsError, ParameterError
 from labelloop.secrets import known_secrets
 from labelloop.secrets import redact as redact_secrets
 
@@ -101,17 +101,27 @@ class Guard:
         return path
 
     @contextlib.contextmanager
-    def errors(self) -> Iterator[None]:
-        """A user's mistake becomes a tool error with its one sentence (secrets removed), not a crash."""
+    def errors(self, names: dict[str, str] | None = None) -> Iterator[None]:
+        """A user's mistake becomes a tool error with its one sentence (secrets removed), not a crash.
+
+        A ParameterError names its parameter by the tool's argument: ``names`` maps an operation's parameter to
+        the argument where they differ (``{"question": "questions"}``); the rest keep their name.
+        """
         try:
             yield
         except LabelloopError as exc:
-            raise ToolError(self.redact(str(exc))) from None
+            raise ToolError(self.redact(_sentence(exc, names or {}))) from None
         except BaseExceptionGroup as group:  # raised inside a progress task group
             mine = _user_error(group)
             if mine is None:
                 raise
-            raise ToolError(self.redact(str(mine))) from None
+            raise ToolError(self.redact(_sentence(mine, names or {}))) from None
+
+
+def _sentence(exc: LabelloopError, names: dict[str, str]) -> str:
+    if isinstance(exc, ParameterError):
+        return exc.render(lambda p: names.get(p, p))
+    return str(exc)
 
 
 def _user_error(group: BaseExceptionGroup) -> LabelloopError | None:

@@ -1,13 +1,21 @@
-"""What the operations share: parameter checks that name the parameter, and reading the small files an
-operation takes beside its dataset."""
+"""What the operations share: parameter checks that name the parameter, the one way a dataset is read and a
+schema found, and reading the small files an operation takes beside its dataset."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+from labelloop.data.model import Dataset
+from labelloop.data.schema import AnnotationSchema
 from labelloop.errors import InputFileError, ParameterError
+from labelloop.formats.reader import SampleReader
+from labelloop.formats.schemas import load_schema, resolve_schema
+from labelloop.quality.inputs import load_inputs
+
+T = TypeVar("T")
 
 Progress = Callable[[float, "float | None"], None]
 """A progress callback ``(done, total)``; ``total`` is None while unknown."""
@@ -47,3 +55,84 @@ def read_guidelines(path: Path | None) -> str | None:
         return Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputFileError(f"Cannot read guidelines file {path}: {exc}.") from None
+
+
+# ---------------------------------------------------------------------- paths, notes, loading
+Note = Callable[[str], None]
+"""Where an operation's notes go (the CLI prints them on stderr unless --quiet; MCP drops them)."""
+
+CheckPath = Callable[[Path, str], Path]
+"""Checks a path an operation derives itself (a rejects file, a default queue): MCP passes its roots guard."""
+
+
+def no_note(message: str) -> None:
+    """The note callback that says nothing."""
+
+
+def any_path(path: Path, what: str) -> Path:
+    """The path check that allows every path (the CLI and Python)."""
+    return path
+
+
+def counted(items: Iterable[T], progress: Progress, every: int = 1000, seconds: float = 0.0) -> Iterator[T]:
+    """Pass ``items`` through, reporting how many went by every ``every`` items (and at most every ``seconds``),
+    and the total at the end, so a fast stream pays next to nothing."""
+    n = 0
+    last = time.monotonic()
+    for n, item in enumerate(items, 1):
+        yield item
+        if n % every == 0 and (not seconds or time.monotonic() - last >= seconds):
+            progress(n, None)
+            last = time.monotonic()
+    progress(n, n or None)
+
+
+def open_reader(path: str | Path, fmt: str = "auto", *, limit: int | None = None, seed: int = 0,
+                skip_bad: bool = False, rejects: Path | None = None, columns: dict[str, str | None] | None = None,
+                hf_split: str | None = None, hf_subset: str | None = None, note: Note = no_note,
+                check_path: CheckPath = any_path) -> SampleReader:
+    """The one way an operation opens a dataset: the format named or recognised (said through ``note``),
+    ``columns`` such as ``{"prompt": "question"}`` for the pairs format, a seeded ``limit``, bad rows skipped into
+    ``rejects`` (checked with ``check_path``)."""
+    if limit is not None and limit < 1:
+        raise ParameterError("limit", f"{{param}} must be at least 1, not {limit}.")
+    options = {f"{k}_column": v for k, v in (columns or {}).items() if v}
+    reader = SampleReader(path, fmt, limit=limit, seed=seed, skip_bad=skip_bad, rejects=rejects, options=options,
+                          hf_split=hf_split, hf_name=hf_subset)
+    if reader.rejects_path is not None:
+        reader.rejects_path = check_path(reader.rejects_path, "rejects file")
+    if reader.detected:
+        note(f"Format: {reader.format_name} (recognised from columns: {', '.join(reader.columns)})")
+    return reader
+
+
+def rejects_note(reader: SampleReader, note: Note) -> None:
+    """Say how many bad rows ``reader`` skipped and where they went."""
+    if reader.rejected:
+        where = f"; written to {reader.rejects_path}" if reader.rejects_path else ""
+        note(f"Skipped {len(reader.rejected)} bad row(s){where}.")
+
+
+def load_dataset(path: str | Path, fmt: str = "auto", *, note: Note = no_note, progress: Progress = no_progress,
+                 **options: Any) -> tuple[Dataset, SampleReader]:
+    """The dataset at ``path`` and the reader that read it (its format, rejects); ``options`` as
+    :func:`open_reader`'s."""
+    reader = open_reader(path, fmt, note=note, **options)
+    samples = list(counted(iter(reader), progress))
+    rejects_note(reader, note)
+    return Dataset(name=reader.name, samples=samples, schema=reader.schema, metadata=reader.metadata), reader
+
+
+def load_datasets(paths: Sequence[str | Path], fmt: str = "auto", schema: str | Path | None = None) -> Dataset:
+    """Several files of the same samples (e.g. one DataLabel results file per annotator) as one dataset, with
+    ``schema`` (a template name or schema file) when given: what the quality operations read."""
+    if not paths:
+        raise ParameterError("datasets", "Give at least one dataset path.")
+    return load_inputs(list(paths), fmt=fmt, schema=load_schema(schema) if schema else None)
+
+
+def schema_for(ds: Dataset | None, template: str | Path | None = None, schema: str | Path | None = None,
+               required: bool = True) -> AnnotationSchema | None:
+    """The one way an operation finds its schema: ``template`` or ``schema`` (not both), else the dataset's own;
+    ``required``: a ParameterError naming ``template`` when there is none."""
+    return resolve_schema(str(template) if template is not None else None, schema, ds, required=required)

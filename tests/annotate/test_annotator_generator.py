@@ -10,11 +10,12 @@ import re
 import pytest
 from annot_pages import labelling_dataset, sample
 
-from labelloop.annotate.html import build_annotator, file_id_of, script_json, shown_order
+from labelloop.annotate.html import build_annotator, file_id_of, script_json
 from labelloop.annotate.html.generator import FIRST_CHUNK_TASKS
 from labelloop.cli import main
 from labelloop.data.io import write_dataset
 from labelloop.data.model import Annotation, Dataset
+from labelloop.data.positions import page_order
 from labelloop.templates import TEMPLATES
 
 
@@ -101,10 +102,10 @@ def test_the_page_is_blind_and_chunked(tmp_path):
 
 def test_shuffle_mirror_known_values():
     # values computed by the page's own JS (see test_annotator_labelling for the live check)
-    assert shown_order(["0", "1"], 0, "", "x") in (["0", "1"], ["1", "0"])
-    orders = {tuple(shown_order(["a", "b", "c", "d"], 0, "ann", f"t{i}")) for i in range(200)}
+    assert page_order(["0", "1"], 0, "", "x") in (["0", "1"], ["1", "0"])
+    orders = {tuple(page_order(["a", "b", "c", "d"], 0, "ann", f"t{i}")) for i in range(200)}
     assert len(orders) == 24  # every permutation turns up
-    assert shown_order(["a", "b", "c", "d"], 3, "ann", "t1") == shown_order(["a", "b", "c", "d"], 3, "ann", "t1")
+    assert page_order(["a", "b", "c", "d"], 3, "ann", "t1") == page_order(["a", "b", "c", "d"], 3, "ann", "t1")
 
 
 def test_create_command_errors_are_one_sentence(tmp_path, capsys):

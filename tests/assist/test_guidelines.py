@@ -12,8 +12,8 @@ import pytest
 from labelloop.assist.cache import AnswerCache
 from labelloop.assist.guidelines import draft_guidelines, pick_examples
 from labelloop.assist.llm import get_provider
-from labelloop.assist.prompt import shuffled_order
 from labelloop.data.model import Annotation, Candidate, DataSample, Dataset, Message
+from labelloop.data.positions import candidate_order
 from labelloop.data.schema import AnnotationSchema, Option, Question, RubricLevel
 from labelloop.errors import GuidelinesError
 from labelloop.formats import save
@@ -70,7 +70,7 @@ def test_pairwise_edge_cases_and_seeded_examples_with_reference_labels():
     assert all(s.id in ("g2", "g5", "g7", "g8") for s in picked)  # samples with a reference label first
     assert re.findall(r"### Example \d \(`(g\d)`\)", md) == [s.id for s in picked]
     first = picked[0]
-    label = "AB"[shuffled_order(first, 3).index("1")]
+    label = "AB"[candidate_order(first, 3).index("1")]
     assert f"- Which answer is better?: Answer {label}" in md  # the reference, in the labels shown
     assert draft_guidelines(schema, samples, examples=2, seed=3) == md
     none_ref = make_samples(with_ref=())

@@ -12,7 +12,8 @@ from labelloop.data.schema import AnnotationSchema, Option, Question
 from labelloop.quality.activity import annotator_activity, completion, distribution, kind_counts, throughput
 from labelloop.quality.agreement import accuracy_against_reference
 from labelloop.quality.alpha import alpha_reading
-from labelloop.quality.models import calibration, merged_dataset, position_bias, shown_order
+from labelloop.quality.models import calibration, merged_dataset
+from labelloop.quality.position_bias import first_pick_rates
 
 PICK = Question(name="pick", type="single_choice", options_from_candidates=True, options=[Option(value="tie")])
 RANK = Question(name="rank", type="ranking", options_from_candidates=True)
@@ -90,17 +91,16 @@ def test_distributions_list_the_whole_scale() -> None:
 
 def test_position_bias_counts_first_shown_picks() -> None:
     ds = tiny()
-    rows = {(r["kind"], r["annotator"]): r for r in position_bias(ds.samples, PICK)}
+    rows = {(r["kind"], r["annotator"]): r for r in first_pick_rates(ds.samples, PICK)}
     # ann: "a" picked 2 shown first; "b" a tie (no position); "c" picked 1 shown second
     assert rows[("human", "ann")] == {"annotator": "ann", "kind": "human", "items": 2, "first_picked": 1,
                                       "first_rate": 0.5, "chance": pytest.approx(1 / 3), "last_picked": 0,
                                       "last_rate": 0.0}
     assert rows[("human", "ben")]["first_picked"] == 0 and rows[("human", "ben")]["last_picked"] == 1
     assert rows[("prediction", "m")]["first_picked"] == 2  # the Label Studio order is read too
-    top = {r["annotator"]: r["first_picked"] for r in position_bias(ds.samples, RANK)}
+    top = {r["annotator"]: r["first_picked"] for r in first_pick_rates(ds.samples, RANK)}
     assert top == {"ann": 1, "ben": 0}
-    assert position_bias(ds.samples, SCALE) == []
-    assert shown_order(Annotation(annotator="x", metadata={"labelstudio": {"order": [1, 0]}})) == ["1", "0"]
+    assert first_pick_rates(ds.samples, SCALE) == []
 
 
 def test_accuracy_against_the_merged_label_and_calibration() -> None:

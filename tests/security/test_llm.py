@@ -22,8 +22,9 @@ from labelloop.assist.cache import AnswerCache, cache_key
 from labelloop.assist.llm import get_provider
 from labelloop.assist.llm.http import HTTPClient, HttpxClient
 from labelloop.assist.prelabel import PROMPT_VERSION, prelabel
-from labelloop.assist.prompt import SYSTEM, View, build_user_message, shuffled_order
+from labelloop.assist.prompt import SYSTEM, View, build_user_message
 from labelloop.data.model import Candidate, DataSample, Dataset, Message
+from labelloop.data.positions import candidate_order
 from labelloop.templates import TEMPLATES
 
 _spec = importlib.util.spec_from_file_location("assist_llm_stand_in", Path(__file__).parents[1] / "assist" / "conftest.py")
@@ -396,7 +397,7 @@ def test_cache_records_from_before_the_base_url_still_serve_valid_answers(llm_se
     ds = make_dataset(3)
 
     def old_key(s):  # the key as versions without the base URL wrote it
-        user = build_user_message(schema, s, View(shuffled_order(s, 0)))
+        user = build_user_message(schema, s, View(candidate_order(s, 0)))
         return cache_key(v=PROMPT_VERSION, provider="compatible", model="judge-1", temperature=0.0,
                          schema=schema.schema_hash(), system=SYSTEM, user=user)
 

@@ -17,8 +17,9 @@ from typing import Any
 
 from labelloop.assist.cache import AnswerCache, cache_key
 from labelloop.assist.llm.base import Provider
-from labelloop.assist.prompt import View, display_labels, load_json_reply, shuffled_order
+from labelloop.assist.prompt import View, load_json_reply
 from labelloop.data.model import DataSample
+from labelloop.data.positions import candidate_order, position_labels
 from labelloop.data.schema import AnnotationSchema, Question
 from labelloop.errors import GuidelinesError
 from labelloop.markdown import code, escape, quote, sanitize
@@ -156,11 +157,11 @@ def pick_examples(samples: list[DataSample], n: int, seed: int = 0) -> list[Data
 
 
 def _example(i: int, s: DataSample, schema: AnnotationSchema, seed: int) -> list[str]:
-    view = View(shuffled_order(s, seed))
+    view = View(candidate_order(s, seed))
     lines = [f"### Example {i} ({code(s.id)})", ""]
     if s.prompt:
         lines += ["**Prompt**", "", _quote(s.prompt_text), ""]
-    for cid, lab in zip(view.order, display_labels(len(view.order))):
+    for cid, lab in zip(view.order, position_labels(len(view.order))):
         cand = s.candidate(cid)
         lines += [f"**Answer {lab}**", "", _quote(cand.content if cand else ""), ""]
     ref = next((a for a in reversed(s.annotations) if a.kind == "reference"), None)

@@ -29,10 +29,10 @@ from labelloop.assist.prompt import (
     build_user_message,
     clip,
     parse_answer,
-    shuffled_order,
     unit_number,
 )
 from labelloop.data.model import Annotation, DataSample, Dataset
+from labelloop.data.positions import candidate_order
 from labelloop.data.schema import AnnotationSchema
 from labelloop.errors import ProviderError
 
@@ -152,7 +152,7 @@ async def prelabel_async(
     cache = cache if cache is not None else AnswerCache(None)
     jobs: list[Job] = []
     for i, s in enumerate(samples):
-        view = View(shuffled_order(s, seed))
+        view = View(candidate_order(s, seed))
         jobs.append(Job(i, s, view, 0, build_user_message(schema, s, view)))
         if both_orders and len(s.candidates) > 1:
             back = View(list(reversed(view.order)))
@@ -243,7 +243,7 @@ def _apply(sample: DataSample, i: int, results: dict[tuple[int, int], dict[str, 
         s.metadata["prelabel_failure"] = {"annotator": provider.annotator, "reason": reason}
         return s
     score = first.get("confidence")
-    meta: dict[str, Any] = {"rationale": first.get("rationale", ""), "shown_order": shuffled_order(sample, seed)}
+    meta: dict[str, Any] = {"rationale": first.get("rationale", ""), "shown_order": candidate_order(sample, seed)}
     if second is not None:
         sens = _sensitive(schema)
         types = {q.name: q.type for q in schema.questions}

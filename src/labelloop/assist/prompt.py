@@ -1,21 +1,21 @@
 """The judge's prompt, built from the schema, and the mapping of its answer back to candidate ids.
 
-Candidates are shown under display labels (A, B, C, …) in a seeded random order, so the model can
-neither lean on the source's order nor answer in ids it should not see; every value that names a
-candidate is mapped back to the candidate's id before validation.
+Candidates are shown under their position labels (A, B, C, …, Z, AA, …) in the seeded screen order
+of ``labelloop.data.positions``, so the model can neither lean on the source's order nor answer in ids
+it should not see; every value that names a candidate is mapped back to the candidate's id before
+validation.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import random
-import string
 from dataclasses import dataclass
 from typing import Any
 
 from labelloop.assist.llm.http import JSONLimitError, loads
 from labelloop.data.model import DataSample
+from labelloop.data.positions import position_labels
 from labelloop.data.schema import AnnotationSchema, Question
 
 SYSTEM = (
@@ -26,18 +26,6 @@ SYSTEM = (
 )
 
 
-def display_labels(n: int) -> list[str]:
-    letters = string.ascii_uppercase
-    return [letters[i] if i < 26 else f"A{i}" for i in range(n)]
-
-
-def shuffled_order(sample: DataSample, seed: int) -> list[str]:
-    """The candidate ids in the order shown; seeded per sample so reruns and caches agree."""
-    ids = [c.id for c in sample.candidates]
-    random.Random(f"{seed}:{sample.id}").shuffle(ids)
-    return ids
-
-
 @dataclass
 class View:
     """One presentation of a sample: which candidate id sits under which display label."""
@@ -46,11 +34,11 @@ class View:
 
     @property
     def label_of(self) -> dict[str, str]:
-        return dict(zip(self.order, display_labels(len(self.order))))
+        return dict(zip(self.order, position_labels(len(self.order))))
 
     @property
     def id_of(self) -> dict[str, str]:
-        return dict(zip(display_labels(len(self.order)), self.order))
+        return dict(zip(position_labels(len(self.order)), self.order))
 
 
 def _fmt_rubric(q: Question) -> str:
@@ -99,7 +87,7 @@ def _value_text(q: Question, labels: list[str]) -> str:
 
 
 def build_user_message(schema: AnnotationSchema, sample: DataSample, view: View) -> str:
-    labels = display_labels(len(view.order))
+    labels = position_labels(len(view.order))
     parts: list[str] = []
     if schema.guidelines.strip():
         parts.append("## Guidelines\n" + schema.guidelines.strip())

@@ -18,7 +18,8 @@ import numpy as np
 
 from labelloop.data.model import Annotation, DataSample, Dataset
 from labelloop.data.schema import Question
-from labelloop.quality.units import _stamp, collect, latest_by_annotator
+from labelloop.data.timestamps import EARLIEST, last_changed
+from labelloop.quality.units import collect, latest_by_annotator
 
 KINDS = ("human", "prediction", "reference", "aggregate")
 STATUSES = ("submitted", "skipped", "flagged", "draft")
@@ -38,12 +39,11 @@ def human_annotators(dataset: Dataset) -> list[str]:
 def latest_any_status(sample: DataSample, kind: str = "human") -> dict[str, Annotation]:
     """Each annotator's latest annotation of the sample whatever its status (skips and flags count here)."""
     best: dict[str, tuple[tuple, Annotation]] = {}
-    floor = datetime.min.replace(tzinfo=timezone.utc)
     for pos, ann in enumerate(sample.annotations):
         if ann.kind != kind:
             continue
-        ts = _stamp(ann)
-        key = (ts is not None, ts or floor, pos)
+        ts = last_changed(ann)
+        key = (ts is not None, ts or EARLIEST, pos)
         if ann.annotator not in best or key >= best[ann.annotator][0]:
             best[ann.annotator] = (key, ann)
     return {name: ann for name, (_, ann) in best.items()}
@@ -76,7 +76,7 @@ def annotator_activity(dataset: Dataset) -> list[dict[str, Any]]:
             r[ann.status] += 1
             if ann.status == "submitted" and ann.lead_time_s is not None:
                 times[name].append(float(ann.lead_time_s))
-            ts = _stamp(ann)
+            ts = last_changed(ann)
             if ts is not None:
                 iso = ts.isoformat()
                 r["first"] = iso if r["first"] is None or iso < r["first"] else r["first"]
@@ -103,7 +103,7 @@ def throughput(dataset: Dataset) -> dict[str, Any]:
     undated: Counter = Counter()
     for s in dataset.samples:
         for name, ann in latest_by_annotator(s, ("human",)).items():
-            ts = _stamp(ann)
+            ts = last_changed(ann)
             if ts is None:
                 undated[name] += 1
             else:

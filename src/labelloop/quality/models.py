@@ -1,5 +1,6 @@
 """How far people and pre-labelling models can be trusted beyond agreement: accuracy against the merged
-label, calibration of a model's scores, and position bias (picking whichever candidate was shown first).
+label and calibration of a model's scores. Position bias (picking whichever candidate was shown first) is
+``labelloop.quality.position_bias``.
 
 The merged label is the dataset's own ``aggregate`` annotation when it has one, otherwise a majority
 merge of the human answers (``labelloop.quality.merge``). Note that a person's accuracy against the
@@ -11,26 +12,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from labelloop.data.model import Annotation, DataSample, Dataset
+from labelloop.data.model import DataSample, Dataset
 from labelloop.data.schema import Question
 from labelloop.quality.agreement import NOT_MEASURED, _norm, accuracy_against_reference
 from labelloop.quality.units import latest_by_annotator, reference_values
-
-ORDER_KEYS = ("order", "shown_order")  # offline annotator results / LLM pre-labels
-
-
-def shown_order(ann: Annotation) -> list[str] | None:
-    """The candidate ids in the order they were shown, as the annotation recorded it (offline annotator and
-    Label Studio pulls: ``metadata.order``; pre-labels: ``metadata.shown_order``; ``metadata.labelstudio.order``
-    is read too)."""
-    for key in ORDER_KEYS:
-        v = ann.metadata.get(key)
-        if isinstance(v, list) and v:
-            return [str(x) for x in v]
-    ls = ann.metadata.get("labelstudio")
-    if isinstance(ls, dict) and isinstance(ls.get("order"), list) and ls["order"]:
-        return [str(x) for x in ls["order"]]
-    return None
 
 
 def merged_dataset(dataset: Dataset, strategy: str = "majority") -> tuple[Dataset, str]:
@@ -101,33 +86,3 @@ def calibration(samples: Sequence[DataSample], question: Question, *, bins: int 
                     "mean_score": sum(p for p, _ in pairs) / len(pairs), "ece": ece, "bins": table,
                     "truth": sorted(truth_used[name])})
     return out
-
-
-def position_bias(samples: Sequence[DataSample], question: Question,
-                  kinds: Sequence[str] = ("human", "prediction")) -> list[dict[str, Any]]:
-    """Per person and model: how often the candidate shown first was picked (the top of a ranking, or the
-    choice of a single-choice question over candidates), against the share chance would give
-    (the mean of 1 / number of candidates shown). Only answers whose screen order was recorded count."""
-    if not question.options_from_candidates or question.type not in ("single_choice", "ranking"):
-        return []
-    stats: dict[tuple[str, str], list[float]] = {}
-    for s in samples:
-        cids = {c.id for c in s.candidates}
-        for kind in kinds:
-            for name, ann in latest_by_annotator(s, (kind,)).items():
-                order = shown_order(ann)
-                v = ann.values.get(question.name)
-                if not order or v is None:
-                    continue
-                picked = v[0] if question.type == "ranking" and isinstance(v, list) and v else v
-                if not isinstance(picked, str) or picked not in cids:
-                    continue  # a tie or "both bad" is no pick of a position
-                st = stats.setdefault((kind, name), [0, 0, 0.0, 0])
-                st[0] += 1
-                st[1] += int(picked == order[0])
-                st[2] += 1.0 / len(order)
-                st[3] += int(picked == order[-1])
-    return [{"annotator": name, "kind": kind, "items": int(n), "first_picked": int(first), "first_rate": first / n,
-             "chance": chance / n, "last_picked": int(last), "last_rate": last / n}
-            for (kind, name), (n, first, chance, last) in sorted(stats.items(), key=lambda kv: (kv[0][0] != "human",
-                                                                                                   kv[0][1]))]

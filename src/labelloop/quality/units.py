@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Any
 
 import numpy as np
@@ -17,6 +16,7 @@ import numpy as np
 from labelloop.data.model import Annotation, DataSample, Dataset
 from labelloop.data.preference import canonical
 from labelloop.data.schema import Question
+from labelloop.data.timestamps import EARLIEST, last_changed
 from labelloop.errors import LabelloopError
 
 ItemKey = tuple[str, str | None]  # (sample id, candidate id for per-candidate questions)
@@ -271,13 +271,6 @@ def _ordered_categories(values: set[Any], scale: Sequence[Any] | None) -> list[A
 
 
 # ---------------------------------------------------------------------- from a dataset
-def _stamp(ann: Annotation) -> datetime | None:
-    ts = ann.updated_at or ann.created_at
-    if ts is not None and ts.tzinfo is None:
-        ts = ts.replace(tzinfo=timezone.utc)
-    return ts
-
-
 def latest_by_annotator(sample: DataSample, kinds: Sequence[str] = ("human",)) -> dict[str, Annotation]:
     """Each annotator's latest submitted annotation of the sample (skipped, draft and flagged ones are
     missing data). Latest means the newest ``updated_at`` / ``created_at``; without times, the last in
@@ -290,8 +283,8 @@ def latest_by_annotator(sample: DataSample, kinds: Sequence[str] = ("human",)) -
         name = ann.annotator
         if ann.kind != "human" and len(kinds) > 1 and name in human_names:
             name = f"{name} ({ann.kind})"
-        ts = _stamp(ann)
-        key = (ts is not None, ts or datetime.min.replace(tzinfo=timezone.utc), pos)
+        ts = last_changed(ann)
+        key = (ts is not None, ts or EARLIEST, pos)
         if name not in best or key >= best[name][0]:
             best[name] = (key, ann)
     return {name: ann for name, (_, ann) in best.items()}
@@ -354,8 +347,8 @@ def reference_values(sample: DataSample, question: Question, kind: str = "refere
     refs = latest_by_annotator(sample, (kind,))
     if not refs:
         return {}
-    ann = max(refs.values(), key=lambda a: (_stamp(a) is not None, _stamp(a) or datetime.min.replace(
-        tzinfo=timezone.utc), sample.annotations.index(a)))
+    ann = max(refs.values(), key=lambda a: (last_changed(a) is not None, last_changed(a) or EARLIEST,
+                                            sample.annotations.index(a)))
     v = ann.values.get(question.name)
     if v is None:
         return {}

@@ -58,7 +58,7 @@ def build(case: str, out: str) -> dict:
 
     schema = TEMPLATES.get("rewardbench")()
     if case == "dashboard":
-        from labelloop.report.dashboard import build_dashboard
+        from labelloop.report import build_dashboard
 
         samples = []
         for i in range(3):

@@ -10,22 +10,13 @@ import re
 import pytest
 from annot_pages import labelling_dataset, sample
 
-from labelloop.annotate.html import build_annotator, file_id_of, script_json
+from labelloop.annotate.html import build_annotator, file_id_of
 from labelloop.annotate.html.generator import FIRST_CHUNK_TASKS
 from labelloop.cli import main
 from labelloop.data.io import write_dataset
 from labelloop.data.model import Annotation, Dataset
 from labelloop.data.positions import page_order
 from labelloop.templates import TEMPLATES
-
-
-def test_script_json_cannot_end_a_script_or_start_markup():
-    obj = {"a": "</script><!-- <script> & \u2028\u2029 'q' \"dq\"", "</script>": ["<", ">", "&"]}
-    enc = script_json(obj)
-    for bad in ("<", ">", "&", "\u2028", "\u2029"):
-        assert bad not in enc
-    assert json.loads(enc) == obj
-    assert enc.startswith('{"a":"\\u003c/script\\u003e\\u003c!--')
 
 
 def _scripts(html: str) -> tuple[list[str], list[str]]:
@@ -54,6 +45,22 @@ def test_csp_allows_exactly_the_page_own_scripts_and_style(tmp_path):
     assert set(directives["script-src"].split()) == {f"'sha256-{_b64(c)}'" for c in code}
     assert directives["style-src"] == f"'sha256-{_b64(styles[0])}'" and len(styles) == 1
     assert "http://" not in html.split("<body>")[0] and "https://" not in html.split("<body>")[0]
+
+
+def test_guidelines_are_written_into_the_page_with_their_tables(tmp_path):
+    out = tmp_path / "a.html"
+    guide = "Scores:\n\n| label | when |\n|---|---|\n| **Tie** | <b>equal</b> |\n"
+    build_annotator(labelling_dataset(), TEMPLATES.get("rewardbench2")(), out, guidelines=guide)
+    page = out.read_text(encoding="utf-8")
+    body = re.search(r'<div id="guidelines-body" class="md">(.*?)</div>\n', page).group(1)
+    schema_text = TEMPLATES.get("rewardbench2")().guidelines.replace("\n", " ").strip()
+    assert body == (f"<p>{schema_text}</p><p>Scores:</p><table><thead><tr><th>label</th><th>when</th></tr></thead>"
+                    "<tbody><tr><td><strong>Tie</strong></td><td>&lt;b&gt;equal&lt;/b&gt;</td></tr></tbody></table>")
+    schema = TEMPLATES.get("rewardbench2")()
+    schema.guidelines = " \n"
+    build_annotator(labelling_dataset(), schema, out)
+    assert '<div id="guidelines-body" class="md"><p class="muted">No guidelines were given for this file.</p></div>' \
+        in out.read_text(encoding="utf-8")
 
 
 def test_file_id_depends_on_tasks_schema_and_seed_only():

@@ -30,8 +30,8 @@ def labelled(path):
 
 
 def test_dashboard_tool(tmp_path):
-    pytest.importorskip("labelloop.report.dashboard")
-    from labelloop.report.dashboard import build_dashboard, dashboard_markdown
+    pytest.importorskip("labelloop.report")
+    from labelloop.report import build_dashboard, dashboard_markdown
 
     labelled(tmp_path / "ds.jsonl")
     ds = load(tmp_path / "ds.jsonl")

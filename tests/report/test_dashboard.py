@@ -13,13 +13,13 @@ from dash_data import project_dataset
 
 from labelloop.cli import main
 from labelloop.data.io import write_dataset
+from labelloop.data.numbers import figure
 from labelloop.formats import load
 from labelloop.quality.agreement import agreement
-from labelloop.report.dashboard import (
+from labelloop.report import (
     build_dashboard,
     dashboard_data,
     dashboard_markdown,
-    fmt,
     render_html,
     render_markdown,
     write_dashboard,
@@ -74,7 +74,7 @@ def test_page_figures_equal_the_quality_module(open_page, page_file: Path) -> No
         value, text = figs[f"alpha/{q}"]
         assert value == qa.stats["alpha"].value and text == f"{qa.stats['alpha'].value:.3f}"
         for key, st in qa.stats.items():
-            assert figs[f"stat/{q}/{key}"] == (st.value, fmt(st.value))
+            assert figs[f"stat/{q}/{key}"] == (st.value, figure(st.value))
         weights = "quadratic" if q == "rating" else "none"
         for p in qa.pairs:
             assert figs[f"kappa/{q}/{p['a']}/{p['b']}"][0] == p[weights].value
@@ -124,13 +124,13 @@ def test_markdown_has_the_same_figures(data: dict) -> None:
     rows = {line.split("|")[1].strip(): [c.strip() for c in line.split("|")[1:-1]]
             for line in md.splitlines() if line.startswith("| preference |") or line.startswith("| rating |")}
     for q in data["questions"][:2]:
-        assert rows[q["question"]][3] == fmt(q["alpha"])
-        assert rows[q["question"]][4] == f"{fmt(q['alpha_ci'][0])} – {fmt(q['alpha_ci'][1])}"
+        assert rows[q["question"]][3] == figure(q["alpha"])
+        assert rows[q["question"]][4] == f"{figure(q['alpha_ci'][0])} – {figure(q['alpha_ci'][1])}"
     for qa in data["agreement"]["questions"][:2]:
         for p in qa["pairs"]:
-            assert f"| {p['a']} | {p['b']} | {p['shared_items']} | {fmt(p['none']['value'])} |" in md
+            assert f"| {p['a']} | {p['b']} | {p['shared_items']} | {figure(p['none']['value'])} |" in md
         for key, st in qa["stats"].items():
-            assert f"| {key} | {fmt(st['value'])} | {st['n_items']} |" in md
+            assert f"| {key} | {figure(st['value'])} | {st['n_items']} |" in md
     for p in data["annotators"]:
         assert f"| {p['annotator']} | {p['submitted']} | {p['skipped']} | {p['flagged']} | {p['draft']} |" in md
     assert "| judge-v1 | preference | 0.667 | 0.700 |" in md

@@ -40,7 +40,7 @@ def dashboard_cmd(
     from labelloop.formats.schemas import load_schema
     from labelloop.errors import LabelloopError
     from labelloop.quality.inputs import load_inputs
-    from labelloop.report.dashboard import FORMATS, dashboard_data, render_html, render_markdown
+    from labelloop.report import FORMATS, dashboard_data, render_html, render_markdown
 
     if fmt not in FORMATS:
         raise LabelloopError(f"Unknown dashboard format {fmt!r}; use html or md.")

@@ -9,19 +9,12 @@ from rich.table import Table
 from rich.text import Text
 
 from labelloop.data.display import visible
+from labelloop.data.numbers import figure
 from labelloop.quality.agreement import AgreementReport, QuestionAgreement
 from labelloop.quality.stat import Stat
 
 LABELS = {"percent_agreement": "percent agreement", "fleiss_kappa": "Fleiss' kappa", "gwet_ac1": "Gwet's AC1",
           "kendall_w": "Kendall's W", "kendall_tau": "mean Kendall tau-b"}
-
-
-def _num(v: Any, digits: int = 3) -> str:
-    if v is None:
-        return "—"
-    if isinstance(v, float):
-        return f"{v:.{digits}f}"
-    return str(v)
 
 
 def _short(v: Any, width: int = 40) -> str:
@@ -64,7 +57,7 @@ def question_tables(qa: QuestionAgreement, top: int = 10) -> list[Any]:
         for c in cols:
             t.add_column(c, justify="left" if c in ("a", "b") else "right")
         for p in qa.pairs:
-            row = [p["a"], p["b"], str(p["shared_items"]), _num(p["percent_agreement"]), p["none"].text()]
+            row = [p["a"], p["b"], str(p["shared_items"]), figure(p["percent_agreement"]), p["none"].text()]
             if weighted:
                 row += [p["linear"].text(), p["quadratic"].text()]
             t.add_row(*row)
@@ -77,9 +70,9 @@ def question_tables(qa: QuestionAgreement, top: int = 10) -> list[Any]:
         for c in cols:
             t.add_column(c, justify="left" if c == "annotator" else "right")
         for r in qa.per_annotator:
-            t.add_row(r["annotator"], str(r["ratings"]), str(r["items_with_others"]), _num(r["agreement_with_others"]),
-                      *[_num(r[k]) for k in extra], _num(r["mean_pair_kappa"]),
-                      _num(r["alpha_without"]) if r["alpha_without"] is not None else "undefined")
+            t.add_row(r["annotator"], str(r["ratings"]), str(r["items_with_others"]),
+                      figure(r["agreement_with_others"]), *[figure(r[k]) for k in extra], figure(r["mean_pair_kappa"]),
+                      figure(r["alpha_without"]) if r["alpha_without"] is not None else "undefined")
         out.append(t)
     if qa.accuracy:
         t = Table(title="Accuracy against the reference", title_justify="left")
@@ -87,8 +80,8 @@ def question_tables(qa: QuestionAgreement, top: int = 10) -> list[Any]:
         for c in ["annotator", "kind", "items", "accuracy"] + (["MAE"] if has_mae else []):
             t.add_column(c, justify="left" if c in ("annotator", "kind") else "right")
         for r in qa.accuracy:
-            t.add_row(r["annotator"], r["kind"], str(r["items"]), _num(r["accuracy"]),
-                      *([_num(r.get("mae"))] if has_mae else []))
+            t.add_row(r["annotator"], r["kind"], str(r["items"]), figure(r["accuracy"]),
+                      *([figure(r.get("mae"))] if has_mae else []))
         out.append(t)
     if qa.disagreements and top > 0:
         t = Table(title=f"Most disagreed items (top {min(top, len(qa.disagreements))} of {len(qa.disagreements)})",
@@ -97,7 +90,7 @@ def question_tables(qa: QuestionAgreement, top: int = 10) -> list[Any]:
             t.add_column(c, justify="right" if c == "disagreement" else "left")
         for d in qa.disagreements[:top]:
             answers = ", ".join(f"{v['annotator']}={_short(v['value'], 24)}" for v in d["values"])
-            t.add_row(str(d["sample_id"]), str(d["candidate_id"] or ""), _num(d["disagreement"]), answers)
+            t.add_row(str(d["sample_id"]), str(d["candidate_id"] or ""), figure(d["disagreement"]), answers)
         out.append(t)
     for n in qa.notes:
         out.append(Text(visible(f"note: {n}")))

@@ -2,10 +2,13 @@
 
 Why it is built this way:
 - Task data is hostile. It is embedded as JSON inside ``<script type="application/json">`` with
-  ``<``, ``>``, ``&`` and U+2028/U+2029 escaped, so no string can close the script or become markup;
-  the page renders it with ``textContent`` or its own DOM-building Markdown renderer.
-- A Content-Security-Policy allows only the page's own scripts and style (by SHA-256, computed here),
-  no network of any kind, and Trusted Types with no policy, so even a bug cannot turn a string into HTML.
+  ``<``, ``>``, ``&`` and U+2028/U+2029 escaped (``labelloop.page``), so no string can close the script or
+  become markup; the page renders it with ``textContent`` or its own DOM-building Markdown renderer. The
+  guidelines are written into the page here, by ``labelloop.markdown.to_html`` (every character escaped), the
+  one renderer the dashboard and Label Studio's instructions share.
+- The page shell (``labelloop.page``): a Content-Security-Policy allows only the page's own scripts and style
+  (by SHA-256), no network of any kind, and Trusted Types with no policy, so even a bug cannot turn a string
+  into HTML. The script is kept in ordered source files (``static/annotator/``) and is one script on the page.
 - Large files are split into chunks that follow the app script, so the first task is on screen while
   the browser is still parsing the rest (100,000 tasks stay quick to open).
 - The file id is a hash of the tasks' content, the schema and the seed: it keys the browser's autosave
@@ -14,22 +17,19 @@ Why it is built this way:
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import html
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
-from typing import Any
 
 from labelloop.annotate import join_guidelines
 from labelloop.data.io import atomic_open
 from labelloop.data.model import DataSample, Dataset
 from labelloop.data.schema import AnnotationSchema
 from labelloop.errors import LabelloopError, SchemaError
-from labelloop.markdown import clean
+from labelloop.markdown import to_html
+from labelloop.page import escape_json, head, own, policy, script_json, static_text
 
 PAYLOAD_VERSION = 1
 FIRST_CHUNK_TASKS = 20
@@ -37,7 +37,6 @@ FIRST_CHUNK_BYTES = 256 * 1024
 CHUNK_BYTES = 2 * 1024 * 1024
 MORE = "LL.more()"
 DONE = "LL.done()"
-_ESCAPES = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029"))
 
 
 @dataclass(frozen=True)
@@ -52,24 +51,17 @@ class AnnotatorFile:
     chunks: int
 
 
+NO_GUIDELINES = '<p class="muted">No guidelines were given for this file.</p>'
+
+
 def _static(name: str) -> str:
-    return (resources.files("labelloop.annotate.html") / "static" / name).read_text(encoding="utf-8")
+    return static_text("labelloop.annotate.html", name)
 
 
-def _escape(text: str) -> str:
-    for char, code in _ESCAPES:  # str.replace runs in C; much faster than translate() on large payloads
-        if char in text:
-            text = text.replace(char, code)
-    return text
-
-
-def script_json(obj: Any) -> str:
-    """JSON that is safe inside a ``<script>`` element: nothing in it can end the element or start markup."""
-    return _escape(json.dumps(obj, ensure_ascii=False, separators=(",", ":")))
-
-
-def _sha256_b64(text: str) -> str:
-    return base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
+def guidelines_html(guidelines: str) -> str:
+    """What the page's guidelines panel shows: the Markdown as inert HTML, or a line saying there is none."""
+    rendered = to_html(guidelines)
+    return rendered if rendered else NO_GUIDELINES
 
 
 _COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
@@ -183,24 +175,13 @@ def build_annotator(
     schema_hash = schema.schema_hash()
     all_guidelines = join_guidelines(schema.guidelines, guidelines)
     page_title = title or f"{dataset.name} · {schema.name}"
-    css = _static("annotator.css")
-    app = _static("annotator.js")
-    page = _static("page.html")
-    for name, text, closer in (("annotator.js", app, "</script"), ("annotator.css", css, "</style")):
-        if closer in text.lower():  # pragma: no cover - guards our own static files
-            raise RuntimeError(f"{name} contains {closer!r}")
-    csp = "; ".join([
-        "default-src 'none'",
-        f"script-src 'sha256-{_sha256_b64(app)}' 'sha256-{_sha256_b64(MORE)}' 'sha256-{_sha256_b64(DONE)}'",
-        f"style-src 'sha256-{_sha256_b64(css)}'",
-        "img-src data:",
-        "base-uri 'none'",
-        "form-action 'none'",
-        "require-trusted-types-for 'script'",
-        "trusted-types 'none'",
-    ])
-    head, _, tail = page.partition("<!--LL:DATA-->")
-    head = head.replace("%%CSP%%", csp).replace("%%CSS%%", css).replace("%%TITLE%%", html.escape(clean(page_title)))
+    css = own("annotator.css", _static("annotator.css"), "style")
+    app = own("annotator/", _static("annotator"), "script")
+    body = _static("body.html")
+    before, _, rest = body.partition("<!--LL:GUIDELINES-->")
+    middle, _, tail = rest.partition("<!--LL:DATA-->")
+    top = (head(title=page_title, css=css, csp=policy([app, MORE, DONE], [css])) + before
+           + guidelines_html(all_guidelines) + middle)
     groups = list(_chunks(encoded, chunk_bytes))
     meta = {
         "version": PAYLOAD_VERSION,
@@ -218,10 +199,10 @@ def build_annotator(
     }
     with atomic_open(output) as fh:
         w = fh.write
-        w(head)
+        w(top)
         w(f'<script type="application/json" id="ll-meta">{script_json(meta)}</script>\n')
         for i, group in enumerate(groups):
-            w(f'<script type="application/json" id="ll-d{i}">[' + _escape(",".join(group)) + "]</script>\n")
+            w(f'<script type="application/json" id="ll-d{i}">[' + escape_json(",".join(group)) + "]</script>\n")
             w(f"<script>{app}</script>\n" if i == 0 else f"<script>{MORE}</script>\n")
         w(f"<script>{DONE}</script>\n")
         w(tail)

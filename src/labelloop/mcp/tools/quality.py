@@ -116,7 +116,7 @@ def register(mcp: MCPServer, s: State) -> None:
                   title: str | None = None, format: Format_ = "auto") -> TextResult:
         """A quality dashboard of the dataset (agreement, progress, label distribution) as HTML or Markdown."""
         with g.errors():
-            from labelloop.report.dashboard import write_dashboard
+            from labelloop.report import write_dashboard
 
             ds = load(path, format)
             options = {"title": title} if title else {}

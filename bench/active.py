@@ -21,10 +21,10 @@ import time
 
 import httpx
 
-from labelloop.annotate.labelstudio import candidate_order
 from labelloop.assist.mlbackend import BackgroundServer, MLBackend
 from labelloop.assist.simulate import labels_to_reach, simulate_active, synthetic_preferences
-from labelloop.templates.labelstudio import get_template
+from labelloop.data.positions import candidate_order
+from labelloop.formats.labelstudio.config import get_template
 
 STRATEGIES = ["margin", "diversity", "mix", "random"]
 

@@ -38,7 +38,7 @@ from labelloop.annotate.labelstudio import (  # noqa: E402
     pull_project,
 )
 from labelloop.data.model import Annotation, Candidate, DataSample, Dataset, Message  # noqa: E402
-from labelloop.templates.labelstudio import get_template  # noqa: E402
+from labelloop.formats.labelstudio.config import get_template  # noqa: E402
 
 WORDS = ("the a model answer question explain why how code python function error value list data because "
          "therefore first second result number write return loop test case example reason safe helpful").split()

@@ -21,10 +21,10 @@ import tempfile
 import threading
 import time
 
-from labelloop.annotate.labelstudio import candidate_order
 from labelloop.assist.mlbackend import Limits, MLBackend, make_server
 from labelloop.assist.simulate import synthetic_preferences
-from labelloop.templates.labelstudio import get_template
+from labelloop.data.positions import candidate_order
+from labelloop.formats.labelstudio.config import get_template
 
 BEFORE_BACKLOG = 5
 

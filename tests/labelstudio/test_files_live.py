@@ -8,10 +8,10 @@ import json
 from labelloop.annotate.labelstudio import LabelStudioClient
 from labelloop.annotate.labelstudio.session import add_user
 from labelloop.data.model import Annotation, Candidate, DataSample, Dataset, Message
+from labelloop.data.positions import position_label
 from labelloop.formats import save
 from labelloop.formats.labelstudio import read_export
 from labelloop.templates import TEMPLATES
-from labelloop.templates.labelstudio import position_label
 
 
 def dataset() -> Dataset:

@@ -13,17 +13,18 @@ from pathlib import Path
 
 import pytest
 
-from labelloop.annotate.labelstudio import LabelStudioClient, LabelStudioServer, candidate_order, pull_project
+from labelloop.annotate.labelstudio import LabelStudioClient, LabelStudioServer, pull_project
 from labelloop.annotate.labelstudio.server import _group_alive, port_is_free, read_state
 from labelloop.annotate.labelstudio.session import add_user
 from labelloop.api import create_annotator, export_annotations_to_dataset
 from labelloop.cli import main
 from labelloop.data.io import write_dataset
 from labelloop.data.model import Annotation, Candidate, DataSample, Dataset, Message
+from labelloop.data.positions import candidate_order, position_label
 from labelloop.data.schema import AnnotationSchema, Option, Question, RubricLevel
 from labelloop.errors import AuthError, NotFoundError
 from labelloop.formats import load
-from labelloop.templates.labelstudio import get_template, position_label
+from labelloop.formats.labelstudio.config import get_template
 
 SKIPPED_TASK = 7
 STATE: dict = {}

@@ -12,7 +12,7 @@ import time
 from labelloop.annotate.labelstudio import create_annotator
 from labelloop.assist.mlbackend import BackgroundServer, MLBackend
 from labelloop.assist.simulate import synthetic_preferences
-from labelloop.templates.labelstudio import get_template
+from labelloop.formats.labelstudio.config import get_template
 
 
 def _predictions(client, project_id):

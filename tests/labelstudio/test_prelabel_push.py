@@ -12,8 +12,9 @@ from pathlib import Path
 from labelloop.assist.guidelines import draft_guidelines
 from labelloop.data.model import Candidate, DataSample, Dataset, Message
 from labelloop.formats import load, save
+from labelloop.formats.labelstudio.config import get_template
+from labelloop.formats.labelstudio.instructions import guidelines_html
 from labelloop.templates import TEMPLATES
-from labelloop.templates.labelstudio import get_template, guidelines_html
 
 HERE = Path(__file__).resolve().parent
 

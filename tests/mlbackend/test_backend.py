@@ -10,11 +10,12 @@ import threading
 import httpx
 import pytest
 
-from labelloop.annotate.labelstudio import candidate_order
+from labelloop.assist.features import TfidfFeatures
 from labelloop.assist.mlbackend import Auth, BackgroundServer, MLBackend, parse_label_config, project_key
-from labelloop.assist.predictors import LocalPredictor, TfidfFeatures, register_predictor
+from labelloop.assist.predictors import LocalPredictor, register_predictor
 from labelloop.assist.simulate import reveal, synthetic_preferences
-from labelloop.templates.labelstudio import get_template
+from labelloop.data.positions import candidate_order
+from labelloop.formats.labelstudio.config import get_template
 
 SENTIMENT = """<View>
   <Text name="review" value="$text"/>

@@ -7,7 +7,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from labelloop.templates.labelstudio import guidelines_html
+from labelloop.formats.labelstudio.instructions import guidelines_html
 
 
 def test_closing_hashes_and_spaces_are_stripped():
@@ -16,7 +16,7 @@ def test_closing_hashes_and_spaces_are_stripped():
 
 
 def test_padded_heading_renders_within_a_deadline():
-    code = ("from labelloop.templates.labelstudio import guidelines_html; "
+    code = ("from labelloop.formats.labelstudio.instructions import guidelines_html; "
             "print(guidelines_html('# a' + ' ' * 200000 + 'b')[:10])")
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert (p.returncode, p.stdout) == (0, "<h3>a     \n")

@@ -20,12 +20,13 @@ from pathlib import Path
 
 import pytest
 
-from labelloop.annotate.labelstudio import candidate_order
+from labelloop.assist.features import TfidfFeatures
 from labelloop.assist.mlbackend import Auth, BackgroundServer, Limits, MLBackend, check_host, make_server
-from labelloop.assist.predictors import LocalPredictor, TfidfFeatures, register_predictor
+from labelloop.assist.predictors import LocalPredictor, register_predictor
 from labelloop.assist.simulate import synthetic_preferences
+from labelloop.data.positions import candidate_order
 from labelloop.errors import LabelloopError
-from labelloop.templates.labelstudio import get_template
+from labelloop.formats.labelstudio.config import get_template
 
 SENTIMENT = """<View>
   <Text name="review" value="$text"/>
@@ -523,7 +524,8 @@ def test_leftovers_of_a_killed_process_are_removed_on_start(tmp_path):
 WRITER = """
 import json, sys, threading
 from labelloop.assist.mlbackend import MLBackend
-from labelloop.assist.predictors import LocalPredictor, TfidfFeatures
+from labelloop.assist.features import TfidfFeatures
+from labelloop.assist.predictors import LocalPredictor
 from labelloop.data.io import atomic_open
 
 saving = threading.Event()

@@ -6,21 +6,20 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from labelloop.annotate.labelstudio import candidate_order, reference_as_prelabels
+from labelloop.annotate.labelstudio import reference_as_prelabels
 from labelloop.data.model import Annotation, Candidate, DataSample, Dataset, Message
+from labelloop.data.positions import candidate_order, position_index, position_label
 from labelloop.data.schema import AnnotationSchema, FieldSpec, Option, Question, RubricLevel
 from labelloop.errors import InputFileError, SchemaError
 from labelloop.formats import load
-from labelloop.templates.labelstudio import (
+from labelloop.formats.labelstudio.config import (
     LS_TEMPLATES,
     SchemaTemplate,
     get_template,
-    guidelines_html,
-    position_index,
-    position_label,
     register_template,
     template_from_config,
 )
+from labelloop.formats.labelstudio.instructions import guidelines_html
 
 
 def sample(n: int = 3, sid: str = "q1") -> DataSample:

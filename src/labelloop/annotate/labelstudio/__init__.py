@@ -5,7 +5,6 @@ from labelloop.annotate.labelstudio.project import (
     LabelStudioAnnotator,
     PullStats,
     PushResult,
-    candidate_order,
     connect,
     create_annotator,
     export_annotations_to_dataset,
@@ -17,6 +16,6 @@ from labelloop.errors import AuthError, LabelStudioError, NotFoundError
 
 __all__ = [
     "AuthError", "Credentials", "LabelStudioAnnotator", "LabelStudioClient", "LabelStudioError", "LabelStudioServer",
-    "NotFoundError", "PullStats", "PushResult", "ServerInfo", "candidate_order", "connect", "create_annotator",
+    "NotFoundError", "PullStats", "PushResult", "ServerInfo", "connect", "create_annotator",
     "export_annotations_to_dataset", "find_label_studio", "pull_project", "reference_as_prelabels",
 ]

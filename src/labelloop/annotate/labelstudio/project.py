@@ -24,21 +24,20 @@ from labelloop.annotate.labelstudio.client import LabelStudioClient
 from labelloop.annotate.labelstudio.server import DEFAULT_DATA_DIR, Credentials
 from labelloop.data.io import atomic_open
 from labelloop.data.model import Annotation, DataSample, Dataset
+from labelloop.data.positions import candidate_order
 from labelloop.errors import ProjectError
-from labelloop.formats.labelstudio import ORIGIN, REVIEW_KEYS, candidate_order, sample_task, to_annotation
-from labelloop.templates.labelstudio import (
+from labelloop.formats.labelstudio.config import (
     ID_KEY,
     LabelStudioTemplate,
     get_template,
-    guidelines_html,
     template_for,
     template_from_config,
 )
+from labelloop.formats.labelstudio.instructions import guidelines_html
+from labelloop.formats.labelstudio.tasks import ORIGIN, sample_task, to_annotation
 from labelloop.urls import same_url
 
 Progress = Callable[[int, int], None]
-__all__ = ["ORIGIN", "REVIEW_KEYS", "candidate_order", "to_annotation"]  # the task/annotation mapping lives in
-# labelloop.formats.labelstudio (files and servers share it); re-exported here for existing imports
 
 
 def connect(server_url: str | None = None, api_token: str | None = None,

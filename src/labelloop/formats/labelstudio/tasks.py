@@ -38,7 +38,6 @@ credits imported annotations to the importing user, so their authors are kept in
 from __future__ import annotations
 
 import json
-import random
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -46,22 +45,20 @@ from typing import Any
 
 from labelloop.data.io import atomic_open
 from labelloop.data.model import Annotation, Candidate, DataSample, Dataset, Message, content_id
-from labelloop.data.schema import AnnotationSchema, Option, Question
+from labelloop.data.positions import candidate_order, position_index, position_label
+from labelloop.data.schema import AnnotationSchema
 from labelloop.errors import InputFileError, LabelloopError, RowError
 from labelloop.formats.base import Format, register
-from labelloop.templates.labelstudio import (
+from labelloop.formats.labelstudio.config import (
     ID_KEY,
     META_RE,
     ORDER_KEY,
     LabelStudioTemplate,
-    _js_to_py,
-    _number,
     get_template,
-    position_index,
-    position_label,
     template_for,
     template_from_config,
 )
+from labelloop.formats.labelstudio.results import UNMAPPED, InferredMapping
 
 ORIGIN = "labelstudio"
 REVIEW_KEYS = ("last_action", "reviews", "review_state", "review_status", "is_reviewed")
@@ -69,18 +66,9 @@ SAMPLE_KEY = "labelloop_sample"
 AUTHORS_KEY = "labelloop_annotations"
 PROMPT_KEYS = ("prompt", "text", "question", "instruction", "input", "query")
 CAND_RE = re.compile(r"^(?:answer_([A-Z]{1,3})|(?:answer|response|text|completion|output)_?(\d+))$")
-SPAN_TAGS = ("labels", "hypertextlabels")
 
 
 # ---------------------------------------------------------------------- the shared mapping
-def candidate_order(sample: DataSample, seed: int = 0, shuffle: bool = True) -> list[str]:
-    """The screen order of a sample's candidates: seeded by sample id, so it never depends on row order."""
-    ids = [c.id for c in sample.candidates]
-    if shuffle:
-        random.Random(f"{seed}:{sample.id}").shuffle(ids)
-    return ids
-
-
 def sample_payload(sample: DataSample) -> dict[str, Any]:
     """What a task needs besides what it shows, to rebuild the sample exactly."""
     return {"id": sample.id, "prompt": [m.model_dump() for m in sample.prompt],
@@ -125,7 +113,7 @@ def to_annotation(raw: dict[str, Any], task: dict[str, Any], tpl: LabelStudioTem
         values = {} if cancelled else tpl.process_annotations(raw.get("result") or [], task.get("data") or {})
     elif cancelled:
         values = {}
-    unmapped = values.pop("_unmapped", None)
+    unmapped = values.pop(UNMAPPED, None)
     meta: dict[str, Any] = {"url": url, "project_id": project_id, "task_id": int(task["id"]),
                             "annotation_id": int(raw["id"]), "updated_at": raw.get("updated_at")}
     if raw.get("ground_truth"):
@@ -153,7 +141,7 @@ def to_annotation(raw: dict[str, Any], task: dict[str, Any], tpl: LabelStudioTem
 def prediction_to_annotation(raw: dict[str, Any], values: dict[str, Any]) -> Annotation:
     """One Label Studio prediction as a ``prediction`` Annotation."""
     values = dict(values)
-    unmapped = values.pop("_unmapped", None)
+    unmapped = values.pop(UNMAPPED, None)
     version = raw.get("model_version") or "labelstudio-prediction"
     meta: dict[str, Any] = {k: raw[k] for k in ("id", "task", "project") if raw.get(k) is not None}
     if unmapped:
@@ -165,8 +153,8 @@ def prediction_to_annotation(raw: dict[str, Any], values: dict[str, Any]) -> Ann
                       metadata={"labelstudio": meta} if meta else {})
 
 
-# ---------------------------------------------------------------------- inferred questions (any project)
 def _candidate_keys(data: dict[str, Any]) -> list[str]:
+    """The data keys that hold candidates in a task another project made, in screen order."""
     keys = [k for k in data if CAND_RE.match(k) and isinstance(data[k], str)]
 
     def sort_key(k: str) -> tuple[int, int]:
@@ -175,148 +163,6 @@ def _candidate_keys(data: dict[str, Any]) -> list[str]:
         return (0, position_index(m.group(1)) or 0) if m.group(1) else (1, int(m.group(2)))
 
     return sorted(keys, key=sort_key)
-
-
-class InferredMapping:
-    """Questions read off the results of a whole export, for projects not made by labelloop."""
-
-    def __init__(self) -> None:
-        self.seen: dict[str, dict[str, Any]] = {}  # question name -> facts
-
-    @staticmethod
-    def split_name(from_name: str, to_name: str) -> tuple[str, str | None]:
-        """``q_A`` on ``answer_A`` is question ``q`` about screen position A."""
-        m = re.match(r"^answer_([A-Z]{1,3})$", to_name or "")
-        if m and from_name.endswith("_" + m.group(1)):
-            return from_name[: -len(m.group(1)) - 1], m.group(1)
-        return from_name, None
-
-    def observe(self, item: dict[str, Any]) -> None:
-        tag = str(item.get("type", "")).lower()
-        name, pos = self.split_name(str(item.get("from_name", "")), str(item.get("to_name", "")))
-        if tag in SPAN_TAGS:
-            name = re.sub(r"__prompt$", "", name)
-        facts = self.seen.setdefault(name, {"tag": tag, "per_candidate": False, "options": [], "multi": False,
-                                            "min": None, "max": None})
-        facts["per_candidate"] |= pos is not None
-        value = item.get("value") or {}
-        if tag == "choices":
-            picked = value.get("choices") or []
-            facts["multi"] |= len(picked) > 1
-            facts["options"] += [c for c in picked if c not in facts["options"]]
-        elif tag in SPAN_TAGS:
-            labels = value.get(tag) or value.get("labels") or []
-            facts["options"] += [c for c in labels if c not in facts["options"]]
-        elif tag in ("rating", "number") and value.get(tag) is not None:
-            v = _number(value[tag])
-            facts["min"] = v if facts["min"] is None else min(facts["min"], v)
-            facts["max"] = v if facts["max"] is None else max(facts["max"], v)
-
-    def schema(self) -> AnnotationSchema:
-        qs = []
-        for name, f in self.seen.items():
-            tag, per = f["tag"], f["per_candidate"]
-            opts = [Option(value=o) for o in f["options"] if not _is_answer_label(o)]
-            from_cands = any(_is_answer_label(o) for o in f["options"])
-            if tag == "choices":
-                qs.append(Question(name=name, type="multi_choice" if f["multi"] else "single_choice",
-                                   options=opts, options_from_candidates=from_cands or not opts, per_candidate=per,
-                                   required=False))
-            elif tag == "rating":
-                qs.append(Question(name=name, type="rating", min=1, max=max(5, f["max"] or 5), step=1,
-                                   per_candidate=per, required=False))
-            elif tag == "number":
-                lo, hi = f["min"] if f["min"] is not None else 0, f["max"] if f["max"] is not None else 0
-                qs.append(Question(name=name, type="rating", min=min(lo, 0), max=hi, per_candidate=per,
-                                   required=False))
-            elif tag == "textarea":
-                qs.append(Question(name=name, type="text", per_candidate=per, required=False))
-            elif tag in ("ranker", "pairwise"):
-                qs.append(Question(name=name, type="ranking" if tag == "ranker" else "single_choice",
-                                   options_from_candidates=True, required=False))
-            elif tag in SPAN_TAGS:
-                qs.append(Question(name=name, type="span", options=opts or [Option(value="label")], required=False))
-        return AnnotationSchema(name="labelstudio", questions=qs)
-
-    def values(self, result: list[dict[str, Any]], data: dict[str, Any], order: list[str],
-               fields: dict[str, str]) -> dict[str, Any]:
-        """One result list as values; ``fields`` maps a data key to its labelloop field."""
-        values: dict[str, Any] = {}
-        unmapped: list[Any] = []
-        for item in result or []:
-            tag = str(item.get("type", "")).lower()
-            name, pos = self.split_name(str(item.get("from_name", "")), str(item.get("to_name", "")))
-            value = item.get("value") or {}
-            cid = None
-            if pos is not None:
-                i = position_index(pos)
-                if i is None or i >= len(order):
-                    unmapped.append(item)
-                    continue
-                cid = order[i]
-            parsed: Any
-            if tag == "choices":
-                picked = [_answer_to_id(c, order) for c in value.get("choices") or []]
-                multi = self.seen.get(name, {}).get("multi", False)
-                if not picked or (not multi and len(picked) != 1):
-                    unmapped.append(item)
-                    continue
-                parsed = picked if multi else picked[0]
-            elif tag in ("rating", "number"):
-                if value.get(tag) is None:
-                    unmapped.append(item)
-                    continue
-                parsed = _number(value[tag])
-            elif tag == "textarea":
-                parsed = "\n".join(str(t) for t in value.get("text") or [])
-            elif tag == "ranker":
-                ranker = value.get("ranker") or {}
-                ids = next(iter(ranker.values()), []) if ranker else []
-                parsed = [_answer_to_id(str(x), order, positions=True) for x in ids]
-            elif tag == "pairwise":
-                side = value.get("selected")
-                if side not in ("left", "right") or len(order) < 2:
-                    unmapped.append(item)
-                    continue
-                parsed = order[0] if side == "left" else order[1]
-            elif tag in SPAN_TAGS:
-                name = re.sub(r"__prompt$", "", name)
-                labels = value.get(tag) or value.get("labels") or []
-                fld = fields.get(str(item.get("to_name", "")))
-                if len(labels) != 1 or fld is None or "start" not in value or "end" not in value:
-                    unmapped.append(item)
-                    continue
-                text = str(data.get(str(item.get("to_name")), ""))
-                values.setdefault(name, []).append({"field": fld, "start": _js_to_py(text, int(value["start"])),
-                                                    "end": _js_to_py(text, int(value["end"])), "label": labels[0]})
-                continue
-            else:
-                unmapped.append(item)
-                continue
-            if cid is not None:
-                values.setdefault(name, {})[cid] = parsed
-            else:
-                values[name] = parsed
-        for v in values.values():
-            if isinstance(v, list) and v and isinstance(v[0], dict) and "field" in v[0]:
-                v.sort(key=lambda s: (s["field"], s["start"], s["end"], s["label"]))
-        if unmapped:
-            values["_unmapped"] = unmapped
-        return values
-
-
-def _is_answer_label(text: str) -> bool:
-    return bool(re.match(r"^Answer [A-Z]{1,3}$", str(text)))
-
-
-def _answer_to_id(text: str, order: list[str], positions: bool = False) -> str:
-    """``Answer B`` (or ``B`` in a ranker) is the candidate at screen position B."""
-    m = re.match(r"^Answer ([A-Z]{1,3})$", text) or (re.match(r"^([A-Z]{1,3})$", text) if positions else None)
-    if m:
-        i = position_index(m.group(1))
-        if i is not None and i < len(order):
-            return order[i]
-    return text[len("option:"):] if text.startswith("option:") else text
 
 
 # ---------------------------------------------------------------------- the format
@@ -544,5 +390,5 @@ def read_export(path: str | Path, **options: Any) -> Dataset:
     return load(path, format="labelstudio", options=options)
 
 
-__all__ = ["LabelStudioFormat", "candidate_order", "sample_task", "to_annotation", "prediction_to_annotation",
+__all__ = ["LabelStudioFormat", "sample_task", "to_annotation", "prediction_to_annotation",
            "read_export", "ORIGIN", "REVIEW_KEYS", "SAMPLE_KEY"]

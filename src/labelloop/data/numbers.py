@@ -1,5 +1,5 @@
-"""How numbers read, in one place: the dashboard (page and Markdown), the agreement tables, and whoever turns a
-JSON number back into the int or float it stands for.
+"""How numbers read, in one place: the dashboard (page and Markdown), the agreement tables, labels and messages
+(``compact``), and whoever turns a JSON number back into the int or float it stands for (``plain_number``).
 
 Figures are printed the same way everywhere because tests and people read them back: a fixed number of
 decimals for a float, ``—`` for a figure that is not defined, and other values as Python prints them.
@@ -34,6 +34,11 @@ def duration(seconds: float | None) -> str:
     if seconds < 120:
         return f"{seconds:.1f} s"
     return f"{seconds / 60:.1f} min"
+
+
+def compact(value: float) -> str:
+    """A number in its shortest general form, for labels and messages: ``2.0`` -> ``2``, ``0.25`` -> ``0.25``."""
+    return f"{value:g}"
 
 
 def plain_number(value: Any) -> int | float:

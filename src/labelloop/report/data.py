@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from labelloop.data.model import Annotation, Dataset
-from labelloop.data.numbers import percent
+from labelloop.data.numbers import percent, plain_number
 from labelloop.data.schema import AnnotationSchema
 from labelloop.errors import LabelloopError
 
@@ -111,7 +111,7 @@ def review_flags(review: dict[str, Any] | None) -> list[dict[str, Any]]:
 
 def _option_labels(q: Any) -> dict[Any, str]:
     out: dict[Any, str] = {o.value: o.label for o in q.options if o.label}
-    out.update({(int(r.value) if float(r.value).is_integer() else r.value): r.label for r in q.rubric if r.label})
+    out.update({plain_number(r.value): r.label for r in q.rubric if r.label})
     return out
 
 

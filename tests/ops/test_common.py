@@ -63,7 +63,7 @@ def test_schema_for_names_template_and_schema() -> None:
 
 def test_counted_reports_every_n_and_the_total() -> None:
     ticks: list[tuple[float, float | None]] = []
-    assert list(counted(range(5), lambda d, t: ticks.append((d, t)), every=2)) == [0, 1, 2, 3, 4]
+    assert list(counted(range(5), lambda d, t: ticks.append((d, t)), every=2, seconds=0)) == [0, 1, 2, 3, 4]
     assert ticks == [(2, None), (4, None), (5, 5)]
 
 

@@ -1,5 +1,5 @@
-"""What every command group shares: the consoles, the options declared once, reading a dataset with a progress
-bar, and the notes on stderr."""
+"""What every command group shares: the consoles, the options declared once, the one progress bar, reading a
+dataset with it (through ``labelloop.ops``), and the notes on stderr."""
 
 from __future__ import annotations
 
@@ -11,6 +11,9 @@ from rich.console import Console
 
 from labelloop.data.display import visible
 from labelloop.errors import LabelloopError
+from labelloop.ops._common import Note, comma_list, load_dataset, read_guidelines, schema_for
+
+__all__ = ["comma_list", "read_guidelines", "schema_for"]  # the ops' own, for the command modules
 
 
 class _Console(Console):
@@ -35,47 +38,16 @@ def note(message: str, quiet: bool) -> None:
         err.print(message, markup=False)
 
 
-def open_reader(path: str, fmt: str, *, limit: int | None = None, seed: int = 0, skip_bad: bool = False,
-            rejects: Path | None = None, columns: dict[str, str | None] | None = None,
-            hf_split: str | None = None, hf_subset: str | None = None, quiet: bool = True):
-    from labelloop.formats import SampleReader
-
-    options = {f"{k}_column": v for k, v in (columns or {}).items() if v}
-    reader = SampleReader(path, fmt, limit=limit, seed=seed, skip_bad=skip_bad, rejects=rejects, options=options,
-                          hf_split=hf_split, hf_name=hf_subset)
-    if reader.detected:
-        note(f"Format: {reader.format_name} (recognised from columns: {', '.join(reader.columns)})", quiet)
-    return reader
+def notes(quiet: bool) -> Note:
+    """The operations' note callback: on stderr unless quiet."""
+    return lambda message: note(message, quiet)
 
 
-def progress(iterable, quiet: bool, label: str):
-    if quiet or not err.is_terminal:
-        yield from iterable
-        return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err,
-                  transient=True) as progress:
-        task = progress.add_task(label, total=None)
-        for i, item in enumerate(iterable, 1):
-            yield item
-            if i % 1000 == 0:
-                progress.update(task, completed=i)
-
-
-def load(path: str, fmt: str = "auto", quiet: bool = True, **kw: Any):
-    reader = open_reader(path, fmt, quiet=quiet, **kw)
-    from labelloop.data.model import Dataset
-
-    samples = list(progress(iter(reader), quiet, "Reading"))
-    report_rejects(reader, quiet)
-    return Dataset(name=reader.name, samples=samples, schema=reader.schema, metadata=reader.metadata), reader
-
-
-def report_rejects(reader, quiet: bool) -> None:
-    if reader.rejected:
-        where = f"; written to {reader.rejects_path}" if reader.rejects_path else ""
-        note(f"Skipped {len(reader.rejected)} bad row(s){where}.", quiet)
+def load(path: str, fmt: str = "auto", quiet: bool = True, **options: Any):
+    """The dataset and its reader, read by :func:`labelloop.ops._common.load_dataset` with a progress bar."""
+    report, bar = progress_callback(quiet, "Reading")
+    with bar:
+        return load_dataset(path, fmt, note=notes(quiet), progress=report, **options)
 
 
 ProviderOpt = typer.Option(None, "--provider", "-p", help="openai, anthropic, moonshot or compatible (any "
@@ -105,9 +77,7 @@ def make_provider(name: str | None, model: str | None, base_url: str | None, tem
 
 
 def resolve(ds, template: str | None, schema: str | None, required: bool):
-    from labelloop.formats.schemas import resolve_schema
-
-    return resolve_schema(template, schema, ds, required=required)
+    return schema_for(ds, template, schema, required)
 
 
 LsDataDirOpt = typer.Option(Path(".labelloop/label-studio"), "--data-dir", help="Label Studio's data, the "
@@ -136,17 +106,6 @@ def progress_callback(quiet: bool, label: str):
     return (lambda done, total: bar.update(task, completed=done, total=total or None)), bar
 
 
-def read_guidelines(path: Path | None) -> str | None:
-    from labelloop.errors import InputFileError
-
-    if path is None:
-        return None
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputFileError(f"Cannot read guidelines file {path}: {exc}.") from None
-
-
 GuidelinesOpt = typer.Option(None, "--guidelines", "-g", help="Markdown guidelines (e.g. from labelloop "
                              "guidelines) for the project's instructions, after the schema's own.")
 
@@ -158,21 +117,3 @@ QualitySchemaOpt = typer.Option(None, "--schema", help="Template name or schema 
 QualityQuestionOpt = typer.Option(None, "--question", "-Q", help="Only this question (repeat for several).")
 PredictionsOpt = typer.Option(False, "--include-predictions", help="Count model pre-labels (kind prediction) as "
                               "annotators too.")
-
-
-def quality_load(paths: list[str], fmt: str, schema: str | None):
-    from labelloop.formats.schemas import load_schema
-    from labelloop.quality.inputs import load_inputs
-
-    return load_inputs(paths, fmt=fmt, schema=load_schema(schema) if schema else None)
-
-
-def comma_list(text: str | None) -> list[str]:
-    return [e.strip() for e in (text or "").split(",") if e.strip()]
-
-
-def schema_for(ds, template: str | None, schema: str | None):
-    from labelloop.formats.schemas import resolve_schema
-
-    return resolve_schema(template, schema, ds, required=True)
-

@@ -13,15 +13,13 @@ from labelloop.cli._common import (
     FormatOpt,
     JsonOpt,
     QuietOpt,
-    load,
     note,
-    open_reader,
+    notes,
     out,
-    progress,
-    report_rejects,
+    progress_callback,
 )
 from labelloop.data.display import visible
-from labelloop.errors import LabelloopError
+from labelloop.ops import data as ops
 
 
 # ---------------------------------------------------------------------- convert
@@ -44,20 +42,16 @@ def convert(
     as_json: bool = JsonOpt,
 ) -> None:
     """Convert any supported dataset into labelloop's canonical file (streams large inputs)."""
-    from labelloop.data.io import write_samples
-
-    reader = open_reader(src, fmt, limit=limit, seed=seed, skip_bad=skip_bad, rejects=rejects,
-                     columns={"prompt": prompt_column, "chosen": chosen_column, "rejected": rejected_column,
-                              "id": id_column}, hf_split=split, hf_subset=subset, quiet=quiet)
-    n = write_samples(progress(iter(reader), quiet, "Converting"), output, name=reader.name, schema=reader.schema,
-                      metadata=reader.metadata)
-    report_rejects(reader, quiet)
-    result = {"input": src, "format": reader.format_name, "output": str(output), "samples": n,
-              "rejected": len(reader.rejected)}
+    report, bar = progress_callback(quiet, "Converting")
+    with bar:
+        r = ops.convert(src, output, fmt, limit=limit, seed=seed, skip_bad=skip_bad, rejects=rejects,
+                        columns={"prompt": prompt_column, "chosen": chosen_column, "rejected": rejected_column,
+                                 "id": id_column}, hf_split=split, hf_subset=subset, note=notes(quiet),
+                        progress=report)
     if as_json:
-        out.print_json(json.dumps(result))
+        out.print_json(json.dumps(r.model_dump(exclude={"rejects_file"})))
     else:
-        out.print(f"Wrote {n} samples ({reader.format_name}) to {output}.", markup=False)
+        out.print(f"Wrote {r.samples} samples ({r.format}) to {output}.", markup=False)
 
 
 # ---------------------------------------------------------------------- info
@@ -70,16 +64,18 @@ def info(
     quiet: bool = QuietOpt,
 ) -> None:
     """Counts: samples, subsets, candidates per sample, annotations by kind and annotator."""
-    from labelloop.data.summary import dataset_summary
-
-    ds, reader = load(dataset, fmt, quiet=quiet or as_json)
-    summary = dataset_summary(ds)
-    summary["format"] = reader.format_name
+    quiet = quiet or as_json
+    report, bar = progress_callback(quiet, "Reading")
+    with bar:
+        r = ops.info(dataset, fmt, note=notes(quiet), progress=report)
+    summary = {"name": r.name, "samples": r.samples, "schema": r.schema_name,
+               **r.model_dump(include={"candidates_per_sample", "prompt_turns", "subsets", "annotations_by_kind",
+                                       "annotations_by_annotator"}), "format": r.format}
     if as_json:
         out.print_json(json.dumps(summary))
         return
-    out.print(Text.assemble((visible(ds.name), "bold"), visible(
-        f": {summary['samples']} samples, format {reader.format_name}, schema {summary['schema'] or '(none)'}")))
+    out.print(Text.assemble((visible(r.name), "bold"), visible(
+        f": {r.samples} samples, format {r.format}, schema {r.schema_name or '(none)'}")))
     for title, key, col in (("Candidates per sample", "candidates_per_sample", "candidates"),
                             ("Subsets", "subsets", "subset"),
                             ("Annotations by kind", "annotations_by_kind", "kind"),
@@ -103,26 +99,21 @@ def validate(
     quiet: bool = QuietOpt,
 ) -> None:
     """Check every row reads and every human / merged annotation fits the schema."""
-    from labelloop.formats.schemas import load_schema
-
-    ds, _ = load(dataset, fmt, quiet=quiet or as_json)
-    sch = load_schema(schema) if schema else ds.schema
-    problems: list[str] = []
-    if sch is not None:
-        for s in ds.samples:
-            problems += sch.validate_sample(s)
-    result = {"samples": len(ds.samples), "schema": sch.name if sch else None, "problems": len(problems),
-              "details": problems[:1000]}
+    quiet = quiet or as_json
+    report, bar = progress_callback(quiet, "Reading")
+    with bar:
+        r = ops.validate(dataset, schema, fmt, note=notes(quiet), progress=report)
     if as_json:
-        out.print_json(json.dumps(result))
+        out.print_json(json.dumps({"samples": r.samples, "schema": r.schema_name, "problems": r.problems,
+                                   "details": r.details}))
     else:
-        for p in problems[:50]:
+        for p in r.details[:50]:
             out.print(f"- {p}", markup=False)
-        if len(problems) > 50:
-            out.print(f"… and {len(problems) - 50} more", markup=False)
-        verdict = "no problems" if not problems else f"{len(problems)} problem(s)"
-        out.print(f"{len(ds.samples)} samples read; schema {result['schema'] or '(none)'}: {verdict}.", markup=False)
-    if problems:
+        if r.problems > 50:
+            out.print(f"… and {r.problems - 50} more", markup=False)
+        verdict = "no problems" if not r.problems else f"{r.problems} problem(s)"
+        out.print(f"{r.samples} samples read; schema {r.schema_name or '(none)'}: {verdict}.", markup=False)
+    if r.problems:
         raise typer.Exit(1)
 
 
@@ -148,61 +139,37 @@ def export(
     quiet: bool = QuietOpt,
 ) -> None:
     """Write training data (DPO pairs, reward-model pairs) or another format."""
-    from labelloop.formats.export import export_dataset
-    from labelloop.formats import writer_names
-
-    if to not in writer_names():  # before a large file is read
-        raise LabelloopError(f"Unknown output format {to!r}; known: {', '.join(writer_names())}.")
-    ratios = _parse_split(split) if split else {}
-    ds, _ = load(dataset, in_fmt, quiet=quiet or as_json)
-    results = export_dataset(ds, output, to, pairs=pairs, label_source=label_source, question=question,
-                             prompt_style=prompt_style, ratios=ratios, seed=seed)
-    for r in results.values():
-        if not as_json:
-            stats = r.get("stats")
-            extra = ""
-            if stats:
-                extra = (f" from {stats['with_pairs']} of {stats['samples']} samples (labels: "
-                         + ", ".join(f"{k} {stats[k]}" for k in ("aggregate", "human", "reference") if stats[k])
-                         + ")")
-            out.print(f"Wrote {r['rows']} rows ({to}) to {r['path']}{extra}.", markup=False)
-            if stats and stats.get("csv_cells_quoted"):
-                note(f"{stats['csv_cells_quoted']} CSV cell(s) of {r['path']} began with = + - @, tab or CR and were "
-                     "written with a leading ' so that spreadsheets do not run them as formulas; for training "
-                     "data write .jsonl or .parquet, which keep every text as it is.", quiet)
+    quiet = quiet or as_json
+    report, bar = progress_callback(quiet, "Reading")
+    with bar:
+        r = ops.export(dataset, output, to, pairs=pairs, label_source=label_source, question=question,
+                       prompt_style=prompt_style, split=split, seed=seed, in_fmt=in_fmt, note=notes(quiet),
+                       progress=report)
     if as_json:
-        out.print_json(json.dumps(results))
-
-
-def _parse_split(text: str) -> dict[str, float]:
-    from labelloop.data.split import check_ratios
-
-    ratios: dict[str, float] = {}
-    for part in text.split(","):
-        name, _, value = part.partition("=")
-        if name.strip() in ratios:
-            raise LabelloopError(f"--split {text!r} names split {name.strip()!r} twice.")
-        try:
-            ratios[name.strip()] = float(value)
-        except ValueError:
-            raise LabelloopError(f"--split {text!r}: write it as name=ratio pairs, e.g. train=0.9,test=0.1.") from None
-    check_ratios(ratios)  # before a large file is read
-    return ratios
+        out.print_json(json.dumps({k: f.model_dump(exclude_unset=True) for k, f in r.files.items()}))
+        return
+    for f in r.files.values():
+        stats = f.stats
+        extra = ""
+        if stats:
+            extra = (f" from {stats['with_pairs']} of {stats['samples']} samples (labels: "
+                     + ", ".join(f"{k} {stats[k]}" for k in ("aggregate", "human", "reference") if stats[k])
+                     + ")")
+        out.print(f"Wrote {f.rows} rows ({to}) to {f.path}{extra}.", markup=False)
+        if stats and stats.get("csv_cells_quoted"):
+            note(f"{stats['csv_cells_quoted']} CSV cell(s) of {f.path} began with = + - @, tab or CR and were "
+                 "written with a leading ' so that spreadsheets do not run them as formulas; for training "
+                 "data write .jsonl or .parquet, which keep every text as it is.", quiet)
 
 
 # ---------------------------------------------------------------------- formats
 def list_formats(as_json: bool = JsonOpt) -> None:
     """List the formats labelloop reads and writes."""
-    from labelloop.formats import FORMATS
-
-    rows = [{"name": n, "read": FORMATS.get(n).can_read, "write": FORMATS.get(n).can_write,
-             "description": FORMATS.get(n).description} for n in FORMATS]
+    rows = ops.formats()
     if as_json:
-        out.print_json(json.dumps(rows))
+        out.print_json(json.dumps([r.model_dump() for r in rows]))
         return
     table = Table("format", "read", "write", "description")
     for r in rows:
-        table.add_row(r["name"], "yes" if r["read"] else "", "yes" if r["write"] else "", r["description"])
+        table.add_row(r.name, "yes" if r.read else "", "yes" if r.write else "", r.description)
     out.print(table)
-
-

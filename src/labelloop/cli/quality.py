@@ -20,9 +20,9 @@ from labelloop.cli._common import (
     QuietOpt,
     comma_list,
     out,
-    quality_load,
 )
 from labelloop.errors import LabelloopError
+from labelloop.ops import quality as ops
 
 
 # ---- quality (issue 3: agreement, merging, adjudication) ---------------------------------------
@@ -42,14 +42,10 @@ def agreement_cmd(
     quiet: bool = QuietOpt,
 ) -> None:
     """Inter-annotator agreement per question: alpha, kappas, AC1, per-annotator, disagreements."""
-    from labelloop.quality.agreement import agreement
     from labelloop.quality.render import report_tables
 
-    if bootstrap < 0:
-        raise LabelloopError(f"--bootstrap must be 0 or more, not {bootstrap}.")
-    ds = quality_load(datasets, fmt, schema)
-    report = agreement(ds, questions=question or None, level=level, include_predictions=include_predictions,
-                       bootstrap=bootstrap, seed=seed)
+    report = ops.agreement(datasets, question=question, level=level, bootstrap=bootstrap, seed=seed,
+                           include_predictions=include_predictions, schema=schema, fmt=fmt)
     if as_json:
         out.print_json(json.dumps(report.to_dict(), default=str))
         return
@@ -78,18 +74,10 @@ def merge_cmd(
     quiet: bool = QuietOpt,
 ) -> None:
     """Merge every annotator's answers into one aggregate annotation per sample."""
-    from labelloop.formats import save
-    from labelloop.quality.merge import MERGE_STRATEGIES as STRATEGIES
-    from labelloop.quality.merge import merge
-
-    if strategy not in STRATEGIES:
-        raise LabelloopError(f"Unknown merge strategy {strategy!r}; known: {', '.join(STRATEGIES)}.")
-    ds = quality_load(datasets, fmt, schema)
-    merged, summary = merge(ds, strategy, questions=question or None, include_predictions=include_predictions,
-                            tie_breaker=tie_breaker, experts=comma_list(experts), seed=seed,
-                            min_agreement=min_agreement, min_confidence=min_confidence)
-    save(merged, output)
-    summary["output"] = str(output)
+    r = ops.merge(datasets, output, strategy, question=question, tie_breaker=tie_breaker,
+                  experts=comma_list(experts), min_agreement=min_agreement, min_confidence=min_confidence, seed=seed,
+                  include_predictions=include_predictions, schema=schema, fmt=fmt)
+    summary = {**r.summary, "output": r.output}
     if as_json:
         out.print_json(json.dumps(summary, default=str))
         return
@@ -147,26 +135,17 @@ def adjudicate_cmd(
     quiet: bool = QuietOpt,
 ) -> None:
     """Adjudicate (the default command: 'labelloop adjudicate DATASET -o OUT --strategy S')."""
-    from labelloop.formats import save
-    from labelloop.quality.adjudicate import adjudicate, default_queue_path, write_queue
-
-    ds = quality_load(datasets, fmt, schema)
-    result, items, summary = adjudicate(ds, strategy, experts=comma_list(experts), questions=question or None,
-                                        include_predictions=include_predictions)
-    save(result, output)
-    queue_path = queue or default_queue_path(output)
-    if items or queue is not None:
-        write_queue(items, queue_path)
-        summary["queue"] = str(queue_path)
-    summary["output"] = str(output)
+    r = ops.adjudicate(datasets, output, strategy, experts=comma_list(experts), queue=queue, question=question,
+                       include_predictions=include_predictions, schema=schema, fmt=fmt)
+    summary = {**r.summary, "output": r.output}
     if as_json:
         out.print_json(json.dumps(summary, default=str))
         return
     _print_merge_summary(summary)
     out.print(f"Wrote {output}.", markup=False)
-    if items or queue is not None:
-        out.print(f"{len(items)} item(s) need a reviewer: fill in 'decision' and 'reviewer' in {queue_path}, then "
-                  f"run: labelloop adjudicate apply {output} {queue_path} -o OUT", markup=False)
+    if r.queue is not None:
+        out.print(f"{r.pending} item(s) need a reviewer: fill in 'decision' and 'reviewer' in {r.queue}, then "
+                  f"run: labelloop adjudicate apply {output} {r.queue} -o OUT", markup=False)
 
 
 @adjudicate_app.command("apply")
@@ -181,15 +160,10 @@ def adjudicate_apply_cmd(
     quiet: bool = QuietOpt,
 ) -> None:
     """Read a reviewer's decisions back as aggregate annotations in the reviewer's name."""
-    from labelloop.formats import save
-    from labelloop.quality.adjudicate import apply_decisions
-
     if len(paths) < 2:
         raise LabelloopError("adjudicate apply needs a dataset and a decisions file: DATASET... DECISIONS.")
-    ds = quality_load(paths[:-1], fmt, schema)
-    result, summary = apply_decisions(ds, paths[-1], reviewer=reviewer)
-    save(result, output)
-    summary["output"] = str(output)
+    r = ops.apply(paths[:-1], Path(paths[-1]), output, reviewer=reviewer, schema=schema, fmt=fmt)
+    summary = {**r.summary, "output": r.output}
     if as_json:
         out.print_json(json.dumps(summary))
         return

@@ -74,7 +74,7 @@ def any_path(path: Path, what: str) -> Path:
     return path
 
 
-def counted(items: Iterable[T], progress: Progress, every: int = 1000, seconds: float = 0.0) -> Iterator[T]:
+def counted(items: Iterable[T], progress: Progress, every: int = 1000, seconds: float = 0.5) -> Iterator[T]:
     """Pass ``items`` through, reporting how many went by every ``every`` items (and at most every ``seconds``),
     and the total at the end, so a fast stream pays next to nothing."""
     n = 0
@@ -136,3 +136,8 @@ def schema_for(ds: Dataset | None, template: str | Path | None = None, schema: s
     """The one way an operation finds its schema: ``template`` or ``schema`` (not both), else the dataset's own;
     ``required``: a ParameterError naming ``template`` when there is none."""
     return resolve_schema(str(template) if template is not None else None, schema, ds, required=required)
+
+
+def literal(text: str) -> str:
+    """``text`` (a user's value) safe inside a ParameterError's message, whose ``{...}`` name parameters."""
+    return text.replace("{", "{{").replace("}", "}}")

@@ -11,11 +11,14 @@ from labelloop.data.model import Annotation, Candidate, DataSample
 from labelloop.data.positions import (
     candidate_order,
     fnv1a,
+    is_no_answer,
+    no_answer_text,
     page_order,
     position_index,
     position_label,
     position_labels,
     recorded_order,
+    screen_permutation,
 )
 
 
@@ -28,6 +31,13 @@ def test_candidate_order_is_pinned_per_seed_and_sample():
     assert candidate_order(_sample("s1"), 7) == ["a", "b", "d", "c"]
     assert candidate_order(_sample("s1"), 0, shuffle=False) == ["a", "b", "c", "d"]
     assert candidate_order(_sample("s1", ""), 0) == []
+
+
+def test_screen_permutation_is_the_same_shuffle_by_index():
+    assert screen_permutation(_sample("s1"), 0) == [3, 0, 2, 1]
+    assert screen_permutation(_sample("s1"), 0, shuffle=False) == [0, 1, 2, 3]
+    s = _sample("x", "pqrstu")
+    assert [s.candidates[i].id for i in screen_permutation(s, 5)] == candidate_order(s, 5)
 
 
 def test_candidate_order_is_the_seed_string_every_copy_used():
@@ -70,3 +80,11 @@ def test_recorded_order_reads_every_key_in_order():
     assert recorded_order(ann({"order": [], "shown_order": ["b"]})) == ["b"]
     assert recorded_order(ann({"order": "ab", "labelstudio": "x"})) is None
     assert recorded_order(ann({})) is None
+
+
+def test_no_answer_text_names_the_empty_position():
+    assert no_answer_text(4, 4) == "(no answer E: this prompt has 4)"
+    assert no_answer_text(26, 3) == "(no answer AA: this prompt has 3)"
+    assert is_no_answer("(no answer E: this prompt has 4)", 4)
+    assert not is_no_answer("(no answer E: this prompt has 4)", 5)  # the label must be its own position's
+    assert not is_no_answer("(no answer E)", 4) and not is_no_answer(None, 0)

@@ -17,6 +17,7 @@ the same labels in lower case (``response_aa``).
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Callable, Sequence
 
 from labelloop.data.model import Annotation, DataSample
@@ -24,16 +25,23 @@ from labelloop.data.model import Annotation, DataSample
 #: Annotation metadata keys that record the screen order: the offline page and Label Studio pulls write
 #: ``order``, LLM pre-labels ``shown_order``; ``labelstudio.order`` is read after them.
 ORDER_KEYS = ("order", "shown_order")
+_NO_ANSWER = re.compile(r"^\(no answer ([A-Z]+): this prompt has \d+\)$")
 
 
 # ---------------------------------------------------------------------- the seeded shuffle
-def candidate_order(sample: DataSample, seed: int = 0, shuffle: bool = True) -> list[str]:
-    """The candidate ids in screen order: seeded by ``f"{seed}:{sample.id}"``, so the order never depends
-    on row order and reruns (and caches) agree; ``shuffle=False`` keeps the source's order."""
-    ids = [c.id for c in sample.candidates]
+def screen_permutation(sample: DataSample, seed: int = 0, shuffle: bool = True) -> list[int]:
+    """Which candidate (by index) sits at each screen position: seeded by ``f"{seed}:{sample.id}"``, so the
+    order never depends on row order and reruns (and caches) agree; ``shuffle=False`` keeps the source's
+    order."""
+    order = list(range(len(sample.candidates)))
     if shuffle:
-        random.Random(f"{seed}:{sample.id}").shuffle(ids)
-    return ids
+        random.Random(f"{seed}:{sample.id}").shuffle(order)
+    return order
+
+
+def candidate_order(sample: DataSample, seed: int = 0, shuffle: bool = True) -> list[str]:
+    """The candidate ids in screen order (``screen_permutation`` applied to the ids)."""
+    return [sample.candidates[i].id for i in screen_permutation(sample, seed, shuffle)]
 
 
 # ---------------------------------------------------------------------- the offline page's shuffle
@@ -123,5 +131,17 @@ def position_index(label: str) -> int | None:
     return n - 1
 
 
-__all__ = ["ORDER_KEYS", "candidate_order", "fnv1a", "mulberry32", "page_order", "position_index",
-           "position_label", "position_labels", "recorded_order"]
+def no_answer_text(i: int, shown: int) -> str:
+    """What a task shows at screen position ``i`` when its project lays out more positions than the
+    ``shown`` answers it has (Label Studio configs and DataLabel schemas are one per project)."""
+    return f"(no answer {position_label(i)}: this prompt has {shown})"
+
+
+def is_no_answer(text: object, i: int) -> bool:
+    """Whether ``text`` is the ``no_answer_text`` of screen position ``i``."""
+    m = _NO_ANSWER.match(text) if isinstance(text, str) else None
+    return m is not None and m.group(1) == position_label(i)
+
+
+__all__ = ["ORDER_KEYS", "candidate_order", "fnv1a", "is_no_answer", "mulberry32", "no_answer_text", "page_order",
+           "position_index", "position_label", "position_labels", "recorded_order", "screen_permutation"]

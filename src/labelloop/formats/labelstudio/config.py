@@ -27,10 +27,11 @@ from typing import Any
 from xml.sax.saxutils import quoteattr
 
 from labelloop.data.model import Candidate, DataSample, Dataset, Message
+from labelloop.data.numbers import plain_number
 from labelloop.data.positions import position_index, position_label
 from labelloop.data.schema import AnnotationSchema, Option, Question, schema_from_dict
 from labelloop.errors import LabelloopError, SchemaError
-from labelloop.formats.labelstudio.results import Control, number, parse_result, spans_to_result, value_to_result
+from labelloop.formats.labelstudio.results import Control, parse_result, spans_to_result, value_to_result
 from labelloop.formats.schemas import load_schema
 from labelloop.registry import Registry
 from labelloop.templates import TEMPLATES
@@ -209,8 +210,8 @@ class SchemaTemplate(LabelStudioTemplate):
             if self._star_max(q) is not None:
                 return Control(name, q, "rating", to_name, position)
             if q.rubric:
-                choices = {(f"{number(r.value):g}: {r.label}" if r.label else f"{number(r.value):g}"):
-                           number(r.value) for r in q.rubric}
+                choices = {(f"{plain_number(r.value):g}: {r.label}" if r.label else f"{plain_number(r.value):g}"):
+                           plain_number(r.value) for r in q.rubric}
                 return Control(name, q, "choices", to_name, position, choices=choices)
             return Control(name, q, "number", to_name, position)
         if q.type == "ranking":
@@ -298,7 +299,7 @@ class SchemaTemplate(LabelStudioTemplate):
         elif c.tag == "rating":
             out.append(f'<Rating name={name} toName={to} maxRating="{self._star_max(q)}"{req}/>')
         elif c.tag == "number":
-            attrs = "".join(f' {k}="{number(v):g}"' for k, v in (("min", q.min), ("max", q.max), ("step", q.step))
+            attrs = "".join(f' {k}="{plain_number(v):g}"' for k, v in (("min", q.min), ("max", q.max), ("step", q.step))
                             if v is not None)
             out.append(f"<Number name={name} toName={to}{attrs}{req}/>")
         elif c.tag == "textarea":

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from labelloop.data.numbers import plain_number
 from labelloop.data.positions import position_index, position_label
 from labelloop.data.schema import AnnotationSchema, Option, Question
 
@@ -27,12 +28,6 @@ UNMAPPED = "_unmapped"
 _ANSWER = re.compile(r"^Answer ([A-Z]{1,3})$")
 _POSITION = re.compile(r"^([A-Z]{1,3})$")
 _PER_POSITION = re.compile(r"^answer_([A-Z]{1,3})$")
-
-
-def number(v: Any) -> int | float:
-    """A number from a result or a schema: whole numbers as ``int`` (``3.0`` reads back as ``3``)."""
-    f = float(v)
-    return int(f) if f.is_integer() else f
 
 
 def js_to_py(text: str, offset: int) -> int:
@@ -151,7 +146,7 @@ def _parse_value(c: Control, value: dict[str, Any], order: list[str]) -> tuple[A
         return (picked[0], True) if len(picked) == 1 else (None, False)
     if c.tag in ("rating", "number"):
         present = value.get(c.tag) is not None if (c.open or c.tag == "number") else c.tag in value
-        return (number(value[c.tag]), True) if present else (None, False)
+        return (plain_number(value[c.tag]), True) if present else (None, False)
     if c.tag == "textarea":
         return "\n".join(str(t) for t in value.get("text") or []), True
     if c.tag == "ranker":
@@ -316,7 +311,7 @@ class InferredMapping:
             labels = value.get(tag) or value.get("labels") or []
             facts["options"] += [c for c in labels if c not in facts["options"]]
         elif tag in ("rating", "number") and value.get(tag) is not None:
-            v = number(value[tag])
+            v = plain_number(value[tag])
             facts["min"] = v if facts["min"] is None else min(facts["min"], v)
             facts["max"] = v if facts["max"] is None else max(facts["max"], v)
 
@@ -367,4 +362,4 @@ class InferredMapping:
 
 
 __all__ = ["Control", "InferredMapping", "SPAN_TAGS", "UNMAPPED", "answer_to_id", "is_answer_label", "js_to_py",
-           "number", "parse_result", "py_to_js", "same_value", "spans_to_result", "split_name", "value_to_result"]
+           "parse_result", "py_to_js", "same_value", "spans_to_result", "split_name", "value_to_result"]

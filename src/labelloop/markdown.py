@@ -7,8 +7,11 @@ markup, a link or an image: ``escape`` for running text and table cells, ``code`
 for a block quote. Markdown that is Markdown by design (an LLM's guidelines, a schema's guidelines) keeps its
 formatting through ``sanitize``: raw HTML, links to anything but http(s) and mailto, and images are taken out.
 
-It sits at the top of the package, like ``errors``, because both ``assist`` and ``report`` write Markdown and
-neither may import the other's modules the wrong way. Every function is linear in its input.
+Where such Markdown is shown as HTML (the offline page's guidelines panel, Label Studio's instructions),
+``to_html`` is the one renderer: every character of the text escaped, only its own few elements made.
+
+It sits at the bottom of the package, like ``errors``, because ``assist``, ``annotate`` and ``report`` all write
+Markdown and none may import the others' modules the wrong way. Every function is linear in its input.
 """
 
 from __future__ import annotations

@@ -9,17 +9,25 @@ import numpy as np
 import pytest
 
 from labelloop.annotate.labelstudio.project import only_samples
-from labelloop.assist.active import STRATEGIES, Selection, k_center_greedy, select_batch, selection_ids, uncertainty
+from labelloop.assist.active import (
+    SELECTION_STRATEGIES,
+    Selection,
+    k_center_greedy,
+    select_batch,
+    selection_ids,
+    uncertainty,
+)
 from labelloop.assist.predictors import get_predictor
 from labelloop.assist.simulate import labels_to_reach, reveal, simulate_active, synthetic_preferences
 from labelloop.cli import main
 from labelloop.data.io import write_dataset
 from labelloop.data.model import Annotation
-from labelloop.errors import LabelloopError, ProjectError, UnknownNameError
+from labelloop.errors import LabelloopError, ParameterError, ProjectError, UnknownNameError
 
 
 def test_contract_names():
-    assert STRATEGIES == ("least_confidence", "margin", "entropy", "disagreement", "diversity", "mix", "random")
+    assert SELECTION_STRATEGIES.names() == ["least_confidence", "margin", "entropy", "disagreement", "diversity",
+                                            "mix", "random"]
     assert Selection("a", 1, 0.5, "why").as_dict() == {"sample_id": "a", "rank": 1, "score": 0.5, "reason": "why"}
 
 
@@ -102,8 +110,13 @@ def test_disagreement_between_prelabels_and_people():
 
 def test_errors():
     ds = _pool(10, n=20)
-    with pytest.raises(UnknownNameError, match="Unknown strategy 'smart'"):
+    with pytest.raises(UnknownNameError) as unknown:
         select_batch(ds, strategy="smart")
+    assert str(unknown.value) == ("Unknown strategy 'smart'; known: least_confidence, margin, entropy, disagreement, "
+                                  "diversity, mix, random.")
+    with pytest.raises(ParameterError) as small:
+        select_batch(ds, strategy="margin", batch_size=0)
+    assert (small.value.param, str(small.value)) == ("batch_size", "batch_size must be at least 1, not 0.")
     with pytest.raises(LabelloopError, match="carries no schema"):
         select_batch(ds.model_copy(update={"schema_": None}), strategy="margin")
 

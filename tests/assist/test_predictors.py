@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import pickle
 
 import numpy as np
 import pytest
 
+from labelloop.assist.features import TfidfFeatures
 from labelloop.assist.predictors import (
     LocalPredictor,
     Predictor,
@@ -29,7 +31,8 @@ def test_tfidf_learns_pairwise_preferences_that_generalise_to_new_prompts():
     test = synthetic_preferences(200, seed=2)  # other prompts, other answers
     model = get_predictor("tfidf")
     assert isinstance(model, Predictor)
-    version = model.fit(train, test.schema)
+    assert model.fit(train, test.schema) is model
+    version = model.version
     preds = model.predict(test.samples, test.schema)
     assert accuracy(preds, test.samples, "preference") == pytest.approx(0.825)
     p = preds[0]
@@ -41,7 +44,7 @@ def test_tfidf_learns_pairwise_preferences_that_generalise_to_new_prompts():
         assert test.schema.validate_values(s, pr.values, partial=True) == []
     # deterministic: the same labels give the same version and the same predictions
     again = get_predictor("tfidf")
-    assert again.fit(train, test.schema) == version
+    assert again.fit(train, test.schema).version == version
     assert [a.values for a in again.predict(test.samples, test.schema)] == [a.values for a in preds]
 
 
@@ -105,6 +108,22 @@ def test_save_and_load_give_the_same_predictions(tmp_path):
         LocalPredictor("embedding", model.features).load(tmp_path / "m.bin")
 
 
+def test_models_saved_before_the_features_moved_still_load(tmp_path):
+    # model files pickle the features object; older files name it labelloop.assist.predictors.TfidfFeatures
+    train = [reveal(s) for s in synthetic_preferences(80, seed=1).samples]
+    test = synthetic_preferences(20, seed=2)
+    model = get_predictor("tfidf").fit(train, test.schema)
+    model.save(tmp_path / "m.bin")
+    text = pickle.dumps(pickle.loads((tmp_path / "m.bin").read_bytes()), protocol=0)
+    assert text.count(b"clabelloop.assist.features\nTfidfFeatures\n") == 1
+    (tmp_path / "old.bin").write_bytes(text.replace(b"clabelloop.assist.features\nTfidfFeatures\n",
+                                                    b"clabelloop.assist.predictors\nTfidfFeatures\n"))
+    old = get_predictor("tfidf").load(tmp_path / "old.bin")
+    assert type(old.features) is TfidfFeatures and old.version == model.version
+    assert [p.values for p in old.predict(test.samples, test.schema)] == [
+        p.values for p in model.predict(test.samples, test.schema)]
+
+
 def test_registry_of_predictors():
     class Always:
         name, version = "always-b", "1"
@@ -154,7 +173,7 @@ def test_embedding_predictor_really_loads_minilm():
     train = data[:6] + data[10:16]
     test = data[6:10] + data[16:]
     model = get_predictor("embedding")
-    version = model.fit(train, schema)
+    version = model.fit(train, schema).version
     assert version.startswith("embedding-")
     preds = model.predict(test, schema)
     assert [p.values["label"] for p in preds] == ["good"] * 4 + ["bad"] * 4
@@ -169,7 +188,7 @@ def test_llm_predictor_over_a_provider(llm_server):
                                Candidate(id="1", content="no" if i % 2 else "[GOOD] yes")]) for i in range(4)])
     model = get_predictor("llm", provider="compatible", base_url=llm_server.openai_url, model="judge",
                           api_key="k", max_retries=0)
-    assert model.fit(ds.samples, ds.schema) == "llm-compatible/judge"
+    assert model.fit(ds.samples, ds.schema) is model and model.version == "llm-compatible/judge"
     preds = model.predict(ds.samples, ds.schema)
     assert [p.values["preference"] for p in preds] == ["1", "0", "1", "0"]
     assert [p.score for p in preds] == [0.9] * 4 and preds[0].kind == "prediction"

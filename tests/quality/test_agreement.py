@@ -10,9 +10,10 @@ import pytest
 from sklearn.metrics import cohen_kappa_score
 
 from labelloop.data.model import Dataset
-from labelloop.errors import LabelloopError
+from labelloop.errors import LabelloopError, ParameterError
 from labelloop.quality.agreement import agreement
-from labelloop.quality.alpha import masi_distance
+from labelloop.quality.alpha import krippendorff_alpha, masi_distance
+from labelloop.quality.kappa import fleiss_kappa
 
 NAN = np.nan
 # preference answers, units s1..s6 × (alice, bob, carol); codes 0 -> "0", 1 -> "1", 2 -> "tie".
@@ -146,3 +147,14 @@ def test_without_a_schema_question_types_are_inferred(pairs: Dataset) -> None:
     assert types == {"preference": ("single_choice", False), "rating": ("rating", True), "comment": ("text", False)}
     assert report.question("rating").alpha["interval"].value == pytest.approx(
         krippendorff.alpha(reliability_data=RATE.T, level_of_measurement="interval"), abs=1e-12)
+
+
+def test_interval_parameters_are_refused_by_the_library_naming_them(pairs: Dataset) -> None:
+    with pytest.raises(ParameterError) as minus:
+        agreement(pairs, bootstrap=-1)
+    assert (minus.value.param, str(minus.value)) == ("bootstrap", "bootstrap must be 0 or more, not -1.")
+    assert minus.value.render(lambda p: "--" + p) == "--bootstrap must be 0 or more, not -1."
+    with pytest.raises(ParameterError) as level:
+        krippendorff_alpha(np.array([[1, 2, 3], [1, 2, 2]]), "ordinal", ci_level=1.5)
+    assert str(level.value) == "ci_level must be between 0 and 1 (0.95 is usual), not 1.5."
+    assert fleiss_kappa(np.array([[2, 0], [1, 1], [0, 2]]), bootstrap=0).bootstrap == 0

@@ -13,7 +13,8 @@ prediction) or its embeddings:
   is not ten near-copies of one hard case;
 - ``random``: the baseline.
 
-Every choice is seeded; ties break by a seeded random order, never by row order.
+Each is a function of a ``Pool`` in ``SELECTION_STRATEGIES``. Every choice is seeded; ties break by
+a seeded random order, never by row order.
 """
 
 from __future__ import annotations
@@ -22,24 +23,19 @@ import json
 import math
 import random
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 
-from labelloop.assist.predictors import (
-    LocalPredictor,
-    Predictor,
-    TfidfFeatures,
-    is_labelled,
-    learnable,
-    make_predictor,
-)
+from labelloop.assist.features import TfidfFeatures, sample_text
+from labelloop.assist.predictors import LocalPredictor, Predictor, is_labelled, learnable, make_predictor
 from labelloop.data.model import DataSample, Dataset
-from labelloop.errors import LabelloopError, UnknownNameError
+from labelloop.data.schema import AnnotationSchema
+from labelloop.errors import LabelloopError, ParameterError, UnknownNameError
+from labelloop.registry import Registry
 
-STRATEGIES = ("least_confidence", "margin", "entropy", "disagreement", "diversity", "mix", "random")
 MIX_FACTOR = 4
 
 
@@ -54,6 +50,45 @@ class Selection:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass
+class Pool:
+    """What a selection strategy reads: the samples split into labelled and not, the seeded
+    randomness (``tiebreak`` drawn first, then ``rng`` for the strategy), and the predictor,
+    fitted only when a strategy asks for it (``random`` never does)."""
+
+    samples: list[DataSample]
+    labelled: list[DataSample]
+    unlabelled: list[DataSample]
+    schema: AnnotationSchema
+    kinds: tuple[str, ...]
+    batch_size: int
+    seed: int
+    rng: random.Random
+    tiebreak: dict[str, float]
+    question: str | None
+    predictor: str | Predictor
+    fitted: bool
+    _model: tuple[Any, bool] | None = field(default=None, init=False, repr=False)
+
+    def model(self) -> tuple[Any, bool]:
+        """The predictor, fit on the labelled samples unless it came fitted, and whether it learned anything."""
+        if self._model is None:
+            p = self.predictor
+            model: Any = make_predictor(p, kinds=self.kinds, seed=self.seed) if isinstance(p, str) else p
+            if not self.fitted and self.labelled:
+                if isinstance(model, LocalPredictor):
+                    model.fit(self.labelled, self.schema, unlabelled=self.unlabelled)
+                else:
+                    model.fit(self.labelled, self.schema)
+            self._model = (model, bool(self.labelled) and getattr(model, "fitted", True))
+        return self._model
+
+
+SelectionStrategy = Callable[[Pool], list[Selection]]
+# Registration order is the order users read them in; the kind keeps the error "Unknown strategy ...".
+SELECTION_STRATEGIES: Registry[SelectionStrategy] = Registry("strategy", ordered=True)
 
 
 def uncertainty(probs: dict[str, float], strategy: str) -> float:
@@ -103,9 +138,7 @@ def _embed(model: Any, samples: list[DataSample], seed: int) -> np.ndarray:
     if hasattr(model, "embed"):
         return np.asarray(model.embed(samples), dtype=np.float64)
     feats = TfidfFeatures(seed=seed)
-    from labelloop.assist.predictors import _sample_text
-
-    texts = [_sample_text(s) for s in samples]
+    texts = [sample_text(s) for s in samples]
     feats.fit(texts)
     return feats.dense(texts)
 
@@ -117,16 +150,15 @@ def _key(v: Any) -> str:
 def select_batch(dataset: Dataset, *, strategy: str = "mix", batch_size: int = 20,
                  predictor: str | Predictor = "tfidf", seed: int = 0, label_kinds: Sequence[str] = ("human",),
                  question: str | None = None, fitted: bool = False) -> list[Selection]:
-    """The next ``batch_size`` samples to label, best first.
+    """The next ``batch_size`` samples to label, best first, by a strategy of ``SELECTION_STRATEGIES``.
 
     ``predictor`` is a name or a Predictor; pass ``fitted=True`` when it is already fit on the
     labelled samples. ``question`` picks whose uncertainty counts (default: the first one the
     predictor learns).
     """
-    if strategy not in STRATEGIES:
-        raise UnknownNameError(f"Unknown strategy {strategy!r}; known: {', '.join(STRATEGIES)}.")
+    select = SELECTION_STRATEGIES.get(strategy)
     if batch_size < 1:
-        raise LabelloopError(f"Batch size must be at least 1, not {batch_size}.")
+        raise ParameterError("batch_size", f"{{param}} must be at least 1, not {batch_size}.")
     schema = dataset.schema
     if schema is None:
         raise LabelloopError(f"Dataset {dataset.name!r} carries no schema; add one (e.g. labelloop convert "
@@ -135,62 +167,95 @@ def select_batch(dataset: Dataset, *, strategy: str = "mix", batch_size: int = 2
     rng = random.Random(seed)
     samples = list(dataset.samples)
     tiebreak = {s.id: rng.random() for s in samples}
-    labelled = [s for s in samples if is_labelled(s, kinds)]
-    pool = [s for s in samples if not is_labelled(s, kinds)]
+    return select(Pool(samples=samples, labelled=[s for s in samples if is_labelled(s, kinds)],
+                       unlabelled=[s for s in samples if not is_labelled(s, kinds)], schema=schema, kinds=kinds,
+                       batch_size=batch_size, seed=seed, rng=rng, tiebreak=tiebreak, question=question,
+                       predictor=predictor, fitted=fitted))
 
-    if strategy == "random":
-        order = sorted(pool, key=lambda s: tiebreak[s.id])[:batch_size]
-        return [Selection(s.id, r, 0.0, f"random (seed {seed})") for r, s in enumerate(order, 1)]
 
-    model: Any = make_predictor(predictor, kinds=kinds, seed=seed) if isinstance(predictor, str) else predictor
-    if not fitted and labelled:
-        if isinstance(model, LocalPredictor):
-            model.fit(labelled, schema, unlabelled=pool)
-        else:
-            model.fit(labelled, schema)
-    trained = bool(labelled) and getattr(model, "fitted", True)
+def _cold_start(p: Pool, model: Any) -> list[Selection]:
+    picks = _diverse(model, p.labelled, p.unlabelled, p.batch_size, p.rng, p.seed)
+    return [Selection(sid, r, d, f"cold start: no {'/'.join(p.kinds)} labels yet, so the most diverse "
+                      f"(distance {d:.3f})") for r, (sid, d) in enumerate(picks, 1)]
 
-    if strategy == "disagreement":
-        return _disagreement(samples, schema, model if trained else None, question, batch_size, tiebreak, kinds)
 
-    if strategy in ("least_confidence", "margin", "entropy", "mix") and not trained:
-        picks = _diverse(model, labelled, pool, batch_size, rng, seed)
-        return [Selection(sid, r, d, f"cold start: no {'/'.join(kinds)} labels yet, so the most diverse "
-                          f"(distance {d:.3f})") for r, (sid, d) in enumerate(picks, 1)]
-    if strategy == "diversity":
-        picks = _diverse(model, labelled, pool, batch_size, rng, seed)
-        return [Selection(sid, r, d, f"far from the labelled samples (distance {d:.3f})")
-                for r, (sid, d) in enumerate(picks, 1)]
-
-    qname = question or _primary_question(model, schema)
-    preds = model.predict(pool, schema)
-    measure = "margin" if strategy == "mix" else strategy
+def _scored(p: Pool, model: Any, measure: str) -> list[tuple[DataSample, float, str]]:
+    """The unlabelled samples, most uncertain first (ties in the seeded order)."""
+    qname = p.question or _primary_question(model, p.schema)
+    preds = model.predict(p.unlabelled, p.schema)
     scored: list[tuple[DataSample, float, str]] = []
-    for s, p in zip(pool, preds):
-        probs = (p.metadata.get("probabilities") or {}).get(qname) if p is not None else None
+    for s, pred in zip(p.unlabelled, preds):
+        probs = (pred.metadata.get("probabilities") or {}).get(qname) if pred is not None else None
         if probs:
             u = uncertainty(probs, measure)
             top = max(probs, key=lambda k: probs[k])
             scored.append((s, u, f"{measure} uncertainty {u:.3f} on {qname!r} (top {top!r} at {probs[top]:.2f})"))
-        elif p is not None and p.score is not None:
-            u = 1.0 - float(p.score)
+        elif pred is not None and pred.score is not None:
+            u = 1.0 - float(pred.score)
             scored.append((s, u, f"1 − score {u:.3f}"))
         else:
             scored.append((s, 1.0, "no prediction"))
-    scored.sort(key=lambda t: (-t[1], tiebreak[t[0].id]))
-    if strategy != "mix":
-        return [Selection(s.id, r, round(u, 6), why) for r, (s, u, why) in enumerate(scored[:batch_size], 1)]
-    shortlist = scored[:MIX_FACTOR * batch_size]
-    every = labelled + [t[0] for t in shortlist]
-    x = _embed(model, every, seed)
-    centers = list(range(len(labelled)))
-    cand = list(range(len(labelled), len(every)))
-    picks = k_center_greedy(x, centers, cand, batch_size, rng)
+    scored.sort(key=lambda t: (-t[1], p.tiebreak[t[0].id]))
+    return scored
+
+
+def _by_uncertainty(measure: str) -> SelectionStrategy:
+    def select(p: Pool) -> list[Selection]:
+        model, trained = p.model()
+        if not trained:
+            return _cold_start(p, model)
+        scored = _scored(p, model, measure)
+        return [Selection(s.id, r, round(u, 6), why) for r, (s, u, why) in enumerate(scored[:p.batch_size], 1)]
+
+    select.__doc__ = f"The samples the predictor is least sure of, by {measure}."
+    return select
+
+
+for _measure in ("least_confidence", "margin", "entropy"):
+    SELECTION_STRATEGIES.register(_measure, _by_uncertainty(_measure))
+
+
+@SELECTION_STRATEGIES.register("disagreement")
+def _select_disagreement(p: Pool) -> list[Selection]:
+    """Samples whose answers (pre-labels, the fitted predictor, people) split most."""
+    model, trained = p.model()
+    return _disagreement(p.samples, p.schema, model if trained else None, p.question, p.batch_size, p.tiebreak,
+                         p.kinds)
+
+
+@SELECTION_STRATEGIES.register("diversity")
+def _select_diversity(p: Pool) -> list[Selection]:
+    """k-center greedy on embeddings, away from what is labelled."""
+    model, _ = p.model()
+    picks = _diverse(model, p.labelled, p.unlabelled, p.batch_size, p.rng, p.seed)
+    return [Selection(sid, r, d, f"far from the labelled samples (distance {d:.3f})")
+            for r, (sid, d) in enumerate(picks, 1)]
+
+
+@SELECTION_STRATEGIES.register("mix")
+def _select_mix(p: Pool) -> list[Selection]:
+    """The most uncertain ``MIX_FACTOR × batch`` by margin, then k-center greedy among them."""
+    model, trained = p.model()
+    if not trained:
+        return _cold_start(p, model)
+    shortlist = _scored(p, model, "margin")[:MIX_FACTOR * p.batch_size]
+    every = p.labelled + [t[0] for t in shortlist]
+    x = _embed(model, every, p.seed)
+    centers = list(range(len(p.labelled)))
+    cand = list(range(len(p.labelled), len(every)))
+    picks = k_center_greedy(x, centers, cand, p.batch_size, p.rng)
     out = []
     for r, (j, d) in enumerate(picks, 1):
-        s, u, why = shortlist[j - len(labelled)]
+        s, u, why = shortlist[j - len(p.labelled)]
         out.append(Selection(s.id, r, round(u, 6), f"{why}; distance {d:.3f} from labelled and earlier picks"))
     return out
+
+
+@SELECTION_STRATEGIES.register("random")
+def _select_random(p: Pool) -> list[Selection]:
+    """The baseline: a seeded random order, without fitting anything."""
+    order = sorted(p.unlabelled, key=lambda s: p.tiebreak[s.id])[:p.batch_size]
+    return [Selection(s.id, r, 0.0, f"random (seed {p.seed})") for r, s in enumerate(order, 1)]
 
 
 def _primary_question(model: Any, schema: Any) -> str:

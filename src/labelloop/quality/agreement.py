@@ -28,7 +28,7 @@ from labelloop.quality.alpha import LEVELS, SET_DISTANCES, AlphaModel, distance_
 from labelloop.quality.kappa import fleiss_kappa, gwet_ac1, pairwise_cohen, percent_agreement
 from labelloop.quality.questions import resolve
 from labelloop.quality.ranking import ranking_agreement, ranks
-from labelloop.quality.stat import Stat, Undefined
+from labelloop.quality.stat import Stat, Undefined, check_interval
 from labelloop.quality.units import Ratings, collect, latest_by_annotator, reference_values, set_value
 
 NOT_MEASURED = {"text": "free text is not compared for agreement; merge keeps every answer for adjudication",
@@ -114,6 +114,7 @@ def agreement(dataset: Dataset, *, questions: Sequence[str] | None = None, schem
               level: str | None = None, include_predictions: bool = False, bootstrap: int = 0, seed: int = 0,
               ci_level: float = 0.95) -> AgreementReport:
     """Agreement for every question of the schema (or the named ones)."""
+    check_interval(bootstrap, ci_level)
     kinds = ("human", "prediction") if include_predictions else ("human",)
     qs, inferred = resolve(dataset, schema, questions, kinds)
     out = [question_agreement(dataset.samples, q, level=level, kinds=kinds, bootstrap=bootstrap, seed=seed,

@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from labelloop.errors import ParameterError
+
 
 class Undefined(Exception):
     """Raised inside a coefficient's computation; carries the reason shown to the user."""
@@ -62,6 +64,14 @@ def undefined(name: str, reason: str, n_items: int = 0, **extra: Any) -> Stat:
     return Stat(name=name, value=None, reason=reason, n_items=n_items, extra=extra)
 
 
+def check_interval(bootstrap: int, level: float) -> None:
+    """The one check of the interval parameters every coefficient takes (``bootstrap``, ``ci_level``)."""
+    if bootstrap < 0:
+        raise ParameterError("bootstrap", f"{{param}} must be 0 or more, not {bootstrap}.")
+    if not 0.0 < level < 1.0:
+        raise ParameterError("ci_level", f"{{param}} must be between 0 and 1 (0.95 is usual), not {level!r}.")
+
+
 def compute(name: str, fn: Callable[[np.ndarray | None], float], n_items: int, *, bootstrap: int = 0,
             seed: int = 0, level: float = 0.95, n_units: int | None = None, **extra: Any) -> Stat:
     """Evaluate ``fn(weights=None)``; with ``bootstrap`` > 0 add a percentile interval.
@@ -70,6 +80,7 @@ def compute(name: str, fn: Callable[[np.ndarray | None], float], n_items: int, *
     weighted sum, not a rebuilt table. Replicates where the coefficient is undefined are counted
     and left out of the interval.
     """
+    check_interval(bootstrap, level)
     try:
         value = float(fn(None))
     except Undefined as exc:

@@ -65,7 +65,9 @@ def fit_strengths(players: Sequence[str], games: Iterable[tuple[str, str, float]
 
 class BradleyTerry:
     """Per-item Bradley-Terry: ``fit(per_item)`` with ``per_item`` mapping an item to its candidate
-    ids and the (winner, loser, weight) games its annotators' answers imply.
+    ids and the (winner, loser, weight) games its annotators' answers imply. The model behind the
+    ``bradley-terry`` aggregator (``labelloop.quality.aggregators.BradleyTerryVote``), which reads
+    the games out of ratings, as ``DawidSkene`` is behind ``DawidSkeneVote``.
 
     After ``fit``: ``scores_`` (item → {candidate: strength}), ``order_`` (item → ids, strongest
     first), ``confidence_`` (item → P(first beats second)), ``needs_review_`` (top two tie).

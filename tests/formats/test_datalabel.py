@@ -427,3 +427,56 @@ def test_full_loop_maps_letters_back_to_candidate_ids(tmp_path: Path) -> None:
     assert [c.model for c in ds.samples[0].candidates] == ["m-a", "m-b"]
     for s in ds.samples:
         assert original.schema.validate_sample(s) == []
+
+
+def _ragged() -> Dataset:
+    return Dataset(name="ragged", schema=TEMPLATES.get("rewardbench2")(), samples=[
+        DataSample(id="s1", prompt=[Message(role="user", content="Pick")],
+                   candidates=[Candidate(id=f"c{k}", content=f"one-{k}") for k in range(3)]),
+        DataSample(id="s2", prompt=[Message(role="user", content="Pick again")],
+                   candidates=[Candidate(id="x", content="two-x"), Candidate(id="y", content="two-y")])])
+
+
+def test_ragged_ranking_cards_and_options_name_the_same_answers(tmp_path: Path) -> None:
+    # DataLabel has one schema per project: its ranking options are a, b, c for every task, so the task with
+    # two answers shows a card for c too (it used to have none, and its results could not be read)
+    tasks_path, schema_path = tmp_path / "tasks.json", tmp_path / "schema.json"
+    write_tasks(_ragged(), tasks_path, schema_path=schema_path, shuffle=False)
+    dl_schema = json.loads(schema_path.read_text(encoding="utf-8"))
+    assert [o["value"] for o in dl_schema["annotation_config"]["options"]] == ["a", "b", "c"]
+    tasks = json.loads(tasks_path.read_text(encoding="utf-8"))["samples"]
+    assert tasks[1]["data"] == {"prompt": "Pick again", "response_a": "two-x", "response_b": "two-y",
+                                "response_c": "(no answer C: this prompt has 2)"}
+    assert tasks[1]["labelloop"]["candidates"] == [{"key": "response_a", "id": "x"}, {"key": "response_b", "id": "y"}]
+    # DataLabel's ranking orders every option, the empty position too: it is dropped when read
+    responses = [{"task_id": "s1", "data": tasks[0]["data"], "ranking": ["b", "c", "a"]},
+                 {"task_id": "s2", "data": tasks[1]["data"], "ranking": ["c", "b", "a"]}]
+    results = _write(tmp_path / "alice.json", {"schema": dl_schema, "metadata": {"annotator": "alice"},
+                                               "responses": responses})
+    ds = load_results([results], schema=_ragged().schema, tasks=tasks_path)
+    assert [(s.id, [c.id for c in s.candidates], s.annotations[0].values) for s in ds.samples] == [
+        ("s1", ["c0", "c1", "c2"], {"ranking": ["c1", "c2", "c0"]}),
+        ("s2", ["x", "y"], {"ranking": ["y", "x"]})]
+    alone = load_results([results], schema=_ragged().schema)  # without the tasks file: letters as ids
+    assert [(s.id, [c.id for c in s.candidates], s.annotations[0].values) for s in alone.samples] == [
+        ("s1", ["a", "b", "c"], {"ranking": ["b", "c", "a"]}), ("s2", ["a", "b"], {"ranking": ["b", "a"]})]
+    # the tasks file reads back as the dataset it came from, without the empty card
+    back = load(tasks_path)
+    assert [[(c.id, c.content) for c in s.candidates] for s in back.samples] == [
+        [("c0", "one-0"), ("c1", "one-1"), ("c2", "one-2")], [("x", "two-x"), ("y", "two-y")]]
+    assert back.samples[1].metadata == {}
+
+
+def test_picking_an_empty_position_is_refused(tmp_path: Path) -> None:
+    tasks_path, schema_path = tmp_path / "tasks.json", tmp_path / "schema.json"
+    ds = _ragged()
+    ds.schema = TEMPLATES.get("rewardbench")()
+    write_tasks(ds, tasks_path, schema_path=schema_path, shuffle=False)
+    tasks = json.loads(tasks_path.read_text(encoding="utf-8"))["samples"]
+    results = _write(tmp_path / "bob.json", {"schema": json.loads(schema_path.read_text(encoding="utf-8")),
+                                             "metadata": {"annotator": "bob"},
+                                             "responses": [{"task_id": "s2", "data": tasks[1]["data"], "choice": "c"}]})
+    with pytest.raises(LabelloopError) as exc:
+        load_results([results], schema=ds.schema, tasks=tasks_path)
+    assert str(exc.value).split(";")[0] == (f"{results}#1: sample 's2', question 'preference': value 'c' is not "
+                                            "one of ['a', 'b', 'tie', 'both_bad']")

@@ -21,8 +21,11 @@ DataLabel shows one task per page and asks one question of it, so its files are 
 
 Writing tasks keeps labelloop's candidate ids, models and metadata in a task-level ``labelloop``
 key that DataLabel ignores; DataLabel shows candidates as ``response_a``, ``response_b``... in a
-seeded per-task shuffled order (the design's rule against position bias), and ``load_results``
-with the tasks file maps the letters in people's answers back to candidate ids.
+seeded per-task shuffled order (the design's rule against position bias), every task as many as
+the project's largest (the schema's options name that many; an empty position says so), and
+``load_results`` with the tasks file maps the letters in people's answers back to candidate ids.
+
+``schema`` reads and writes schemas, ``tasks`` tasks files, ``results`` results files.
 """
 
 from labelloop.formats.datalabel.results import DataLabelResultsFormat, load_results

@@ -15,6 +15,9 @@ from labelloop.formats.base import Format, _loads_if_json, register, scalar
 from labelloop.formats.datalabel.schema import HINT_KEY, VALUE_KEYS, schema_from_datalabel
 from labelloop.formats.datalabel.tasks import sample_from_data, task_parts
 
+#: DataLabel's letters -> candidate ids; ``None`` for a position the task leaves empty.
+Letters = dict[str, str | None]
+
 
 @register
 class DataLabelResultsFormat(Format):
@@ -63,7 +66,7 @@ class DataLabelResultsFormat(Format):
     def to_samples(self, row: dict[str, Any]) -> Iterable[DataSample]:
         return [self.response_sample(row)[0]]
 
-    def response_sample(self, row: dict[str, Any]) -> tuple[DataSample, dict[str, str]]:
+    def response_sample(self, row: dict[str, Any]) -> tuple[DataSample, Letters]:
         task_id = scalar(row.get("task_id"))
         if task_id in (None, ""):
             raise RowError("field 'task_id' is missing")
@@ -75,6 +78,8 @@ class DataLabelResultsFormat(Format):
         ann = self.annotation(row)
         sample.annotations = [ann]
         target = self.target
+        if target is not None:
+            to_ids(target, ann, letters)
         if target is not None and (sample.candidates or not any(
                 q.options_from_candidates for q in target.questions if q.name in ann.values)):
             check(target, sample, ann)
@@ -131,6 +136,25 @@ class DataLabelResultsFormat(Format):
         return fits[0].name
 
 
+def to_ids(schema: AnnotationSchema, ann: Annotation, letters: Letters) -> None:
+    """The letters in ``ann``'s answers to questions over candidates, as candidate ids, in place.
+
+    DataLabel makes a ranking order every option, so a ranking also orders the positions its task left
+    empty (``None`` in ``letters``): those are dropped. Any other pick of an empty position stays a letter,
+    which validation then refuses.
+    """
+    for name, value in list(ann.values.items()):
+        q = next((q for q in schema.questions if q.name == name), None)
+        if q is None or not q.options_from_candidates:
+            continue
+        if isinstance(value, list):
+            if q.type == "ranking":
+                value = [x for x in value if not (x in letters and letters[x] is None)]
+            ann.values[name] = [letters.get(x) or x for x in value]
+        else:
+            ann.values[name] = letters.get(value) or value
+
+
 def check(schema: AnnotationSchema, sample: DataSample, ann: Annotation) -> None:
     problems = schema.validate_values(sample, ann.values, partial=True)
     if problems:
@@ -180,7 +204,7 @@ def load_results(paths: list[str | Path] | str | Path, schema: AnnotationSchema 
         paths = [paths]
     if not paths:
         raise InputFileError("No DataLabel results files were given.")
-    task_samples: dict[str, tuple[DataSample, dict[str, str]]] | None = None
+    task_samples: dict[str, tuple[DataSample, Letters]] | None = None
     if tasks is not None:
         task_samples = _read_tasks(tasks)
     datasets = []
@@ -204,12 +228,12 @@ def load_results(paths: list[str | Path] | str | Path, schema: AnnotationSchema 
     return out
 
 
-def _read_tasks(tasks: str | Path | Dataset) -> dict[str, tuple[DataSample, dict[str, str]]]:
+def _read_tasks(tasks: str | Path | Dataset) -> dict[str, tuple[DataSample, Letters]]:
     if isinstance(tasks, Dataset):
         return {s.id: (s, {c.id: c.id for c in s.candidates}) for s in tasks.samples}
     from labelloop.formats.containers import Row, open_rows
 
-    out: dict[str, tuple[DataSample, dict[str, str]]] = {}
+    out: dict[str, tuple[DataSample, Letters]] = {}
     for index, item in enumerate(open_rows(tasks).rows, start=1):
         if not isinstance(item, Row):
             raise item
@@ -224,7 +248,7 @@ def _read_tasks(tasks: str | Path | Dataset) -> dict[str, tuple[DataSample, dict
     return out
 
 
-def _onto_task(result: DataSample, task_samples: dict[str, tuple[DataSample, dict[str, str]]],
+def _onto_task(result: DataSample, task_samples: dict[str, tuple[DataSample, Letters]],
                fmt: DataLabelResultsFormat, path: str | Path) -> DataSample:
     if result.id not in task_samples:
         raise FormatError(f"{path}: task_id {result.id!r} is not a task in the tasks file.")
@@ -234,11 +258,7 @@ def _onto_task(result: DataSample, task_samples: dict[str, tuple[DataSample, dic
     for ann in result.annotations:
         ann = ann.model_copy(deep=True)
         if fmt.target is not None:
-            for name, value in list(ann.values.items()):
-                q = next((q for q in fmt.target.questions if q.name == name), None)
-                if q is not None and q.options_from_candidates:
-                    ann.values[name] = ([letters.get(x, x) for x in value] if isinstance(value, list)
-                                        else letters.get(value, value))
+            to_ids(fmt.target, ann, letters)
             try:
                 check(fmt.target, sample, ann)
             except RowError as exc:

@@ -10,7 +10,7 @@ from typing import Any
 
 from labelloop.data.io import atomic_open
 from labelloop.data.model import Annotation, Candidate, DataSample, Dataset, Message
-from labelloop.data.positions import screen_permutation
+from labelloop.data.positions import is_no_answer, no_answer_text, position_index, screen_permutation
 from labelloop.data.schema import AnnotationSchema
 from labelloop.errors import LabelloopError, RowError
 from labelloop.formats.base import Format, _loads_if_json, make_id, register, scalar, to_messages
@@ -47,8 +47,9 @@ def task_parts(task: dict[str, Any], index: int) -> tuple[str, dict[str, Any], A
 
 
 def sample_from_data(sample_id: Any, data: dict[str, Any], task_type: Any = None, extra: dict[str, Any] | None = None,
-                     ) -> tuple[DataSample, dict[str, str]]:
-    """A sample from a DataLabel ``data`` dict, and how DataLabel's letters map to candidate ids."""
+                     ) -> tuple[DataSample, dict[str, str | None]]:
+    """A sample from a DataLabel ``data`` dict, and how DataLabel's letters map to candidate ids (``None``:
+    a position this task leaves empty)."""
     used: set[str] = set()
     prompt: list[Message] = []
     for key in SYSTEM_KEYS:
@@ -74,10 +75,15 @@ def sample_from_data(sample_id: Any, data: dict[str, Any], task_type: Any = None
     cands: list[Candidate] = []
     reference: dict[str, Any] | None = None
     lettered = sorted(((m.group(1), k) for k in data if (m := LETTERED.match(k))), key=lambda t: _letter_key(t[0]))
+    blank: list[str] = []  # positions the project's layout has and this task leaves empty (see write_tasks)
     if lettered:
         for suffix, key in lettered:
-            cands.append(Candidate(id=suffix, content=_text(data[key]), model=_model(data, key, suffix)))
             used.add(key)
+            index = position_index(suffix.upper())
+            if index is not None and is_no_answer(data[key], index):
+                blank.append(suffix)
+                continue
+            cands.append(Candidate(id=suffix, content=_text(data[key]), model=_model(data, key, suffix)))
     elif "chosen" in data and "rejected" in data:
         cands = [Candidate(id="0", content=_text(data["chosen"]), model=_opt(data.get("chosen_model"))),
                  Candidate(id="1", content=_text(data["rejected"]), model=_opt(data.get("rejected_model")))]
@@ -91,9 +97,10 @@ def sample_from_data(sample_id: Any, data: dict[str, Any], task_type: Any = None
         if key is not None:
             cands = [Candidate(id="0", content=_text(data[key]), model=_opt(data.get("model")))]
             used |= {key, "model"}
-    letters = {c.id: c.id for c in cands}
+    letters: dict[str, str | None] = {c.id: c.id for c in cands}
     if isinstance(extra.get("candidates"), list):  # written by labelloop: restore ids, order, models
         cands, letters = _restore(extra["candidates"], cands, data)
+    letters.update(dict.fromkeys(blank))
     metadata = {k: scalar(v) for k, v in data.items() if k not in used}
     if task_type not in (None, "", "default"):
         metadata["task_type"] = task_type
@@ -106,8 +113,10 @@ def sample_from_data(sample_id: Any, data: dict[str, Any], task_type: Any = None
     return DataSample(id=sid, prompt=prompt, candidates=cands, annotations=anns, metadata=metadata), letters
 
 
-def _restore(entries: list[Any], read: list[Candidate], data: dict[str, Any]) -> tuple[list[Candidate], dict[str, str]]:
-    out, letters = [], {}
+def _restore(entries: list[Any], read: list[Candidate], data: dict[str, Any],
+             ) -> tuple[list[Candidate], dict[str, str | None]]:
+    out: list[Candidate] = []
+    letters: dict[str, str | None] = {}
     for i, e in enumerate(entries):
         if not isinstance(e, dict) or "key" not in e or "id" not in e:
             raise RowError(f"labelloop.candidates[{i}] needs 'key' and 'id'")
@@ -176,20 +185,28 @@ def write_tasks(dataset: Dataset, path: str | Path, *, schema_path: str | Path |
     """Write a DataLabel tasks file ``{"samples": [...], "schema": {...}}`` (and the schema alone, if asked).
 
     Candidates appear as ``response`` (one) or ``response_a``, ``response_b``... in a per-task order
-    shuffled with ``seed``; the task-level ``labelloop`` key records which letter is which id.
+    shuffled with ``seed``; the task-level ``labelloop`` key records which letter is which id. DataLabel
+    has one schema per project, so its options name as many answers as the largest task has: every task
+    shows that many cards, those past its own answers saying ``(no answer E: this prompt has 4)``, and
+    reading the results drops those letters from rankings (DataLabel makes a ranking order every option).
     """
     n_max = max((len(s.candidates) for s in dataset.samples), default=2)
     tasks = []
     for s in dataset.samples:
         n = len(s.candidates)
         order = screen_permutation(s, seed, shuffle)
-        keys = ["response"] if n == 1 else [f"response_{letter(k)}" for k in range(n)]
+        if n_max > 1:
+            keys = [f"response_{letter(k)}" for k in range(n_max)]
+        else:
+            keys = ["response"] if n == 1 else []
         data: dict[str, Any] = {}
         single_user = len(s.prompt) == 1 and s.prompt[0].role == "user"
         if s.prompt:
             data["prompt"] = s.prompt[0].content if single_user else [m.model_dump() for m in s.prompt]
         for pos, idx in enumerate(order):
             data[keys[pos]] = s.candidates[idx].content
+        for pos in range(n, len(keys)):  # the schema's options name every position: none may lack its card
+            data[keys[pos]] = no_answer_text(pos, n)
         entries = []
         for idx, c in enumerate(s.candidates):
             e: dict[str, Any] = {"key": keys[order.index(idx)], "id": c.id}

@@ -135,7 +135,7 @@ _strategy("review", "only unanimous answers; everything else goes to the review 
           ADJUDICATION_STRATEGIES)
 
 
-def strategy(name: str | Strategy) -> Strategy:
+def find_strategy(name: str | Strategy) -> Strategy:
     """A strategy by name: a merge strategy, else an adjudication one (unknown: the merge error)."""
     if isinstance(name, Strategy):
         return name
@@ -153,11 +153,11 @@ class QuestionDecisions:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def decide(dataset: Dataset, strategy_: str | Strategy, *, questions: Sequence[str] | None = None,
+def decide(dataset: Dataset, strategy: str | Strategy, *, questions: Sequence[str] | None = None,
            schema: AnnotationSchema | None = None, kinds: Sequence[str] = ("human",),
            options: Options | None = None) -> list[QuestionDecisions]:
     """Per question, each item's decision under a strategy (a name or a ``Strategy``)."""
-    strat = strategy(strategy_)
+    strat = find_strategy(strategy)
     o = options or Options()
     check_tie_breaker(o.tie_breaker)
     if strat.name == "experts" or o.tie_breaker == "experts":

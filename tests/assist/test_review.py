@@ -87,6 +87,21 @@ def by_kind(report, kind):
     return [f for f in report.flags if f["kind"] == kind]
 
 
+def test_a_screen_order_recorded_as_shown_order_counts_too():
+    # every reader of the screen order takes the same keys (order, shown_order, labelstudio.order); the
+    # review used to ignore shown_order, so this straight-lining, position-biased carol went unflagged
+    ds = make_dataset()
+    for s in ds.samples:
+        for a in s.annotations:
+            if a.annotator == "carol":
+                a.metadata = {"shown_order": a.metadata.pop("order")}
+    report = review_dataset(ds)
+    assert [(f["annotator"], f["most_picked"], f["counts"]) for f in by_kind(report, "position_bias")] == [
+        ("carol", "A", {"A": N, "B": 0})]
+    assert [(f["annotator"], f["run"], f["answer_key"]) for f in by_kind(report, "straight_lining")] == [
+        ("carol", N, "answer A on screen")]
+
+
 def test_strong_difference_by_question_type():
     sch = TEMPLATES.get("rewardbench2")()
     best, ranking, rating, correct = (sch.question(n) for n in ("best", "ranking", "rating", "correct"))

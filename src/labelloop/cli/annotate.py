@@ -11,11 +11,12 @@ from labelloop.cli._common import (
     FormatOpt,
     JsonOpt,
     QuietOpt,
-    load,
+    comma_list,
+    notes,
     out,
-    read_guidelines,
-    schema_for,
+    progress_callback,
 )
+from labelloop.ops import annotate as ops
 
 
 # ---- offline annotator (issue 4: one self-contained HTML file) --------------------
@@ -39,21 +40,18 @@ def create(
     quiet: bool = QuietOpt,
 ) -> None:
     """Write the offline annotator: one HTML file that works from disk with no network."""
-    from labelloop.annotate.html import build_annotator
-
-    ds, _ = load(dataset, fmt, quiet=quiet or as_json)
-    sch = schema_for(ds, template, schema)
-    text = read_guidelines(guidelines)
-    names = [a.strip() for a in annotators.split(",") if a.strip()] if annotators else None
-    info = build_annotator(ds, sch, output, guidelines=text, annotators=names, seed=seed,
-                           show_predictions=show_predictions, title=title)
-    result = {"output": str(info.path), "tasks": info.n_tasks, "bytes": info.n_bytes, "file_id": info.file_id,
-              "schema": sch.name, "schema_hash": info.schema_hash, "seed": seed}
+    quiet = quiet or as_json
+    report, bar = progress_callback(quiet, "Reading")
+    with bar:
+        r = ops.create(dataset, output, template=template, schema=schema, guidelines=guidelines,
+                       annotators=comma_list(annotators) if annotators else None, seed=seed,
+                       show_predictions=show_predictions, title=title, fmt=fmt, note=notes(quiet), progress=report)
     if as_json:
-        out.print_json(json.dumps(result))
+        out.print_json(json.dumps({"output": r.output, "tasks": r.tasks, "bytes": r.bytes, "file_id": r.file_id,
+                                   "schema": r.schema_name, "schema_hash": r.schema_hash, "seed": r.seed}))
     else:
-        out.print(f"Wrote {info.path}: {info.n_tasks} tasks, schema {sch.name}, file id {info.file_id} "
-                  f"({info.n_bytes / 1e6:.1f} MB). Open it in a browser; no server needed.", markup=False)
+        out.print(f"Wrote {r.output}: {r.tasks} tasks, schema {r.schema_name}, file id {r.file_id} "
+                  f"({r.bytes / 1e6:.1f} MB). Open it in a browser; no server needed.", markup=False)
 
 
 def import_results_cmd(
@@ -68,23 +66,17 @@ def import_results_cmd(
     quiet: bool = QuietOpt,
 ) -> None:
     """Add the page's exported results to the dataset as human annotations, checking every value."""
-    from labelloop.annotate.results import import_results
-    from labelloop.formats.schemas import resolve_schema
-    from labelloop.formats import save
-
-    ds, _ = load(dataset, fmt, quiet=quiet or as_json)
-    sch = resolve_schema(template, schema)  # None: the one the results files name
-    merged, report = import_results(ds, list(results), schema=sch)
-    save(merged, output)
-    summary = {"output": str(output), **report.as_dict()}
+    quiet = quiet or as_json
+    report, bar = progress_callback(quiet, "Reading")
+    with bar:
+        r = ops.import_results(dataset, results, output, template=template, schema=schema, fmt=fmt,
+                               note=notes(quiet), progress=report)
     if as_json:
-        out.print_json(json.dumps(summary))
+        out.print_json(json.dumps(r.model_dump()))
         return
-    who = ", ".join(f"{k} {v}" for k, v in sorted(report.by_annotator.items())) or "none"
-    status = ", ".join(f"{k} {v}" for k, v in sorted(report.by_status.items())) or "none"
-    extra = f"; replaced {report.replaced} older" if report.replaced else ""
-    extra += f"; kept {report.kept_existing} newer already in the dataset" if report.kept_existing else ""
-    out.print(f"Imported {report.imported} result(s) from {len(report.files)} file(s) (annotators: {who}; "
+    who = ", ".join(f"{k} {v}" for k, v in sorted(r.by_annotator.items())) or "none"
+    status = ", ".join(f"{k} {v}" for k, v in sorted(r.by_status.items())) or "none"
+    extra = f"; replaced {r.replaced} older" if r.replaced else ""
+    extra += f"; kept {r.kept_existing} newer already in the dataset" if r.kept_existing else ""
+    out.print(f"Imported {r.imported} result(s) from {len(r.files)} file(s) (annotators: {who}; "
               f"status: {status}{extra}). Wrote {output}.", markup=False)
-
-

@@ -24,19 +24,12 @@ def ontology_cmd(
     as_json: bool = typer.Option(False, "--json", help="Print a machine-readable summary."),
 ) -> None:
     """Write the Labelbox ontology (radio, checklist, text, NER tools, nested options) for a schema."""
-    from labelloop.formats.schemas import load_schema
-    from labelloop.errors import LabelloopError
-    from labelloop.formats.labelbox import ontology_from_schema, write_ontology
+    from labelloop.ops.labelbox import ontology
 
-    if bool(template) == bool(schema):
-        raise LabelloopError("Give exactly one of --template or --schema.")
-    sch = load_schema(template or schema)  # type: ignore[arg-type]
-    write_ontology(sch, output, candidates)
-    ont = ontology_from_schema(sch, candidates)
-    summary = {"output": str(output), "schema": sch.name, "tools": len(ont["tools"]),
-               "classifications": len(ont["classifications"])}
+    r = ontology(output, template=template, schema=schema, candidates=candidates)
+    summary = {"output": r.output, "schema": r.schema_name, "tools": r.tools, "classifications": r.classifications}
     if as_json:
         typer.echo(json.dumps(summary))
     else:
-        typer.echo(f"Wrote the Labelbox ontology for {sch.name!r} ({summary['classifications']} "
-                   f"classification(s), {summary['tools']} tool(s)) to {output}.")
+        typer.echo(f"Wrote the Labelbox ontology for {r.schema_name!r} ({r.classifications} "
+                   f"classification(s), {r.tools} tool(s)) to {output}.")

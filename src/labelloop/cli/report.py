@@ -37,33 +37,20 @@ def dashboard_cmd(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No notes on stderr."),
 ) -> None:
     """A dashboard of the project: completion, agreement, annotators, models, disagreements, throughput."""
-    from labelloop.formats.schemas import load_schema
     from labelloop.errors import LabelloopError
-    from labelloop.quality.inputs import load_inputs
-    from labelloop.report import FORMATS, dashboard_data, render_html, render_markdown
+    from labelloop.ops.report import dashboard
 
-    if fmt not in FORMATS:
-        raise LabelloopError(f"Unknown dashboard format {fmt!r}; use html or md.")
     if fmt == "html" and output is None and not as_json:
         raise LabelloopError("The html dashboard needs an output file: pass -o dashboard.html (or --format md).")
-    sch = load_schema(schema) if schema else None
-    ds = load_inputs(datasets, fmt=input_format, schema=sch)
-    ref = load_inputs([reference]) if reference else None
-    if ref is not None:
-        ref.name = reference
-    data = dashboard_data(ds, title=title, schema=sch, reference=ref, wanted=wanted, bootstrap=bootstrap, seed=seed,
-                          top=top, merge_strategy=merge_strategy, review=review)
+    r = dashboard(datasets, output, fmt, reference=reference, schema=schema, wanted=wanted, bootstrap=bootstrap,
+                  seed=seed, top=top, merge_strategy=merge_strategy, title=title, review=review,
+                  input_format=input_format, render=not as_json)
     if as_json:
-        sys.stdout.write(json.dumps(data, default=str, ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(json.dumps(r.data, default=str, ensure_ascii=False, indent=2) + "\n")
         return
-    text = render_html(data) if fmt == "html" else render_markdown(data)
     if output is None:
-        sys.stdout.write(text)
+        sys.stdout.write(r.text or "")
         return
-    from labelloop.data.io import atomic_open
-
-    with atomic_open(output) as fh:
-        fh.write(text)
     if not quiet:
-        typer.echo(f"Wrote {output} ({fmt}; {data['overview']['samples']} samples, "
-                   f"{len(data['annotators'])} annotators).", err=True)
+        typer.echo(f"Wrote {output} ({fmt}; {r.data['overview']['samples']} samples, "
+                   f"{len(r.data['annotators'])} annotators).", err=True)

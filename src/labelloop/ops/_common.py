@@ -123,12 +123,15 @@ def load_dataset(path: str | Path, fmt: str = "auto", *, note: Note = no_note, p
     return Dataset(name=reader.name, samples=samples, schema=reader.schema, metadata=reader.metadata), reader
 
 
-def load_datasets(paths: Sequence[str | Path], fmt: str = "auto", schema: str | Path | None = None) -> Dataset:
+def load_datasets(paths: Sequence[str | Path], fmt: str = "auto",
+                  schema: str | Path | AnnotationSchema | None = None) -> Dataset:
     """Several files of the same samples (e.g. one DataLabel results file per annotator) as one dataset, with
-    ``schema`` (a template name or schema file) when given: what the quality operations read."""
+    ``schema`` (a template name, a schema file or a schema) when given: what the quality operations read."""
     if not paths:
         raise ParameterError("datasets", "Give at least one dataset path.")
-    return load_inputs(list(paths), fmt=fmt, schema=load_schema(schema) if schema else None)
+    if schema and not isinstance(schema, AnnotationSchema):
+        schema = load_schema(schema)
+    return load_inputs(list(paths), fmt=fmt, schema=schema or None)
 
 
 def schema_for(ds: Dataset | None, template: str | Path | None = None, schema: str | Path | None = None,

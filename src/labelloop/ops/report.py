@@ -1,0 +1,54 @@
+"""dashboard: one page (or the same figures as Markdown) that shows where an annotation project stands."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from labelloop.data.io import atomic_open
+from labelloop.errors import ParameterError
+from labelloop.formats.schemas import load_schema
+from labelloop.ops._common import literal, load_datasets
+from labelloop.report import FORMATS, dashboard_data, render_html, render_markdown
+
+
+class DashboardResult(BaseModel):
+    """Every figure (``data``), and unless only the figures were asked for, the rendered ``text`` and the file
+    it was written to."""
+
+    output: str | None
+    format: str
+    text: str | None
+    data: dict[str, Any]
+
+
+def dashboard(datasets: Sequence[str | Path], output: Path | None = None, fmt: str = "html", *,
+              reference: str | Path | None = None, schema: str | Path | None = None, wanted: int | None = None,
+              bootstrap: int = 500, seed: int = 0, top: int = 200, merge_strategy: str = "majority",
+              title: str | None = None, review: bool = True, input_format: str = "auto",
+              render: bool = True) -> DashboardResult:
+    """The project's dashboard: completion, agreement, annotators, models, disagreements, throughput.
+
+    ``render``: the page (``fmt`` html) or Markdown (md) as text, written to ``output`` when given; without it
+    only the figures are gathered.
+    """
+    if fmt not in FORMATS:
+        raise ParameterError("fmt", f"Unknown dashboard format {literal(repr(fmt))}; use html or md.")
+    sch = load_schema(schema) if schema else None
+    ds = load_datasets(datasets, input_format, sch)
+    ref = None
+    if reference:
+        ref = load_datasets([reference])
+        ref.name = str(reference)
+    data = dashboard_data(ds, title=title, schema=sch, reference=ref, wanted=wanted, bootstrap=bootstrap, seed=seed,
+                          top=top, merge_strategy=merge_strategy, review=review)
+    if not render:
+        return DashboardResult(output=None, format=fmt, text=None, data=data)
+    text = render_html(data) if fmt == "html" else render_markdown(data)
+    if output is not None:
+        with atomic_open(output) as fh:
+            fh.write(text)
+    return DashboardResult(output=str(output) if output is not None else None, format=fmt, text=text, data=data)

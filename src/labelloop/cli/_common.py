@@ -10,7 +10,6 @@ import typer
 from rich.console import Console
 
 from labelloop.data.display import visible
-from labelloop.errors import LabelloopError
 from labelloop.ops._common import Note, comma_list, load_dataset, read_guidelines, schema_for
 
 __all__ = ["comma_list", "read_guidelines", "schema_for"]  # the ops' own, for the command modules
@@ -62,24 +61,6 @@ CacheOpt = typer.Option(Path(".labelloop/cache"), "--cache", help="Answer cache 
 NoCacheOpt = typer.Option(False, "--no-cache", help="Neither read nor write the cache.")
 
 
-def make_provider(name: str | None, model: str | None, base_url: str | None, temperature: float, timeout: float,
-              max_retries: int, seed: int, api_key_env: str | None = None):
-    if name is None:
-        if model or base_url or api_key_env:
-            raise LabelloopError("--model, --base-url and --api-key-env need --provider.")
-        return None
-    from labelloop.assist.llm import get_provider
-
-    prov = get_provider(name, model=model, base_url=base_url, temperature=temperature, timeout=timeout,
-                        max_retries=max_retries, seed=seed, api_key_env=api_key_env)
-    prov.check_ready()
-    return prov
-
-
-def resolve(ds, template: str | None, schema: str | None, required: bool):
-    return schema_for(ds, template, schema, required)
-
-
 LsDataDirOpt = typer.Option(Path(".labelloop/label-studio"), "--data-dir", help="Label Studio's data, the "
                             "credentials file and the pushed datasets.")
 LsUrlOpt = typer.Option(None, "--url", help="Label Studio URL (default: $LABEL_STUDIO_URL, else the one "
@@ -89,7 +70,6 @@ LsTokenOpt = typer.Option(None, "--token", help="API token, legacy or personal a
                           "--data-dir when the URL is its server's).")
 LsBinOpt = typer.Option(None, "--label-studio-bin", help="The label-studio executable (default: "
                         "$LABELLOOP_LABEL_STUDIO_BIN, PATH, or beside this Python).")
-DEMO_DATASET = "examples/rewardbench2_example.jsonl"
 
 
 def progress_callback(quiet: bool, label: str):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import typer
 
@@ -19,15 +18,12 @@ from labelloop.cli._common import (
     NoCacheOpt,
     ProviderOpt,
     QuietOpt,
-    err,
-    load,
-    make_provider,
     note,
+    notes,
     out,
-    resolve,
-    schema_for,
+    progress_callback,
 )
-from labelloop.errors import LabelloopError
+from labelloop.ops import assist as ops
 
 
 def prelabel(
@@ -63,80 +59,39 @@ def prelabel(
     quiet: bool = QuietOpt,
 ) -> None:
     """Ask an LLM for pre-labels (or --provider local: a model fit on the dataset's own labels, no network)."""
+    quiet = quiet or as_json
     if provider == "local":
-        return prelabel_local_command(dataset, output, schema=(template, schema), predictor=predictor, fit_on=fit_on,
-                                      limit=limit, seed=seed, fmt=fmt, as_json=as_json, quiet=quiet)
-    import asyncio
-
-    from labelloop.assist.cache import AnswerCache
-    from labelloop.assist.llm import get_provider
-    from labelloop.assist.prelabel import prelabel_async
-    from labelloop.formats import save
-
-    prov = get_provider(provider, model=model, base_url=base_url, temperature=temperature, timeout=timeout,
-                        max_retries=max_retries, seed=seed, api_key_env=api_key_env)
-    prov.check_ready()  # a missing key fails before a large file is read
-    ds, _ = load(dataset, fmt, quiet=quiet or as_json)
-    sch = schema_for(ds, template, schema)
-    answers = AnswerCache(None if no_cache else cache)
-    show = not (quiet or as_json) and err.is_terminal
-    try:
-        if show:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-            with Progress(TextColumn("Pre-labelling"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                          console=err, transient=True) as bar:
-                task = bar.add_task("prelabel", total=None)
-                result = asyncio.run(prelabel_async(
-                    ds, sch, prov, concurrency=concurrency, cache=answers, limit=limit, seed=seed,
-                    both_orders=both_orders, max_attempts=max_attempts,
-                    on_progress=lambda done, total: bar.update(task, completed=done, total=total)))
-        else:
-            result = asyncio.run(prelabel_async(ds, sch, prov, concurrency=concurrency, cache=answers, limit=limit,
-                                                seed=seed, both_orders=both_orders, max_attempts=max_attempts))
-    finally:
-        answers.close()
-    save(result.dataset, output)
-    summary = {"output": str(output), "annotator": prov.annotator, **result.summary.as_dict()}
-    if as_json:
-        out.print_json(json.dumps(summary))
+        summary = ops.prelabel_local(dataset, output, template=template, schema=schema, predictor=predictor,
+                                     fit_on=fit_on, limit=limit, seed=seed, fmt=fmt, note=notes(quiet))
+        if as_json:
+            out.print_json(json.dumps(summary))
+            return
+        mean = summary["mean_score"]
+        out.print(f"Pre-labelled {summary['predicted']} of {summary['samples']} unlabelled samples with "
+                  f"{summary['annotator']} (trained on {summary['trained_on']} labelled samples"
+                  + (f", mean score {mean:.3f}" if isinstance(mean, (int, float)) else "")
+                  + f"). Wrote {output}.", markup=False)
         return
-    s = result.summary
-    cost = f", cost ${s.cost_usd:.4f}" if s.cost_usd is not None else ""
-    out.print(f"Pre-labelled {s.predicted} of {s.samples} samples ({s.failed} failed) with {prov.annotator}: "
-              f"{s.calls} calls, {s.cached} from cache, {s.http_retries} retries, {s.input_tokens} input and "
-              f"{s.output_tokens} output tokens{cost}. Wrote {output}.", markup=False)
-    for f in s.failures[:20]:
+    report, bar = progress_callback(quiet, "Pre-labelling")
+    with bar:
+        res = ops.prelabel(dataset, output, provider_name=provider, model=model, base_url=base_url,
+                           api_key_env=api_key_env, template=template, schema=schema, concurrency=concurrency,
+                           cache=None if no_cache else cache, limit=limit, temperature=temperature, timeout=timeout,
+                           max_retries=max_retries, max_attempts=max_attempts, both_orders=both_orders, seed=seed,
+                           fmt=fmt, note=notes(quiet), progress=report)
+    if as_json:
+        out.print_json(json.dumps({"output": res.output, "annotator": res.annotator, **res.summary}))
+        return
+    s = res.summary
+    cost = f", cost ${s['cost_usd']:.4f}" if s["cost_usd"] is not None else ""
+    out.print(f"Pre-labelled {s['predicted']} of {s['samples']} samples ({s['failed']} failed) with {res.annotator}: "
+              f"{s['calls']} calls, {s['cached']} from cache, {s['http_retries']} retries, {s['input_tokens']} input "
+              f"and {s['output_tokens']} output tokens{cost}. Wrote {output}.", markup=False)
+    for f in s["failures"][:20]:
         out.print(f"- failed {f['sample']}: {f['reason']}", markup=False)
-    if s.order_disagreements:
-        out.print(f"{s.order_disagreements} sample(s) judged differently in the two orders (low confidence).",
+    if s["order_disagreements"]:
+        out.print(f"{s['order_disagreements']} sample(s) judged differently in the two orders (low confidence).",
                   markup=False)
-
-
-def prelabel_local_command(dataset: str, output: Path, *, schema: Any, predictor: str, fit_on: str,
-                           limit: int | None, seed: int, fmt: str, as_json: bool, quiet: bool) -> None:
-    """``prelabel --provider local``: fit on the dataset's own labels, predict the rest, no network."""
-    from labelloop.assist.predictors import prelabel_local
-    from labelloop.formats import save
-
-    kinds = tuple(k.strip() for k in fit_on.split(",") if k.strip())
-    bad = [k for k in kinds if k not in ("human", "reference", "aggregate")]
-    if bad or not kinds:
-        raise LabelloopError(f"--fit-on takes human, reference or aggregate (comma-separated), not {fit_on!r}.")
-    ds, _ = load(dataset, fmt, quiet=quiet or as_json)
-    sch = schema_for(ds, *schema)
-    note(f"Fitting the {predictor} predictor on {'/'.join(kinds)} labels…", quiet or as_json)
-    result, summary = prelabel_local(ds, sch, predictor=predictor, fit_on=kinds, limit=limit, seed=seed)
-    save(result, output)
-    summary["output"] = str(output)
-    if as_json:
-        out.print_json(json.dumps(summary))
-        return
-    mean = summary["mean_score"]
-    out.print(f"Pre-labelled {summary['predicted']} of {summary['samples']} unlabelled samples with "
-              f"{summary['annotator']} (trained on {summary['trained_on']} labelled samples"
-              + (f", mean score {mean:.3f}" if isinstance(mean, (int, float)) else "")
-              + f"). Wrote {output}.", markup=False)
 
 
 def review(
@@ -182,38 +137,18 @@ def review(
     Disagreement is with a confident pre-label or with the other annotators; with --provider, an LLM explains
     each disagreement.
     """
-    from labelloop.assist.cache import AnswerCache
-    from labelloop.assist.review import review_dataset
-    from labelloop.data.io import atomic_open
-
-    prov = make_provider(provider, model, base_url, temperature, timeout, max_retries, seed, api_key_env)
-    ds, _ = load(dataset, fmt, quiet=quiet or as_json)
-    sch = resolve(ds, template, schema, required=False)
-    answers = AnswerCache(None if no_cache or prov is None else cache)
-    opts: dict[str, Any] = dict(min_seconds=min_seconds, fast_ratio=fast_ratio, straight_run=straight_run,
-                                position_alpha=position_alpha, position_min_answers=position_min_answers,
-                                prediction_min_score=prediction_min_score, rating_gap=rating_gap,
-                                min_annotators=min_annotators, concurrency=concurrency, seed=seed,
-                                max_explanations=max_explanations)
-    try:
-        if prov is not None and not (quiet or as_json) and err.is_terminal:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-            with Progress(TextColumn("Explaining"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                          console=err, transient=True) as bar:
-                task = bar.add_task("explain", total=None)
-                report = review_dataset(ds, schema=sch, provider=prov, cache=answers,
-                                        on_progress=lambda d, t: bar.update(task, completed=d, total=t), **opts)
-        else:
-            report = review_dataset(ds, schema=sch, provider=prov, cache=answers, **opts)
-    finally:
-        answers.close()
-    with atomic_open(output) as fh:
-        json.dump(report.to_dict(), fh, ensure_ascii=False, indent=2, default=str)
-    if markdown is not None:
-        with atomic_open(markdown) as fh:
-            fh.write(report.to_markdown())
-    summary = {"output": str(output), "markdown": str(markdown) if markdown else None, **report.summary()}
+    quiet = quiet or as_json
+    report, bar = progress_callback(quiet or provider is None, "Explaining")
+    with bar:
+        res = ops.review(dataset, output=output, markdown=markdown, template=template, schema=schema,
+                         provider_name=provider, model=model, base_url=base_url, api_key_env=api_key_env,
+                         temperature=temperature, timeout=timeout, max_retries=max_retries, concurrency=concurrency,
+                         max_explanations=max_explanations, cache=None if no_cache else cache,
+                         min_seconds=min_seconds, fast_ratio=fast_ratio, straight_run=straight_run,
+                         position_alpha=position_alpha, position_min_answers=position_min_answers,
+                         prediction_min_score=prediction_min_score, rating_gap=rating_gap,
+                         min_annotators=min_annotators, seed=seed, fmt=fmt, note=notes(quiet), progress=report)
+    summary = {"output": res.output, "markdown": res.markdown, **res.summary}
     if as_json:
         out.print_json(json.dumps(summary, default=str))
         return
@@ -254,30 +189,17 @@ def guidelines(
 
     Use the file with `labelloop create --guidelines` or `labelloop labelstudio push --guidelines`.
     """
-    from labelloop.assist.cache import AnswerCache
-    from labelloop.assist.guidelines import draft_guidelines
-    from labelloop.data.io import atomic_open
-
-    prov = make_provider(provider, model, base_url, temperature, timeout, max_retries, seed, api_key_env)
-    ds = load(dataset, fmt, quiet=quiet or as_json)[0] if dataset else None
-    sch = resolve(ds, template, schema, required=True)
-    answers = AnswerCache(None if no_cache or prov is None else cache)
-    try:
-        text = draft_guidelines(sch, ds.samples if ds is not None else None, provider=prov, language=language,
-                                examples=examples, seed=seed, cache=answers)
-    finally:
-        answers.close()
-    with atomic_open(output) as fh:
-        fh.write(text)
-    result = {"output": str(output), "schema": sch.name, "language": language, "bytes": len(text.encode("utf-8")),
-              "examples": text.count("\n### Example "), "by": prov.annotator if prov else "draft"}
+    res = ops.guidelines(dataset, output=output, template=template, schema=schema, language=language,
+                         examples=examples, provider_name=provider, model=model, base_url=base_url,
+                         api_key_env=api_key_env, temperature=temperature, timeout=timeout, max_retries=max_retries,
+                         cache=None if no_cache else cache, seed=seed, fmt=fmt, note=notes(quiet or as_json))
     if as_json:
-        out.print_json(json.dumps(result))
+        out.print_json(json.dumps(res.as_dict()))
         return
     note(f"Use it with: labelloop create DATASET --guidelines {output}  or  labelloop labelstudio push DATASET "
          f"--guidelines {output}", quiet)
-    out.print(f"Wrote {output}: guidelines for schema {sch.name} ({result['examples']} worked examples, "
-              f"{'written by ' + prov.annotator if prov else 'deterministic draft'}).", markup=False)
+    out.print(f"Wrote {output}: guidelines for schema {res.schema_name} ({res.examples} worked examples, "
+              f"{'written by ' + res.by if provider else 'deterministic draft'}).", markup=False)
 
 
 def select_cmd(
@@ -298,32 +220,15 @@ def select_cmd(
     quiet: bool = QuietOpt,
 ) -> None:
     """Pick the samples people should label next, best first."""
-    from labelloop.assist.active import select_batch
-    from labelloop.data.io import atomic_open
-
-    ds, _ = load(dataset, fmt, quiet=quiet or as_json)
-    ds.schema = schema_for(ds, template, None)
-    kinds = tuple(k.strip() for k in fit_on.split(",") if k.strip())
-    picks = select_batch(ds, strategy=strategy, batch_size=batch_size, predictor=predictor, seed=seed,
-                         label_kinds=kinds)
-    suffix = output.suffix.lower()
-    with atomic_open(output) as fh:
-        if suffix == ".txt":
-            fh.writelines(f"{p.sample_id}\n" for p in picks)
-        elif suffix == ".json":
-            json.dump({"strategy": strategy, "seed": seed, "selections": [p.as_dict() for p in picks]}, fh,
-                      ensure_ascii=False, indent=2)
-        else:
-            fh.writelines(json.dumps(p.as_dict(), ensure_ascii=False) + "\n" for p in picks)
-    labelled = sum(1 for s in ds.samples if any(a.kind in kinds and a.status == "submitted"
-                                                 for a in s.annotations))
+    sel = ops.select(dataset, output=output, strategy=strategy, batch_size=batch_size, predictor=predictor,
+                     fit_on=fit_on, template=template, seed=seed, fmt=fmt, note=notes(quiet or as_json))
+    picks = sel.result.selections
     if as_json:
         out.print_json(json.dumps({"output": str(output), "strategy": strategy, "selected": len(picks),
-                                   "labelled": labelled, "samples": len(ds.samples),
-                                   "selections": [p.as_dict() for p in picks]}))
+                                   "labelled": sel.labelled, "samples": sel.samples,
+                                   "selections": [p.model_dump() for p in picks]}))
         return
-    out.print(f"Selected {len(picks)} of {len(ds.samples) - labelled} unlabelled samples by {strategy} "
-              f"({labelled} labelled). Wrote {output}.", markup=False)
+    out.print(f"Selected {len(picks)} of {sel.samples - sel.labelled} unlabelled samples by {strategy} "
+              f"({sel.labelled} labelled). Wrote {output}.", markup=False)
     for p in picks[:10]:
         out.print(f"{p.rank:>3}. {p.sample_id}  {p.score:.3f}  {p.reason}", markup=False)
-

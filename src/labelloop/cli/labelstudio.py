@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import typer
 
 from labelloop.cli._common import (
-    DEMO_DATASET,
     FormatOpt,
     GuidelinesOpt,
     JsonOpt,
@@ -18,12 +18,12 @@ from labelloop.cli._common import (
     LsTokenOpt,
     LsUrlOpt,
     QuietOpt,
-    load,
-    note,
+    notes,
     out,
     progress_callback,
-    read_guidelines,
 )
+from labelloop.ops import labelstudio as ops
+from labelloop.ops._common import Progress
 
 # ---- label studio (issue 5: start it, push tasks with pre-labels, pull every annotator's work) -------
 app = typer.Typer(help="Run a local Label Studio, push datasets to it and pull every annotator's work "
@@ -33,23 +33,26 @@ app.add_typer(ls_webhook_app, name="webhook")
 ls_user_app = typer.Typer(help="Label Studio annotator accounts.", no_args_is_help=True)
 app.add_typer(ls_user_app, name="user")
 
-def _ls_push(ds, *, template: str | None, title: str | None, description: str, project: int | None, url: str | None,
-             token: str | None, data_dir: Path, batch_size: int, seed: int, shuffle: bool, overlap: int,
-             quiet: bool, guidelines: Path | None = None):
-    from labelloop.annotate.labelstudio import create_annotator
+@contextlib.contextmanager
+def _bar_when_used(quiet: bool, label: str) -> Iterator[Progress]:
+    """The progress bar, shown from its first report on (so not while Label Studio is starting)."""
+    report, bar = progress_callback(quiet, label)
+    with contextlib.ExitStack() as stack:
+        shown = []
 
-    progress, ctx = progress_callback(quiet, "Pushing")
-    annotator = create_annotator(server_url=url, api_token=token, project_title=title, template_name=template,
-                                 project_description=description, data_dir=data_dir, batch_size=batch_size,
-                                 seed=seed, shuffle=shuffle, overlap=overlap, progress=progress,
-                                 guidelines=read_guidelines(guidelines))
-    with ctx:
-        return annotator.run(ds, create_new_project=project is None, project_id=project)
+        def show(done: float, total: float | None = None) -> None:
+            if not shown:
+                stack.enter_context(bar)
+                shown.append(True)
+            report(done, total)
+
+        yield show
 
 
-def _ls_print_start(info, push_result, show_password: bool, data_dir: Path) -> None:
+def _ls_print_start(started: ops.Started, show_password: bool, data_dir: Path) -> None:
     from labelloop.annotate.labelstudio import Credentials
 
+    info, push_result = started.info, started.project
     state = "already running" if info.already_running else f"started ({info.mode}, version {info.version or '?'})"
     if info.port_note:
         out.print(info.port_note, markup=False)
@@ -64,12 +67,6 @@ def _ls_print_start(info, push_result, show_password: bool, data_dir: Path) -> N
     out.print(f"{login}; the password and API token are in {info.credentials_file} (readable only by you).",
               markup=False)
     out.print(f"Stop it with: labelloop labelstudio stop --data-dir {data_dir}", markup=False)
-
-
-def _ls_server(data_dir: Path, quiet: bool = False, **kw: Any):
-    from labelloop.annotate.labelstudio import LabelStudioServer
-
-    return LabelStudioServer(data_dir, log=lambda m: note(m, quiet), **kw)
 
 
 @app.command("start")
@@ -101,31 +98,23 @@ def ls_start(
     quiet: bool = QuietOpt,
 ) -> None:
     """Start Label Studio bound to 127.0.0.1 with an admin account and a working API token."""
-    from labelloop.annotate.labelstudio import reference_as_prelabels
-
-    server = _ls_server(data_dir, port=port, host=host, bind=bind, docker=docker, image=image, database=database,
-                        username=username, password=password, label_studio_bin=label_studio_bin, timeout=timeout,
-                        allow_loopback_hooks=allow_loopback_hooks, quiet=quiet or as_json)
-    ds = None
-    if push:
-        ds, _ = load(push, quiet=quiet or as_json)
-        if prelabels_from_reference:
-            ds = reference_as_prelabels(ds)
-    info = server.start()
-    result = None
-    if ds is not None:
-        result = _ls_push(ds, template=template, title=None, description="", project=None, url=info.url, token=None,
-                          data_dir=data_dir, batch_size=500, seed=0, shuffle=True, overlap=1, quiet=quiet or as_json,
-                          guidelines=guidelines)
+    quiet = quiet or as_json
+    with _bar_when_used(quiet, "Pushing") as report:
+        started = ops.start(data_dir=data_dir, port=port, host=host, bind=bind, docker=docker, image=image,
+                            database=database, username=username, password=password,
+                            label_studio_bin=label_studio_bin, timeout=timeout, push=push, template=template,
+                            reference_prelabels=prelabels_from_reference, guidelines=guidelines,
+                            allow_loopback_hooks=allow_loopback_hooks, note=notes(quiet), progress=report)
     if as_json:
-        out.print_json(json.dumps({**info.as_dict(), "project": result.as_dict() if result else None}))
+        out.print_json(json.dumps(started.as_dict()))
         return
-    _ls_print_start(info, result, show_password, data_dir)
+    _ls_print_start(started, show_password, data_dir)
 
 
 @app.command("demo")
 def ls_demo(
-    dataset: str = typer.Argument(DEMO_DATASET, help="Dataset to push (default: the bundled RewardBench 2 example)."),
+    dataset: str = typer.Argument(ops.DEMO_DATASET, help="Dataset to push (default: the bundled RewardBench 2 "
+                                  "example)."),
     template: str = typer.Option("rewardbench2", "--template", "-t", help="Template of the project."),
     port: int | None = typer.Option(None, "--port", help="Port (default 8080, or the next free one)."),
     data_dir: Path = LsDataDirOpt,
@@ -136,17 +125,19 @@ def ls_demo(
     quiet: bool = QuietOpt,
 ) -> None:
     """Start Label Studio with the example pushed as a ready project, pre-labelled from its reference labels."""
-    ls_start(port=port, host=None, bind="127.0.0.1", data_dir=data_dir, docker=docker,
-             image="heartexlabs/label-studio:latest", database=None, username=None, password=None,
-             label_studio_bin=label_studio_bin, timeout=240.0, push=dataset, template=template,
-             prelabels_from_reference=True, guidelines=None, show_password=show_password, allow_loopback_hooks=None,
-             as_json=as_json, quiet=quiet)
+    with _bar_when_used(quiet or as_json, "Pushing") as report:
+        started = ops.demo(dataset, template=template, port=port, data_dir=data_dir, docker=docker,
+                           label_studio_bin=label_studio_bin, note=notes(quiet or as_json), progress=report)
+    if as_json:
+        out.print_json(json.dumps(started.as_dict()))
+        return
+    _ls_print_start(started, show_password, data_dir)
 
 
 @app.command("stop")
 def ls_stop(data_dir: Path = LsDataDirOpt, quiet: bool = QuietOpt) -> None:
     """Stop the Label Studio started from --data-dir (its own process group only); the data stays."""
-    stopped = _ls_server(data_dir).stop()
+    stopped = ops.stop(data_dir)
     out.print(f"Stopped Label Studio; its data stays in {data_dir}." if stopped
               else f"No Label Studio started from {data_dir} is running.", markup=False)
 
@@ -154,7 +145,7 @@ def ls_stop(data_dir: Path = LsDataDirOpt, quiet: bool = QuietOpt) -> None:
 @app.command("status")
 def ls_status(data_dir: Path = LsDataDirOpt, as_json: bool = JsonOpt) -> None:
     """URL, version, PIDs, data dir, credentials file and whether the API answers."""
-    st = _ls_server(data_dir).status()
+    st = ops.status(data_dir)
     if as_json:
         out.print_json(json.dumps(st))
         return
@@ -197,23 +188,16 @@ def ls_push(
     quiet: bool = QuietOpt,
 ) -> None:
     """Create a project and import the samples as tasks, with prediction annotations as pre-labels."""
-    from labelloop.annotate.labelstudio import reference_as_prelabels
-
-    ds, _ = load(dataset, fmt, quiet=quiet or as_json)
-    if only is not None or ids is not None:
-        from labelloop.annotate.labelstudio.project import only_samples
-        from labelloop.assist.active import selection_ids
-
-        wanted = (selection_ids(only) if only is not None else []) + [i.strip() for i in (ids or "").split(",")
-                                                                       if i.strip()]
-        ds = only_samples(ds, wanted, source=str(only) if only is not None else "--ids")
-    if reference_prelabels:
-        ds = reference_as_prelabels(ds)
-    res = _ls_push(ds, template=template, title=project_title, description=project_description, project=project,
-                   url=url, token=token, data_dir=data_dir, batch_size=batch_size, seed=seed, shuffle=shuffle,
-                   overlap=overlap, quiet=quiet or as_json, guidelines=guidelines)
+    quiet = quiet or as_json
+    report, bar = progress_callback(quiet, "Pushing")
+    with bar:
+        res = ops.push(dataset, template=template, project_title=project_title,
+                       project_description=project_description, project=project, url=url, token=token,
+                       data_dir=data_dir, batch_size=batch_size, seed=seed, shuffle=shuffle, overlap=overlap,
+                       reference_prelabels=reference_prelabels, guidelines=guidelines, only=only, ids=ids, fmt=fmt,
+                       note=notes(quiet), progress=report)
     if as_json:
-        out.print_json(json.dumps(res.as_dict()))
+        out.print_json(json.dumps(res.model_dump()))
     else:
         out.print(f"Pushed {res.tasks} tasks ({res.predictions} pre-labels, template {res.template}) to project "
                   f"{res.project_id}: {res.project_url}", markup=False)
@@ -238,26 +222,18 @@ def ls_pull(
     quiet: bool = QuietOpt,
 ) -> None:
     """Every annotation of every annotator, as human annotations in candidate ids, next to the originals."""
-    from labelloop.annotate.labelstudio import pull_project
-    from labelloop.formats import save
-
-    output = output or Path(f"labelstudio-project-{project}.jsonl")
-    base = None
-    if dataset:
-        base, _ = load(dataset, quiet=True)
-    elif output.exists():
-        base, _ = load(str(output), quiet=True)
-    progress, ctx = progress_callback(quiet or as_json, "Pulling")
-    with ctx:
-        ds, stats = pull_project(project, url, token, dataset=base, data_dir=data_dir, template=template,
-                                 progress=progress, method="pages" if pages else "export")
-    save(ds, output)
+    report, bar = progress_callback(quiet or as_json, "Pulling")
+    with bar:
+        res = ops.pull(project, output=output, dataset=dataset, template=template, url=url, token=token,
+                       data_dir=data_dir, pages=pages, progress=report)
     if as_json:
-        out.print_json(json.dumps({"output": str(output), **stats.as_dict()}))
+        out.print_json(json.dumps({"output": res.output, **res.stats}))
         return
-    out.print(f"Pulled {stats.annotations} annotation(s) from {stats.tasks} task(s) of project {project}: "
-              f"{stats.new} new, {stats.updated} changed, {stats.unchanged} already here, {stats.skipped} skipped "
-              f"by the annotator; annotators: {', '.join(stats.annotators) or 'none'}. Wrote {output}.", markup=False)
+    st = res.stats
+    out.print(f"Pulled {st['annotations']} annotation(s) from {st['tasks']} task(s) of project {project}: "
+              f"{st['new']} new, {st['updated']} changed, {st['unchanged']} already here, {st['skipped']} skipped "
+              f"by the annotator; annotators: {', '.join(st['annotators']) or 'none'}. Wrote {res.output}.",
+              markup=False)
 
 
 @ls_webhook_app.command("add")
@@ -272,12 +248,7 @@ def ls_webhook_add(
     as_json: bool = JsonOpt,
 ) -> None:
     """Ask Label Studio to call a URL when annotations or tasks change."""
-    from labelloop.annotate.labelstudio import connect
-
-    actions = [e.strip().upper() for x in events for e in x.split(",") if e.strip()]
-    with connect(server, token, data_dir) as client:
-        client.get_project(project)
-        hook = client.create_webhook(project, hook_url, actions)
+    hook, actions = ops.webhook_add(project, hook_url, events, server_url=server, token=token, data_dir=data_dir)
     if as_json:
         out.print_json(json.dumps(hook))
     else:
@@ -295,18 +266,9 @@ def ls_user_add(
     as_json: bool = JsonOpt,
 ) -> None:
     """Create an annotator account through the organisation's invite link."""
-    import secrets
-
-    from labelloop.annotate.labelstudio import connect
-    from labelloop.annotate.labelstudio.session import add_user
-
-    password = password or secrets.token_urlsafe(12)
-    with connect(server, token, data_dir) as client:
-        user = add_user(client, email, password)
+    user = ops.user_add(email, password, server_url=server, token=token, data_dir=data_dir)
     if as_json:
-        out.print_json(json.dumps({**user, "password": password}))
+        out.print_json(json.dumps(user))
     else:
-        out.print(f"Created {user['email']} (user {user['id']}) with password {password}; API token "
+        out.print(f"Created {user['email']} (user {user['id']}) with password {user['password']}; API token "
                   f"{user['token']}.", markup=False)
-
-

@@ -1,11 +1,9 @@
 """The typed results the tools return (their JSON Schemas are part of tools/list)."""
 
 
-from typing import Any, get_type_hints
+from typing import Any
 
-from pydantic import BaseModel, Field, create_model
-
-from labelloop.annotate.labelstudio.project import PushResult
+from pydantic import BaseModel, Field
 
 
 # ---------------------------------------------------------------------- typed results
@@ -69,22 +67,3 @@ class Report(BaseModel):
 class TextResult(BaseModel):
     output: str | None = None
     text: str
-
-
-# the library's PushResult as a model, so its fields are declared once
-PushOutput = create_model("PushOutput", **{k: (t, ...) for k, t in get_type_hints(PushResult).items()})
-
-
-class SelectionOut(BaseModel):
-    sample_id: str
-    rank: int
-    score: float
-    reason: str
-
-
-class SelectResult(BaseModel):
-    strategy: str
-    selections: list[SelectionOut]
-    output: str | None = None
-
-

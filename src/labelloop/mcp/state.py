@@ -3,7 +3,6 @@
 
 import contextlib
 from pathlib import Path
-from typing import Any
 
 from labelloop.errors import LabelloopError
 from labelloop.mcp.endpoints import Endpoints
@@ -29,14 +28,6 @@ class State:
             raise LabelloopError("Give at least one dataset path.")
         return load_inputs([self.guard.path(p, "dataset", exists=True) for p in paths], fmt=fmt,
                            schema=self.guard.schema(schema))
-
-    def make_provider(self, name: str, model: str | None, base_url: str | None, **options: Any):
-        from labelloop.assist.llm import get_provider
-
-        url, key_env = self.ends.provider(name, base_url)
-        prov = get_provider(name, model=model, base_url=url, api_key_env=key_env, **options)
-        prov.check_ready()
-        return prov
 
     def label_studio(self, url: str | None, ddir: Path) -> tuple[str | None, str | None]:
         from labelloop.annotate.labelstudio import Credentials

@@ -4,12 +4,10 @@
 from typing import Annotated
 
 import anyio
-import anyio.from_thread
 import anyio.to_thread
 from mcp.server.mcpserver import Context, MCPServer
 from pydantic import Field
 
-from labelloop.errors import LabelloopError
 from labelloop.mcp.args import (
     BaseUrl_,
     Dataset_,
@@ -20,17 +18,19 @@ from labelloop.mcp.args import (
     Schema_,
 )
 from labelloop.mcp.guard import plain, progress
-from labelloop.mcp.models import (
-    Report,
-    SelectionOut,
-    SelectResult,
-    TextResult,
-)
+from labelloop.mcp.models import Report, TextResult
 from labelloop.mcp.state import State
+from labelloop.ops import assist as ops
+from labelloop.ops.assist import SelectResult
 
 
 def register(mcp: MCPServer, s: State) -> None:
-    g, load, make_provider = s.guard, s.load, s.make_provider
+    g = s.guard
+
+    def endpoint(provider: str | None, base_url: str | None) -> tuple[str | None, str | None]:
+        """The base URL and key variable the operator configured for ``provider`` (the caller's
+        ``base_url`` only when it is one of them)."""
+        return s.ends.provider(provider, base_url) if provider else (base_url, None)
 
     # ------------------------------------------------------------------ machine help
     @mcp.tool()
@@ -49,30 +49,17 @@ def register(mcp: MCPServer, s: State) -> None:
         both_orders: bool = False, seed: int = 0, format: Format_ = "auto",
     ) -> Report:
         """Ask an LLM for pre-labels; each valid answer becomes a prediction annotation. Reports progress."""
-        from labelloop.assist.cache import AnswerCache
-        from labelloop.assist.prelabel import prelabel_async
-        from labelloop.formats import save
-
         with g.errors():
-            prov = make_provider(provider, model, base_url, temperature=temperature, timeout=timeout,
-                            max_retries=max_retries, seed=seed)
-            out = g.path(output, "output")
-            cache_dir = None if no_cache else g.path(cache, "cache dir")
-            ds = await anyio.to_thread.run_sync(load, path, format)
-            sch = g.schema(schema) or ds.schema
-            if sch is None:
-                raise LabelloopError(f"{path} carries no schema; name a template or schema file.")
-            answers = AnswerCache(cache_dir)
-            try:
-                async with progress(ctx) as prog:
-                    result = await prelabel_async(ds, sch, prov, concurrency=concurrency, cache=answers, limit=limit,
-                                                  seed=seed, both_orders=both_orders, max_attempts=max_attempts,
-                                                  on_progress=prog.in_loop)
-            finally:
-                answers.close()
-            await anyio.to_thread.run_sync(save, result.dataset, out)
-            return g.clean(Report(output=str(out), report={"annotator": prov.annotator,
-                                                           **result.summary.as_dict()}))
+            url, key_env = endpoint(provider, base_url)
+            async with progress(ctx) as prog:
+                res = await ops.prelabel_async(
+                    g.path(path, "dataset", exists=True), g.path(output, "output"), provider_name=provider,
+                    model=model, base_url=url, api_key_env=key_env, schema=g.schema(schema),
+                    concurrency=concurrency, cache=None if no_cache else g.path(cache, "cache dir"), limit=limit,
+                    temperature=temperature, timeout=timeout, max_retries=max_retries, max_attempts=max_attempts,
+                    both_orders=both_orders, seed=seed, fmt=format, progress=prog.in_loop,
+                    in_thread=anyio.to_thread.run_sync)
+            return g.clean(Report(output=res.output, report={"annotator": res.annotator, **res.summary}))
 
     @mcp.tool()
     def review(
@@ -82,19 +69,12 @@ def register(mcp: MCPServer, s: State) -> None:
         base_url: BaseUrl_ = None, format: Format_ = "auto",
     ) -> Report:
         """Review a dataset's annotations for likely mistakes (and, with an LLM provider, a judge's second look)."""
-        from labelloop.data.io import atomic_open
-
         with g.errors():
-            from labelloop.assist.review import review_dataset
-
-            prov = make_provider(provider, model, base_url) if provider else None
-            out = g.path(output, "output") if output else None
-            rep = review_dataset(load(path, format), schema=g.schema(schema), provider=prov)
-            if out is not None:
-                with atomic_open(out) as fh:
-                    fh.write(rep.to_markdown())
-            return g.clean(Report(output=str(out) if out else None,
-                                  report=plain(rep.to_dict())))
+            url, key_env = endpoint(provider, base_url)
+            res = ops.review(g.path(path, "dataset", exists=True),
+                             markdown=g.path(output, "output") if output else None, schema=g.schema(schema),
+                             provider_name=provider, model=model, base_url=url, api_key_env=key_env, fmt=format)
+            return g.clean(Report(output=res.markdown, report=plain(res.report)))
 
     @mcp.tool()
     def guidelines(
@@ -107,20 +87,14 @@ def register(mcp: MCPServer, s: State) -> None:
         = 5,
     ) -> TextResult:
         """Draft annotation guidelines (Markdown) for a schema, optionally from example samples and an LLM."""
-        from labelloop.data.io import atomic_open
-
         with g.errors():
-            from labelloop.assist.guidelines import draft_guidelines
-
             sch = g.schema(schema)
-            prov = make_provider(provider, model, base_url) if provider else None
-            out = g.path(output, "output") if output else None
-            examples = load(path).samples[:samples] if path else None
-            text = draft_guidelines(sch, examples, provider=prov, language=language)
-            if out is not None:
-                with atomic_open(out) as fh:
-                    fh.write(text)
-            return g.clean(TextResult(output=str(out) if out else None, text=text))
+            url, key_env = endpoint(provider, base_url)
+            res = ops.guidelines(g.path(path, "dataset", exists=True) if path else None,
+                                 output=g.path(output, "output") if output else None, schema=sch,
+                                 samples=samples, language=language, provider_name=provider, model=model,
+                                 base_url=url, api_key_env=key_env)
+            return g.clean(TextResult(output=res.output, text=res.text))
 
     @mcp.tool()
     def select_next_batch(
@@ -136,18 +110,7 @@ def register(mcp: MCPServer, s: State) -> None:
     ) -> SelectResult:
         """Active learning: which samples people should label next, best first, with the reason for each."""
         with g.errors():
-            from labelloop.assist.active import select_batch
-
-            ds = load(path, format)
-            picks = select_batch(ds, strategy=strategy, batch_size=batch_size, predictor=predictor, seed=seed)
-            written = None
-            if output:
-                from labelloop.formats import save
-
-                by_id = ds.by_id()
-                out = g.path(output, "output")
-                save(ds.model_copy(update={"samples": [by_id[p.sample_id] for p in picks]}), out)
-                written = str(out)
-            return g.clean(SelectResult(strategy=strategy, output=written, selections=[
-                SelectionOut(sample_id=p.sample_id, rank=p.rank, score=p.score, reason=p.reason) for p in picks]))
-
+            sel = ops.select(g.path(path, "dataset", exists=True),
+                             samples_output=g.path(output, "output") if output else None, strategy=strategy,
+                             batch_size=batch_size, predictor=predictor, seed=seed, fmt=format)
+            return g.clean(sel.result)

@@ -1,11 +1,10 @@
 """Tools for Label Studio: labelstudio_status, labelstudio_push, labelstudio_pull."""
 
 
-from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated
 
 import anyio
-import anyio.from_thread
 import anyio.to_thread
 from mcp.server.mcpserver import Context, MCPServer
 from pydantic import Field
@@ -18,23 +17,23 @@ from labelloop.mcp.args import (
     Schema_,
 )
 from labelloop.mcp.guard import plain, progress
-from labelloop.mcp.models import (
-    PushOutput,
-    Report,
-)
+from labelloop.mcp.models import Report
 from labelloop.mcp.state import State
+from labelloop.ops import labelstudio as ops
+from labelloop.ops.labelstudio import PushOutput
 
 
 def register(mcp: MCPServer, s: State) -> None:
-    g, load, label_studio = s.guard, s.load, s.label_studio
+    g, label_studio = s.guard, s.label_studio
+
+    def check(path: Path, what: str) -> Path:
+        return g.path(str(path), what)
 
     @mcp.tool()
     def labelstudio_status(data_dir: LsDir_ = None) -> Report:
         """URL, version, PIDs and whether the API answers for the Label Studio started from data_dir."""
-        from labelloop.annotate.labelstudio import LabelStudioServer
-
         with g.errors():
-            st = LabelStudioServer(g.ls_dir(data_dir)).status()
+            st = ops.status(g.ls_dir(data_dir))
             return g.clean(Report(report=plain(st)))
 
     @mcp.tool()
@@ -48,24 +47,17 @@ def register(mcp: MCPServer, s: State) -> None:
     ) -> PushOutput:
         """Create a Label Studio project and import the samples as tasks, prediction annotations as pre-labels.
         Reports progress."""
-        from labelloop.annotate.labelstudio import create_annotator as ls_annotator
-        from labelloop.annotate.labelstudio import reference_as_prelabels
-
         with g.errors():
             ddir = g.ls_dir(data_dir)
             tpl = g.template(template)
             ls_url, token = label_studio(url, ddir)
+            source = g.path(path, "dataset", exists=True)
 
-            def work(report: Callable[[float, float | None], None]) -> PushOutput:
-                ds = load(path, format)
-                if reference_prelabels:
-                    ds = reference_as_prelabels(ds)
-                annotator = ls_annotator(server_url=ls_url, api_token=token, project_title=project_title,
-                                         template_name=tpl, project_description=project_description, data_dir=ddir,
-                                         batch_size=batch_size, seed=seed, shuffle=shuffle, overlap=overlap,
-                                         progress=report)
-                res = annotator.run(ds, create_new_project=project is None, project_id=project)
-                return PushOutput(**res.as_dict())
+            def work(report: ops.Progress) -> PushOutput:
+                return ops.push(source, template=tpl, project_title=project_title,
+                                project_description=project_description, project=project, url=ls_url, token=token,
+                                data_dir=ddir, batch_size=batch_size, seed=seed, shuffle=shuffle, overlap=overlap,
+                                reference_prelabels=reference_prelabels, fmt=format, progress=report)
 
             async with progress(ctx) as prog:
                 result = await anyio.to_thread.run_sync(work, prog.in_thread)
@@ -83,26 +75,18 @@ def register(mcp: MCPServer, s: State) -> None:
     ) -> Report:
         """Every annotation of every annotator of a Label Studio project, as human annotations in candidate ids.
         Reports progress."""
-        from labelloop.annotate.labelstudio import pull_project
-        from labelloop.formats import save
-
         with g.errors():
             ddir = g.ls_dir(data_dir)
             ls_url, token = label_studio(url, ddir)
-            out = g.path(output or f"labelstudio-project-{project}.jsonl", "output")
+            out = g.path(output, "output") if output else None
             tpl = g.template(template)
-            base_path = g.path(dataset, "dataset", exists=True) if dataset else (out if out.exists() else None)
+            base = g.path(dataset, "dataset", exists=True) if dataset else None
 
-            def work(report: Callable[[float, float | None], None]) -> Report:
-                from labelloop.formats import load as _load
-
-                base = _load(base_path) if base_path is not None else None
-                ds, stats = pull_project(project, ls_url, token, dataset=base, data_dir=ddir, template=tpl,
-                                         progress=report, method="pages" if pages else "export")
-                save(ds, out)
-                return Report(output=str(out), report=stats.as_dict())
+            def work(report: ops.Progress) -> Report:
+                res = ops.pull(project, output=out, dataset=base, template=tpl, url=ls_url, token=token,
+                               data_dir=ddir, pages=pages, progress=report, check_path=check)
+                return Report(output=res.output, report=res.stats)
 
             async with progress(ctx) as prog:
                 result = await anyio.to_thread.run_sync(work, prog.in_thread)
             return g.clean(result)
-

@@ -1,0 +1,305 @@
+"""Machine help for the people who label: pre-labels (an LLM, or a model fit on the dataset's own labels),
+a review of their annotations, draft guidelines, and which samples to label next.
+
+The LLM provider is made here, once, for every operation and front end (the MCP server first narrows the
+endpoint and key to what its operator configured)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from labelloop.assist.cache import AnswerCache
+from labelloop.assist.llm import Provider, get_provider
+from labelloop.data.io import atomic_open
+from labelloop.data.model import Dataset
+from labelloop.data.schema import AnnotationSchema
+from labelloop.errors import ParameterError
+from labelloop.formats import save
+from labelloop.ops._common import Note, Progress, load_dataset, no_note, no_progress, schema_for
+
+SchemaArg = str | Path | AnnotationSchema | None
+"""A schema file or template name (resolved here), or a schema already loaded (the MCP server's, checked
+under its roots)."""
+
+
+def literal(value: Any) -> str:
+    """``repr(value)`` safe inside a ParameterError's message (its braces are not placeholders)."""
+    return repr(value).replace("{", "{{").replace("}", "}}")
+
+
+# ---------------------------------------------------------------------- the provider
+def provider(name: str | None, model: str | None = None, base_url: str | None = None,
+             api_key_env: str | None = None, *, temperature: float | None = None, timeout: float | None = None,
+             max_retries: int | None = None, seed: int | None = None, check: bool = True) -> Provider | None:
+    """The LLM provider ``name`` (None: no provider, and then neither model, base URL nor key variable may be
+    given); options left None take the provider's defaults. ``check``: fail now on a missing key or base URL,
+    before a large file is read."""
+    if name is None:
+        if model or base_url or api_key_env:
+            raise ParameterError("model", "{param}, {b} and {c} need {d}.", b="base_url", c="api_key_env",
+                                 d="provider")
+        return None
+    prov = get_provider(name, model=model, base_url=base_url, temperature=temperature, timeout=timeout,
+                        max_retries=max_retries, seed=seed, api_key_env=api_key_env)
+    if check:
+        prov.check_ready()
+    return prov
+
+
+def _schema(ds: Dataset | None, template: str | None, schema: SchemaArg, required: bool) -> AnnotationSchema | None:
+    if isinstance(schema, AnnotationSchema):
+        return schema
+    return schema_for(ds, template, schema, required=required)
+
+
+def _answers(cache: Path | None, used: bool) -> AnswerCache:
+    return AnswerCache(cache if used else None)
+
+
+# ---------------------------------------------------------------------- prelabel
+class PrelabelReport(BaseModel):
+    """What a pre-labelling run did: the file written, who labelled, and the run's figures (the library's
+    summary, as a dict)."""
+
+    output: str
+    annotator: str
+    summary: dict[str, Any]
+
+
+def prelabel(dataset: str | Path, output: Path, *, provider_name: str, model: str | None = None,
+             base_url: str | None = None, api_key_env: str | None = None, template: str | None = None,
+             schema: SchemaArg = None, concurrency: int = 8, cache: Path | None = None, limit: int | None = None,
+             temperature: float | None = None, timeout: float | None = None, max_retries: int | None = None,
+             max_attempts: int = 3, both_orders: bool = False, seed: int = 0, fmt: str = "auto",
+             note: Note = no_note, reading: Progress = no_progress,
+             progress: Progress = no_progress) -> PrelabelReport:
+    """Ask an LLM for pre-labels; each valid answer becomes a prediction annotation. ``cache`` None: no cache.
+    Runs its own event loop (see :func:`prelabel_async` from inside one)."""
+    return asyncio.run(prelabel_async(
+        dataset, output, provider_name=provider_name, model=model, base_url=base_url, api_key_env=api_key_env,
+        template=template, schema=schema, concurrency=concurrency, cache=cache, limit=limit,
+        temperature=temperature, timeout=timeout, max_retries=max_retries, max_attempts=max_attempts,
+        both_orders=both_orders, seed=seed, fmt=fmt, note=note, reading=reading, progress=progress))
+
+
+async def prelabel_async(dataset: str | Path, output: Path, *, provider_name: str, model: str | None = None,
+                         base_url: str | None = None, api_key_env: str | None = None, template: str | None = None,
+                         schema: SchemaArg = None, concurrency: int = 8, cache: Path | None = None,
+                         limit: int | None = None, temperature: float | None = None, timeout: float | None = None,
+                         max_retries: int | None = None, max_attempts: int = 3, both_orders: bool = False,
+                         seed: int = 0, fmt: str = "auto", note: Note = no_note, reading: Progress = no_progress,
+                         progress: Progress = no_progress,
+                         in_thread: Callable[..., Any] | None = None) -> PrelabelReport:
+    """:func:`prelabel` inside a running event loop; ``in_thread(fn, *args)`` runs the file work off the loop
+    (the MCP server's worker threads; default: on it)."""
+    from labelloop.assist.prelabel import prelabel_async as run_prelabel
+
+    async def off(fn: Callable[..., Any], *args: Any) -> Any:
+        return await in_thread(fn, *args) if in_thread is not None else fn(*args)
+
+    prov = provider(provider_name, model, base_url, api_key_env, temperature=temperature, timeout=timeout,
+                    max_retries=max_retries, seed=seed)
+    assert prov is not None
+    ds, _ = await off(lambda: load_dataset(dataset, fmt, note=note, progress=reading))
+    sch = _schema(ds, template, schema, required=True)
+    answers = AnswerCache(cache)
+    try:
+        result = await run_prelabel(ds, sch, prov, concurrency=concurrency, cache=answers, limit=limit, seed=seed,
+                                    both_orders=both_orders, max_attempts=max_attempts, on_progress=progress)
+    finally:
+        answers.close()
+    await off(save, result.dataset, output)
+    return PrelabelReport(output=str(output), annotator=prov.annotator, summary=result.summary.as_dict())
+
+
+FIT_ON = ("human", "reference", "aggregate")
+
+
+def fit_on_kinds(fit_on: str) -> tuple[str, ...]:
+    """``"human,reference"`` as the annotation kinds a local predictor learns from."""
+    kinds = tuple(k.strip() for k in fit_on.split(",") if k.strip())
+    if not kinds or any(k not in FIT_ON for k in kinds):
+        raise ParameterError("fit_on", "{param} takes human, reference or aggregate (comma-separated), not "
+                             f"{literal(fit_on)}.")
+    return kinds
+
+
+def prelabel_local(dataset: str | Path, output: Path, *, template: str | None = None, schema: SchemaArg = None,
+                   predictor: str = "tfidf", fit_on: str = "human", limit: int | None = None, seed: int = 0,
+                   fmt: str = "auto", note: Note = no_note, reading: Progress = no_progress) -> dict[str, Any]:
+    """``prelabel --provider local``: fit on the dataset's own labels, predict the rest, no network. The
+    library's summary and the file written (``output``)."""
+    from labelloop.assist.predictors import prelabel_local as run_local
+
+    kinds = fit_on_kinds(fit_on)
+    ds, _ = load_dataset(dataset, fmt, note=note, progress=reading)
+    sch = _schema(ds, template, schema, required=True)
+    note(f"Fitting the {predictor} predictor on {'/'.join(kinds)} labels…")
+    result, summary = run_local(ds, sch, predictor=predictor, fit_on=kinds, limit=limit, seed=seed)
+    save(result, output)
+    summary["output"] = str(output)
+    return summary
+
+
+# ---------------------------------------------------------------------- review
+class ReviewResult(BaseModel):
+    """The review written (JSON ``output``, ``markdown``), its one-screen summary and the whole report."""
+
+    output: str | None
+    markdown: str | None
+    summary: dict[str, Any]
+    report: dict[str, Any]
+
+
+def review(dataset: str | Path, *, output: Path | None = None, markdown: Path | None = None,
+           template: str | None = None, schema: SchemaArg = None, provider_name: str | None = None,
+           model: str | None = None, base_url: str | None = None, api_key_env: str | None = None,
+           temperature: float | None = None, timeout: float | None = None, max_retries: int | None = None,
+           concurrency: int = 8, max_explanations: int | None = None, cache: Path | None = None,
+           min_seconds: float = 3.0, fast_ratio: float = 0.25, straight_run: int = 10,
+           position_alpha: float = 0.01, position_min_answers: int = 10, prediction_min_score: float = 0.7,
+           rating_gap: float = 2.0, min_annotators: int = 3, seed: int = 0, fmt: str = "auto",
+           note: Note = no_note, reading: Progress = no_progress, progress: Progress = no_progress) -> ReviewResult:
+    """Flag suspicious human annotations; with a provider an LLM explains each disagreement. Writes the JSON
+    report to ``output`` and the Markdown one to ``markdown`` (each when given)."""
+    from labelloop.assist.review import review_dataset
+
+    prov = provider(provider_name, model, base_url, api_key_env, temperature=temperature, timeout=timeout,
+                    max_retries=max_retries, seed=seed)
+    ds, _ = load_dataset(dataset, fmt, note=note, progress=reading)
+    sch = _schema(ds, template, schema, required=False)
+    answers = _answers(cache, prov is not None)
+    try:
+        report = review_dataset(ds, schema=sch, provider=prov, cache=answers,
+                                on_progress=progress if prov is not None else None,
+                                min_seconds=min_seconds, fast_ratio=fast_ratio, straight_run=straight_run,
+                                position_alpha=position_alpha, position_min_answers=position_min_answers,
+                                prediction_min_score=prediction_min_score, rating_gap=rating_gap,
+                                min_annotators=min_annotators, concurrency=concurrency, seed=seed,
+                                max_explanations=max_explanations)
+    finally:
+        answers.close()
+    whole = report.to_dict()
+    if output is not None:
+        with atomic_open(output) as fh:
+            json.dump(whole, fh, ensure_ascii=False, indent=2, default=str)
+    if markdown is not None:
+        with atomic_open(markdown) as fh:
+            fh.write(report.to_markdown())
+    return ReviewResult(output=str(output) if output else None, markdown=str(markdown) if markdown else None,
+                        summary=report.summary(), report=whole)
+
+
+# ---------------------------------------------------------------------- guidelines
+class GuidelinesResult(BaseModel):
+    """The guidelines' Markdown, the file written, and what they cover."""
+
+    output: str | None
+    schema_name: str
+    language: str
+    text: str
+    examples: int
+    by: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """The CLI's --json summary."""
+        return {"output": self.output, "schema": self.schema_name, "language": self.language,
+                "bytes": len(self.text.encode("utf-8")), "examples": self.examples, "by": self.by}
+
+
+def guidelines(dataset: str | Path | None = None, *, output: Path | None = None, template: str | None = None,
+               schema: SchemaArg = None, language: str = "en", examples: int = 3, samples: int | None = None,
+               provider_name: str | None = None, model: str | None = None, base_url: str | None = None,
+               api_key_env: str | None = None, temperature: float | None = None, timeout: float | None = None,
+               max_retries: int | None = None, cache: Path | None = None, seed: int = 0, fmt: str = "auto",
+               note: Note = no_note, reading: Progress = no_progress) -> GuidelinesResult:
+    """Draft annotation guidelines from the schema and worked examples from ``dataset`` (its first ``samples``
+    when given); with a provider an LLM improves the draft. Written to ``output`` when given."""
+    from labelloop.assist.guidelines import draft_guidelines
+
+    prov = provider(provider_name, model, base_url, api_key_env, temperature=temperature, timeout=timeout,
+                    max_retries=max_retries, seed=seed)
+    ds = load_dataset(dataset, fmt, note=note, progress=reading)[0] if dataset else None
+    sch = _schema(ds, template, schema, required=True)
+    assert sch is not None
+    shown = None if ds is None else ds.samples if samples is None else ds.samples[:samples]
+    answers = _answers(cache, prov is not None)
+    try:
+        text = draft_guidelines(sch, shown, provider=prov, language=language, examples=examples, seed=seed,
+                                cache=answers)
+    finally:
+        answers.close()
+    if output is not None:
+        with atomic_open(output) as fh:
+            fh.write(text)
+    return GuidelinesResult(output=str(output) if output else None, schema_name=sch.name, language=language,
+                            text=text, examples=text.count("\n### Example "),
+                            by=prov.annotator if prov else "draft")
+
+
+# ---------------------------------------------------------------------- select
+class SelectionOut(BaseModel):
+    sample_id: str
+    rank: int
+    score: float
+    reason: str
+
+
+class SelectResult(BaseModel):
+    strategy: str
+    selections: list[SelectionOut]
+    output: str | None = None
+
+
+class Selected(BaseModel):
+    """What ``select`` picked: the selections, the selection file and samples dataset written, and how many
+    samples were labelled already."""
+
+    result: SelectResult
+    selection_file: str | None
+    labelled: int
+    samples: int
+
+
+def write_selection(picks: list[Any], output: Path, strategy: str, seed: int) -> None:
+    """The selection file, by its suffix: ``.txt`` one id a line, ``.json`` one document, else JSONL."""
+    suffix = output.suffix.lower()
+    with atomic_open(output) as fh:
+        if suffix == ".txt":
+            fh.writelines(f"{p.sample_id}\n" for p in picks)
+        elif suffix == ".json":
+            json.dump({"strategy": strategy, "seed": seed, "selections": [p.as_dict() for p in picks]}, fh,
+                      ensure_ascii=False, indent=2)
+        else:
+            fh.writelines(json.dumps(p.as_dict(), ensure_ascii=False) + "\n" for p in picks)
+
+
+def select(dataset: str | Path, *, output: Path | None = None, samples_output: Path | None = None,
+           strategy: str = "mix", batch_size: int = 20, predictor: str = "tfidf", fit_on: str = "human",
+           template: str | None = None, seed: int = 0, fmt: str = "auto", note: Note = no_note,
+           reading: Progress = no_progress) -> Selected:
+    """The samples people should label next, best first: written as a selection file to ``output`` and/or as
+    a dataset of the selected samples to ``samples_output``. ``fit_on``: the kinds that count as labelled."""
+    from labelloop.assist.active import select_batch
+
+    ds, _ = load_dataset(dataset, fmt, note=note, progress=reading)
+    ds.schema = _schema(ds, template, None, required=True)
+    kinds = tuple(k.strip() for k in fit_on.split(",") if k.strip())
+    picks = select_batch(ds, strategy=strategy, batch_size=batch_size, predictor=predictor, seed=seed,
+                         label_kinds=kinds)
+    if output is not None:
+        write_selection(picks, output, strategy, seed)
+    if samples_output is not None:
+        by_id = ds.by_id()
+        save(ds.model_copy(update={"samples": [by_id[p.sample_id] for p in picks]}), samples_output)
+    labelled = sum(1 for s in ds.samples if any(a.kind in kinds and a.status == "submitted" for a in s.annotations))
+    result = SelectResult(strategy=strategy, output=str(samples_output) if samples_output else None, selections=[
+        SelectionOut(sample_id=p.sample_id, rank=p.rank, score=p.score, reason=p.reason) for p in picks])
+    return Selected(result=result, selection_file=str(output) if output else None, labelled=labelled,
+                    samples=len(ds.samples))

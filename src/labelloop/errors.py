@@ -9,6 +9,7 @@ on its own. Every class lives here, in one tree::
     ├── UnknownNameError        a format, template, provider or strategy that is not registered
     ├── FormatError             rows that do not fit their format
     │   ├── BadRowError         one row that cannot be parsed (with its location)
+    │   │   └── StoppedAtBadRowError  the bad row a read stopped at (also a ParameterError: skip_bad)
     │   └── RowError            a row the format cannot use (the reader adds the location)
     ├── DuplicateIdError, SchemaError, AnnotationValueError, OutputError, MissingDependencyError
     ├── ResultsMismatchError    results made from another annotator file or schema
@@ -50,6 +51,12 @@ class ParameterError(LabelloopError):
         """The sentence with each parameter named by ``name(param)`` (default: as is, the Python keyword)."""
         name = name or (lambda p: p)
         return self.template.format(param=name(self.param), **{k: name(v) for k, v in self.others.items()})
+
+    @staticmethod
+    def literal(text: str) -> str:
+        """``text`` (a path, a value, another error's sentence) made safe to place in ``message``: its braces
+        doubled, so ``render`` shows them as they are."""
+        return text.replace("{", "{{").replace("}", "}}")
 
 
 class InputFileError(LabelloopError):
@@ -95,6 +102,19 @@ class MissingDependencyError(LabelloopError):
 
 class RowError(FormatError):
     """A row that the format cannot use; the reader adds the row's location."""
+
+
+class StoppedAtBadRowError(BadRowError, ParameterError):
+    """The bad row a read stopped at, with a hint naming the parameter (``skip_bad``) that sets such rows aside.
+
+    Both a ``BadRowError`` (its ``location`` and ``raw``) and a ``ParameterError``, so each front end names
+    the parameter in its own terms (``--skip-bad`` on the command line).
+    """
+
+    def __init__(self, message: str, location: str, raw: str | None = None, *, param: str = "skip_bad") -> None:
+        ParameterError.__init__(self, param, message)
+        self.location = location
+        self.raw = raw
 
 
 class ResultsMismatchError(LabelloopError):

@@ -10,8 +10,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from labelloop import content_id, load
-from labelloop.errors import BadRowError, DuplicateIdError, FormatError, InputFileError
-from labelloop.formats import SampleReader
+from labelloop.errors import BadRowError, DuplicateIdError, FormatError, InputFileError, ParameterError
+from labelloop.formats import SampleReader, reader_names, save, writer_names
 
 
 def write_jsonl(path, rows):
@@ -91,8 +91,11 @@ def test_bundled_example_reads():
 def test_pairs_with_configured_columns_and_content_ids(tmp_path):
     rows = [{"question": "Q", "good": "yes", "bad": "no"}, {"question": "Q", "good": "sure", "bad": "nah"}]
     path = write_jsonl(tmp_path / "p.jsonl", rows)
-    with pytest.raises(FormatError, match="Cannot recognise the format of .*p.jsonl; columns found: bad, good, question"):
+    with pytest.raises(ParameterError) as unknown:
         load(path)
+    assert (unknown.value.param, str(unknown.value)) == ("format", (
+        f"Cannot recognise the format of {path}; columns found: bad, good, question. Name one with format "
+        f"({', '.join(reader_names())})."))
     ds = load(path, "pairs", options={"prompt_column": "question", "chosen_column": "good", "rejected_column": "bad"})
     a, b = ds.samples
     # same prompt, different candidates: ids differ, and are the content hash of prompt and candidates
@@ -158,7 +161,7 @@ def test_malformed_line_reports_line_and_skip_bad_writes_rejects(tmp_path):
     path.write_text('{"prompt": "a", "chosen": "b", "rejected": "c"}\n{"prompt": "x", oops\n'
                     '{"prompt": "d", "chosen": "e", "rejected": "f"}\n')
     with pytest.raises(BadRowError, match=rf"^{path}:2: malformed JSON \(Expecting property name enclosed in double "
-                                          r"quotes at column 17\); use --skip-bad to write such rows to a rejects file and go on\.$"):
+                                          r"quotes at column 17\); use skip_bad to write such rows to a rejects file and go on\.$"):
         load(path)
     reader = SampleReader(path, skip_bad=True)
     ds = reader.load()
@@ -170,7 +173,7 @@ def test_malformed_line_reports_line_and_skip_bad_writes_rejects(tmp_path):
 def test_row_with_null_cell_is_reported_by_location(tmp_path):
     path = write_jsonl(tmp_path / "p.jsonl", [{"prompt": "a", "chosen": "b", "rejected": "c"},
                                                {"prompt": "a", "chosen": None, "rejected": "c"}])
-    with pytest.raises(BadRowError, match=rf"^{path}:2: column 'chosen' is empty; use --skip-bad"):
+    with pytest.raises(BadRowError, match=rf"^{path}:2: column 'chosen' is empty; use skip_bad"):
         load(path)
 
 
@@ -208,3 +211,24 @@ def test_directory_of_files(tmp_path):
     write_jsonl(tmp_path / "d" / "a.jsonl", RB_ROWS[:1])
     write_jsonl(tmp_path / "d" / "b.jsonl", [dict(RB_ROWS[0], id=99)])
     assert [s.id for s in load(tmp_path / "d")] == ["42", "99"]
+
+
+def test_reader_and_save_parameter_errors_name_the_parameter(tmp_path):
+    path = write_jsonl(tmp_path / "p.jsonl", [{"prompt": "a", "chosen": "b", "rejected": "c"}])
+    with pytest.raises(ParameterError) as limit:
+        SampleReader(path, limit=0)
+    assert (limit.value.param, str(limit.value)) == ("limit", "limit must be at least 1, not 0.")
+    assert limit.value.render(lambda p: f"--{p}") == "--limit must be at least 1, not 0."
+    bad = tmp_path / "{odd}.jsonl"
+    bad.write_text('{"prompt": "x", oops\n')
+    with pytest.raises(BadRowError) as stopped:
+        load(bad)
+    assert isinstance(stopped.value, ParameterError) and stopped.value.location == f"{bad}:1"
+    assert stopped.value.render(lambda p: "--skip-bad") == (
+        f"{bad}:1: malformed JSON (Expecting property name enclosed in double quotes at column 17); use --skip-bad "
+        "to write such rows to a rejects file and go on.")
+    with pytest.raises(ParameterError) as unnamed:
+        save(load(path), tmp_path / "{out}.txt")
+    assert unnamed.value.render(lambda p: "--format") == (
+        f"Cannot tell the output format of {tmp_path / '{out}.txt'}; name one with --format "
+        f"({', '.join(writer_names())}).")

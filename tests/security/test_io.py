@@ -319,7 +319,9 @@ def test_crlf_blank_lines_and_a_row_that_mentions_the_header_key(tmp_path):
     with pytest.raises(BadRowError) as e:
         load(src)
     assert str(e.value) == (f"{src}:1: malformed JSON (Expecting property name enclosed in double quotes at column "
-                            "39); use --skip-bad to write such rows to a rejects file and go on.")
+                            "39); use skip_bad to write such rows to a rejects file and go on.")
+    assert e.value.render(lambda p: "--skip-bad").endswith("39); use --skip-bad to write such rows to a rejects file "
+                                                           "and go on.")
     reader = SampleReader(src, skip_bad=True)
     assert [s.prompt[0].content for s in reader] == ["p"]
     assert [r["location"] for r in reader.rejected] == [f"{src}:1"]
@@ -364,7 +366,7 @@ def test_long_line_is_rejected_by_number_and_counted(tmp_path):
     src.write_bytes(pair_line(0) + long + pair_line(2))
     with pytest.raises(BadRowError) as e:
         SampleReader(src, max_line_bytes=4096).load()
-    assert str(e.value) == (f"{src}:2: the line is longer than the limit of 4,096 bytes; use --skip-bad to write "
+    assert str(e.value) == (f"{src}:2: the line is longer than the limit of 4,096 bytes; use skip_bad to write "
                             "such rows to a rejects file and go on.")
     reader = SampleReader(src, skip_bad=True, max_line_bytes=4096)
     assert [s.id for s in reader.load()] == ["r0", "r2"]

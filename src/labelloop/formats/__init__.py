@@ -11,7 +11,7 @@ from typing import Any
 
 from labelloop.data.io import CANONICAL_SUFFIXES
 from labelloop.data.model import Dataset
-from labelloop.errors import OutputError
+from labelloop.errors import OutputError, ParameterError
 from labelloop.formats import canonical, chat, dpo, hh_rlhf, pairs, rewardbench2  # noqa: F401  (registration)
 from labelloop.formats.base import FORMATS, Format, register
 from labelloop.formats.reader import SampleReader, detect_format, load
@@ -40,7 +40,8 @@ def save(dataset: Dataset, path: str | Path, format: str | None = None, **option
     fmt = format or CANONICAL_SUFFIXES.get(path.suffix.lower())
     if fmt is None:
         known = ", ".join(writer_names())
-        raise OutputError(f"Cannot tell the output format of {path}; name one with --format ({known}).")
+        raise ParameterError("format", f"Cannot tell the output format of {ParameterError.literal(str(path))}; "
+                                       f"name one with {{param}} ({known}).")
     if fmt in CANONICAL_WRITERS:
         from labelloop.data.io import write_dataset
 

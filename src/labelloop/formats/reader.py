@@ -22,10 +22,19 @@ from labelloop.data.io import (
     field_name,
     find_lone_surrogate,
     json_kind,
+    surrogate_clause,
 )
 from labelloop.data.model import DataSample, Dataset
 from labelloop.data.schema import AnnotationSchema, schema_from_dict
-from labelloop.errors import BadRowError, DuplicateIdError, FormatError, InputFileError, RowError
+from labelloop.errors import (
+    BadRowError,
+    DuplicateIdError,
+    FormatError,
+    InputFileError,
+    ParameterError,
+    RowError,
+    StoppedAtBadRowError,
+)
 from labelloop.formats.base import FORMATS, Format
 from labelloop.formats.containers import Row, RowSource, open_rows
 
@@ -67,7 +76,7 @@ class SampleReader:
         self.options = options or {}
         self._open_kw: dict[str, Any] = {"hf_split": hf_split, "hf_name": hf_name, "max_line_bytes": max_line_bytes}
         if limit is not None and limit < 1:
-            raise InputFileError(f"--limit must be at least 1, not {limit}.")
+            raise ParameterError("limit", f"{{param}} must be at least 1, not {limit}.")
         self.rejected: list[dict[str, Any]] = []
         self.source = open_rows(self.path, **self._open_kw)
         _header_fields(self.source)  # before a format's begin() reads it
@@ -80,10 +89,9 @@ class SampleReader:
                 self._nothing_readable()
             found = detect_format(columns, first.data if first else None)
             if found is None:
-                raise FormatError(
-                    f"Cannot recognise the format of {self.path}; columns found: {', '.join(self.columns)}. "
-                    f"Name one with --format ({', '.join(n for n in FORMATS if FORMATS.get(n).can_read)})."
-                )
+                found_cols = ParameterError.literal(f"{self.path}; columns found: {', '.join(self.columns)}")
+                raise ParameterError("format", f"Cannot recognise the format of {found_cols}. Name one with {{param}} "
+                                               f"({', '.join(n for n in FORMATS if FORMATS.get(n).can_read)}).")
             self.format_name, self.detected = found, True
         else:
             self.format_name, self.detected = format, False
@@ -121,7 +129,7 @@ class SampleReader:
         if not bad:
             raise InputFileError(f"Input {self.path} holds no rows.")
         for err in bad:
-            self._bad(err)  # without --skip-bad, the first one is the error
+            self._bad(err)  # without skip_bad, the first one is the error
         self._write_rejects()
         raise InputFileError(f"Input {self.path} holds no readable rows ({len(self.rejected)} rejected).")
 
@@ -144,8 +152,7 @@ class SampleReader:
                 elif isinstance(exc, UnicodeEncodeError):
                     found = find_lone_surrogate(item.data)
                     where = field_name(found[0]) if found else "the row"
-                    char = ord(exc.object[exc.start])
-                    msg = f"{where} holds a lone surrogate (\\u{char:04x}), which UTF-8 cannot encode"
+                    msg = surrogate_clause(exc.object[exc.start], where)
                 elif isinstance(exc, RecursionError):
                     msg = "a value is nested too deeply"
                 self._bad(BadRowError(f"{item.location}: {str(msg).rstrip('.')}.", item.location,
@@ -156,8 +163,8 @@ class SampleReader:
 
     def _bad(self, err: BadRowError) -> None:
         if not self.skip_bad:
-            hint = "; use --skip-bad to write such rows to a rejects file and go on."
-            raise BadRowError(str(err).rstrip(".") + hint, err.location, err.raw)
+            hint = "; use {param} to write such rows to a rejects file and go on."
+            raise StoppedAtBadRowError(ParameterError.literal(str(err).rstrip(".")) + hint, err.location, err.raw)
         self.rejected.append({"location": err.location, "error": str(err), "raw": err.raw})
 
     def _first_location(self, sample_id: str) -> str:

@@ -74,7 +74,7 @@ def prelabel(
         return
     report, bar = progress_callback(quiet, "Pre-labelling")
     with bar:
-        res = ops.prelabel(dataset, output, provider_name=provider, model=model, base_url=base_url,
+        res = ops.prelabel(dataset, output, provider=provider, model=model, base_url=base_url,
                            api_key_env=api_key_env, template=template, schema=schema, concurrency=concurrency,
                            cache=None if no_cache else cache, limit=limit, temperature=temperature, timeout=timeout,
                            max_retries=max_retries, max_attempts=max_attempts, both_orders=both_orders, seed=seed,
@@ -141,7 +141,7 @@ def review(
     report, bar = progress_callback(quiet or provider is None, "Explaining")
     with bar:
         res = ops.review(dataset, output=output, markdown=markdown, template=template, schema=schema,
-                         provider_name=provider, model=model, base_url=base_url, api_key_env=api_key_env,
+                         provider=provider, model=model, base_url=base_url, api_key_env=api_key_env,
                          temperature=temperature, timeout=timeout, max_retries=max_retries, concurrency=concurrency,
                          max_explanations=max_explanations, cache=None if no_cache else cache,
                          min_seconds=min_seconds, fast_ratio=fast_ratio, straight_run=straight_run,
@@ -190,7 +190,7 @@ def guidelines(
     Use the file with `labelloop create --guidelines` or `labelloop labelstudio push --guidelines`.
     """
     res = ops.guidelines(dataset, output=output, template=template, schema=schema, language=language,
-                         examples=examples, provider_name=provider, model=model, base_url=base_url,
+                         examples=examples, provider=provider, model=model, base_url=base_url,
                          api_key_env=api_key_env, temperature=temperature, timeout=timeout, max_retries=max_retries,
                          cache=None if no_cache else cache, seed=seed, fmt=fmt, note=notes(quiet or as_json))
     if as_json:

@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import typer
 
-from labelloop.cli._common import (
-    QuietOpt,
-    load,
-    note,
-)
-from labelloop.errors import LabelloopError
+from labelloop.cli._common import QuietOpt, note, notes
+from labelloop.ops import mlbackend as ops
 
 app = typer.Typer(help="A Label Studio ML backend that predicts and learns from new annotations.",
                      no_args_is_help=True)
@@ -53,24 +48,15 @@ def serve_cmd(
     """Serve predictions to Label Studio and retrain in the background as people annotate."""
     import logging
 
-    from labelloop.assist.mlbackend import Auth, Limits, MLBackend, check_host, serve
-
-    options: dict[str, Any] = {}
-    if predictor == "llm":
-        options = {k: v for k, v in (("provider", provider or "openai"), ("model", model),
-                                     ("base_url", base_url), ("api_key_env", api_key_env)) if v is not None}
-    elif provider or model or base_url or api_key_env:
-        raise LabelloopError("--provider, --model, --base-url and --api-key-env go with --predictor llm.")
-    auth = Auth(basic_auth, secret)
-    check_host(host, auth)  # before loading a dataset or fitting anything
-    limits = Limits(max_body=max_body_mb * 1024 * 1024, max_connections=max_connections)
-    base = load(dataset, "auto", quiet=quiet)[0] if dataset else None
-    backend = MLBackend(predictor, model_dir=model_dir, retrain_every=retrain_every, dataset=base, seed=seed,
-                        predictor_options=options, keep_versions=keep_versions, max_projects=max_projects)
+    ml = ops.backend(predictor=predictor, host=host, port=port, model_dir=model_dir, retrain_every=retrain_every,
+                     dataset=dataset, basic_auth=basic_auth, secret=secret, keep_versions=keep_versions,
+                     max_projects=max_projects, max_body_mb=max_body_mb, max_connections=max_connections,
+                     provider=provider, model=model, base_url=base_url, api_key_env=api_key_env, seed=seed,
+                     note=notes(quiet))
     if not quiet:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     note(f"Model dir {model_dir}; retrain every {retrain_every or 'Start training only'}; "
-         f"{len(backend.projects)} project(s) restored.", quiet)
-    serve(backend, host, port, auth, limits=limits, ready=lambda url: note(
+         f"{len(ml.backend.projects)} project(s) restored.", quiet)
+    ml.serve(ready=lambda url: note(
         f"labelloop ML backend ({predictor}) on {url}: add it in Label Studio under Settings → Model "
         "(or POST /api/ml). Ctrl-C stops.", quiet))

@@ -34,7 +34,7 @@ def literal(value: Any) -> str:
 
 
 # ---------------------------------------------------------------------- the provider
-def provider(name: str | None, model: str | None = None, base_url: str | None = None,
+def llm_provider(name: str | None, model: str | None = None, base_url: str | None = None,
              api_key_env: str | None = None, *, temperature: float | None = None, timeout: float | None = None,
              max_retries: int | None = None, seed: int | None = None, check: bool = True) -> Provider | None:
     """The LLM provider ``name`` (None: no provider, and then neither model, base URL nor key variable may be
@@ -72,7 +72,7 @@ class PrelabelReport(BaseModel):
     summary: dict[str, Any]
 
 
-def prelabel(dataset: str | Path, output: Path, *, provider_name: str, model: str | None = None,
+def prelabel(dataset: str | Path, output: Path, *, provider: str, model: str | None = None,
              base_url: str | None = None, api_key_env: str | None = None, template: str | None = None,
              schema: SchemaArg = None, concurrency: int = 8, cache: Path | None = None, limit: int | None = None,
              temperature: float | None = None, timeout: float | None = None, max_retries: int | None = None,
@@ -82,13 +82,13 @@ def prelabel(dataset: str | Path, output: Path, *, provider_name: str, model: st
     """Ask an LLM for pre-labels; each valid answer becomes a prediction annotation. ``cache`` None: no cache.
     Runs its own event loop (see :func:`prelabel_async` from inside one)."""
     return asyncio.run(prelabel_async(
-        dataset, output, provider_name=provider_name, model=model, base_url=base_url, api_key_env=api_key_env,
+        dataset, output, provider=provider, model=model, base_url=base_url, api_key_env=api_key_env,
         template=template, schema=schema, concurrency=concurrency, cache=cache, limit=limit,
         temperature=temperature, timeout=timeout, max_retries=max_retries, max_attempts=max_attempts,
         both_orders=both_orders, seed=seed, fmt=fmt, note=note, reading=reading, progress=progress))
 
 
-async def prelabel_async(dataset: str | Path, output: Path, *, provider_name: str, model: str | None = None,
+async def prelabel_async(dataset: str | Path, output: Path, *, provider: str, model: str | None = None,
                          base_url: str | None = None, api_key_env: str | None = None, template: str | None = None,
                          schema: SchemaArg = None, concurrency: int = 8, cache: Path | None = None,
                          limit: int | None = None, temperature: float | None = None, timeout: float | None = None,
@@ -103,7 +103,7 @@ async def prelabel_async(dataset: str | Path, output: Path, *, provider_name: st
     async def off(fn: Callable[..., Any], *args: Any) -> Any:
         return await in_thread(fn, *args) if in_thread is not None else fn(*args)
 
-    prov = provider(provider_name, model, base_url, api_key_env, temperature=temperature, timeout=timeout,
+    prov = llm_provider(provider, model, base_url, api_key_env, temperature=temperature, timeout=timeout,
                     max_retries=max_retries, seed=seed)
     assert prov is not None
     ds, _ = await off(lambda: load_dataset(dataset, fmt, note=note, progress=reading))
@@ -158,7 +158,7 @@ class ReviewResult(BaseModel):
 
 
 def review(dataset: str | Path, *, output: Path | None = None, markdown: Path | None = None,
-           template: str | None = None, schema: SchemaArg = None, provider_name: str | None = None,
+           template: str | None = None, schema: SchemaArg = None, provider: str | None = None,
            model: str | None = None, base_url: str | None = None, api_key_env: str | None = None,
            temperature: float | None = None, timeout: float | None = None, max_retries: int | None = None,
            concurrency: int = 8, max_explanations: int | None = None, cache: Path | None = None,
@@ -170,7 +170,7 @@ def review(dataset: str | Path, *, output: Path | None = None, markdown: Path | 
     report to ``output`` and the Markdown one to ``markdown`` (each when given)."""
     from labelloop.assist.review import review_dataset
 
-    prov = provider(provider_name, model, base_url, api_key_env, temperature=temperature, timeout=timeout,
+    prov = llm_provider(provider, model, base_url, api_key_env, temperature=temperature, timeout=timeout,
                     max_retries=max_retries, seed=seed)
     ds, _ = load_dataset(dataset, fmt, note=note, progress=reading)
     sch = _schema(ds, template, schema, required=False)
@@ -215,7 +215,7 @@ class GuidelinesResult(BaseModel):
 
 def guidelines(dataset: str | Path | None = None, *, output: Path | None = None, template: str | None = None,
                schema: SchemaArg = None, language: str = "en", examples: int = 3, samples: int | None = None,
-               provider_name: str | None = None, model: str | None = None, base_url: str | None = None,
+               provider: str | None = None, model: str | None = None, base_url: str | None = None,
                api_key_env: str | None = None, temperature: float | None = None, timeout: float | None = None,
                max_retries: int | None = None, cache: Path | None = None, seed: int = 0, fmt: str = "auto",
                note: Note = no_note, reading: Progress = no_progress) -> GuidelinesResult:
@@ -223,7 +223,7 @@ def guidelines(dataset: str | Path | None = None, *, output: Path | None = None,
     when given); with a provider an LLM improves the draft. Written to ``output`` when given."""
     from labelloop.assist.guidelines import draft_guidelines
 
-    prov = provider(provider_name, model, base_url, api_key_env, temperature=temperature, timeout=timeout,
+    prov = llm_provider(provider, model, base_url, api_key_env, temperature=temperature, timeout=timeout,
                     max_retries=max_retries, seed=seed)
     ds = load_dataset(dataset, fmt, note=note, progress=reading)[0] if dataset else None
     sch = _schema(ds, template, schema, required=True)

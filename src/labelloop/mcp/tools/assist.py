@@ -53,7 +53,7 @@ def register(mcp: MCPServer, s: State) -> None:
             url, key_env = endpoint(provider, base_url)
             async with progress(ctx) as prog:
                 res = await ops.prelabel_async(
-                    g.path(path, "dataset", exists=True), g.path(output, "output"), provider_name=provider,
+                    g.path(path, "dataset", exists=True), g.path(output, "output"), provider=provider,
                     model=model, base_url=url, api_key_env=key_env, schema=g.schema(schema),
                     concurrency=concurrency, cache=None if no_cache else g.path(cache, "cache dir"), limit=limit,
                     temperature=temperature, timeout=timeout, max_retries=max_retries, max_attempts=max_attempts,
@@ -73,7 +73,7 @@ def register(mcp: MCPServer, s: State) -> None:
             url, key_env = endpoint(provider, base_url)
             res = ops.review(g.path(path, "dataset", exists=True),
                              markdown=g.path(output, "output") if output else None, schema=g.schema(schema),
-                             provider_name=provider, model=model, base_url=url, api_key_env=key_env, fmt=format)
+                             provider=provider, model=model, base_url=url, api_key_env=key_env, fmt=format)
             return g.clean(Report(output=res.markdown, report=plain(res.report)))
 
     @mcp.tool()
@@ -92,7 +92,7 @@ def register(mcp: MCPServer, s: State) -> None:
             url, key_env = endpoint(provider, base_url)
             res = ops.guidelines(g.path(path, "dataset", exists=True) if path else None,
                                  output=g.path(output, "output") if output else None, schema=sch,
-                                 samples=samples, language=language, provider_name=provider, model=model,
+                                 samples=samples, language=language, provider=provider, model=model,
                                  base_url=url, api_key_env=key_env)
             return g.clean(TextResult(output=res.output, text=res.text))
 

@@ -200,3 +200,14 @@ def test_csv_and_jsonl_and_the_cli(tmp_path, capsys):
         main(["import-results", str(data), str(tmp_path / "nope.json"), "-o", str(tmp_path / "x.jsonl"), "-q"])
     assert "not a labelloop results file" in capsys.readouterr().err
     assert not (tmp_path / "x.jsonl").exists()
+
+
+def test_a_time_without_zone_is_read_as_utc_when_versions_are_compared(tmp_path):
+    # one results file written without a zone, the other with one: the later change wins, as everywhere
+    # (labelloop.data.timestamps.last_changed); comparing them used to fail
+    naive = results_json(tmp_path / "naive.json", [row("t1", "0", when="2025-03-07T11:00:00")])
+    aware = results_json(tmp_path / "aware.json", [row("t1", "1", when="2025-03-07T10:30:00Z")])
+    for files in ([naive, aware], [aware, naive]):
+        out, report = import_results(dataset(), files)
+        assert [a.values["preference"] for a in out.by_id()["t1"].annotations_of("human")] == ["0"]
+        assert report.imported == 1

@@ -20,6 +20,7 @@ from labelloop.annotate.html.generator import file_id_of
 from labelloop.data.io import csv_unsafe
 from labelloop.data.model import Annotation, Dataset
 from labelloop.data.schema import AnnotationSchema
+from labelloop.data.timestamps import last_changed
 from labelloop.errors import AnnotationValueError, InputFileError, ResultsMismatchError, SchemaError
 
 RESULT_FORMAT = "labelloop-results"
@@ -344,8 +345,7 @@ def import_results(
 
 def _newer(a: Annotation, b: Annotation) -> bool:
     """Whether ``a`` was updated strictly later than ``b`` (ties keep the one seen first)."""
-    ta = a.updated_at or a.created_at
-    tb = b.updated_at or b.created_at
+    ta, tb = last_changed(a), last_changed(b)
     if ta is None or tb is None:
         return ta is not None
     return ta > tb

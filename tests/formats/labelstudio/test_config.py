@@ -86,7 +86,8 @@ def test_screen_positions_map_to_candidate_ids():
     odd = [{"from_name": "best", "type": "choices", "value": {"choices": ["Answer D"]}},
            {"from_name": "rating_D", "type": "rating", "value": {"rating": 2}},
            {"from_name": "mystery", "type": "choices", "value": {"choices": ["x"]}}]
-    assert tpl.process_annotations(odd, data) == {"_unmapped": odd}
+    kept = tpl.process_annotations(odd, data)
+    assert (kept, kept.unmapped) == ({}, odd)
 
 
 def test_values_round_trip_through_results():

@@ -27,7 +27,7 @@ def test_another_projects_config_keeps_single_choices_as_picked_and_lists_the_re
               {"from_name": "topics", "to_name": "review", "type": "choices", "value": {"choices": ["a", "b"]}},
               {"from_name": "sentiment", "to_name": "review", "type": "choices", "value": {"choices": [3]}}]
     values = cfg.values(result, {"text": "fine"})
-    assert values == {"sentiment": "mixed", "_unmapped": result[1:]}
+    assert (values, values.unmapped) == ({"sentiment": "mixed"}, result[1:])
 
 
 @pytest.mark.parametrize(("xml", "message"), [
@@ -54,8 +54,9 @@ def test_our_own_config_read_back_is_strict_and_maps_the_27th_position_to_AA():
               {"from_name": "best", "to_name": "prompt", "type": "choices", "value": {"choices": ["Answer AB"]}},
               {"from_name": "ranking", "to_name": "ranking_items", "type": "ranker",
                "value": {"ranker": {"ranking": ["AA", "A", "Z"]}}}]
-    assert cfg.values(result, data) == {"rating": {"c26": 4}, "best": "c26", "ranking": ["c26", "c0", "c25"],
-                                        "_unmapped": [result[2]]}
+    values = cfg.values(result, data)
+    assert values == {"rating": {"c26": 4}, "best": "c26", "ranking": ["c26", "c0", "c25"]}
+    assert values.unmapped == [result[2]]
 
 
 def test_an_export_without_config_infers_its_questions_and_reads_them_open():
@@ -80,8 +81,8 @@ def test_an_export_without_config_infers_its_questions_and_reads_them_open():
     data = {"prompt": "\U0001F600 abc", "answer_A": "a", "answer_B": "b"}
     values = inferred.values(result, data, ["x", "y"], {"prompt": "prompt"})
     assert values == {"ok": {"x": "Good", "y": "Bad"}, "order": ["y", "x"], "side": "y", "score": 2.5,
-                      "err": [{"field": "prompt", "start": 1, "end": 3, "label": "typo"}],
-                      "_unmapped": result[6:]}
+                      "err": [{"field": "prompt", "start": 1, "end": 3, "label": "typo"}]}
+    assert values.unmapped == result[6:]
 
 
 def test_offsets_count_utf16_code_units_as_label_studio_does():

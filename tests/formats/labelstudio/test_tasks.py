@@ -146,3 +146,19 @@ def test_prediction_ids_of_an_export_are_kept(tmp_path):
     s = read_export(path).samples[0]
     assert [(a.kind, a.annotator) for a in s.annotations] == [("human", "user:11"), ("human", "user:12")]
     assert s.metadata == {"source": "quiz", "labelstudio": {"prediction_ids": [5]}}
+
+
+def test_results_that_fit_no_control_go_to_the_annotation_s_metadata_not_its_values():
+    from labelloop.formats.labelstudio.config import get_template
+    from labelloop.formats.labelstudio.tasks import prediction_to_annotation, to_annotation
+
+    tpl = get_template("rewardbench")
+    data = {"labelloop_order": ["1", "0"], "answer_A": "b", "answer_B": "a"}
+    odd = [{"from_name": "mystery", "type": "choices", "value": {"choices": ["x"]}}]
+    picked = [{"from_name": "preference", "to_name": "prompt", "type": "choices", "value": {"choices": ["Answer A"]}}]
+    raw = {"id": 5, "result": picked + odd, "completed_by": 3}
+    ann = to_annotation(raw, {"id": 9, "data": data}, tpl, "http://ls", 2, {3: "a@x"})
+    assert ann.values == {"preference": "1"}
+    assert ann.metadata["labelstudio"]["unmapped_results"] == odd
+    pred = prediction_to_annotation({"model_version": "m"}, tpl.process_annotations(picked + odd, data))
+    assert (pred.values, pred.metadata["labelstudio"]["unmapped_results"]) == ({"preference": "1"}, odd)

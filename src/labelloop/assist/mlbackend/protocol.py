@@ -17,7 +17,6 @@ from labelloop.data.io import json_kind
 from labelloop.data.model import DataSample, Message
 from labelloop.errors import SchemaError
 from labelloop.formats.labelstudio.config import ID_KEY, ORDER_KEY, LabelConfig, read_label_config
-from labelloop.formats.labelstudio.results import UNMAPPED
 
 log = logging.getLogger("labelloop.mlbackend")
 
@@ -130,9 +129,7 @@ class ProjectConfig(LabelConfig):
                     raise BadRequest(f"an annotation result item's {key!r} is not "
                                      f"{'a string' if kind is str else 'an object'}")
         data = self.data(task) if self.template is not None else task.get("data") or {}
-        values = self._fit(lambda: LabelConfig.values(self, result, data), task)
-        values.pop(UNMAPPED, None)
-        return values
+        return dict(self._fit(lambda: LabelConfig.values(self, result, data), task))  # unmapped items dropped
 
     def result(self, values: dict[str, Any], task: dict[str, Any]) -> list[dict[str, Any]]:
         """Values as Label Studio result items, only for controls the config has."""

@@ -375,7 +375,7 @@ class SchemaTemplate(LabelStudioTemplate):
         """One Label Studio annotation's ``result`` as labelloop values, in candidate ids.
 
         Results that fit no control (an answer position the task does not have, an unknown
-        control) are listed under the key ``"_unmapped"`` so nothing is silently dropped.
+        control) are kept in the result's ``unmapped``, so nothing is silently dropped.
         """
         order = list(data.get(ORDER_KEY) or [])
         n = max(1, len(order), _positions_in(data))
@@ -442,7 +442,7 @@ class LabelConfig:
         return Control(name, q, "choices", self.controls[name][1], open=True)
 
     def values(self, result: list[dict[str, Any]], data: dict[str, Any]) -> dict[str, Any]:
-        """A result as values: by our template when the config is ours (``"_unmapped"`` lists what fits no
+        """A result as values: by our template when the config is ours (``unmapped`` lists what fits no
         control), else the single-choice answers, the only questions another project's config gives."""
         if self.template is not None:
             return self.template.process_annotations(result, data)

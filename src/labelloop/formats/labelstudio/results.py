@@ -9,7 +9,8 @@ a choice, label or ranked item it does not list is not mapped. Controls of an un
 ``open``: what an annotator picked is kept as it is, ``Answer B`` (and ``B`` in a ranker) being the
 candidate at screen position B.
 
-Whatever fits no control is listed under ``"_unmapped"``, so nothing is silently dropped.
+Whatever fits no control is kept beside the values (``ResultValues.unmapped``), so nothing is silently
+dropped, and never among them, where it could pass for a question's answer.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from labelloop.data.positions import position_index, position_label
 from labelloop.data.schema import AnnotationSchema, Option, Question
 
 SPAN_TAGS = ("labels", "hypertextlabels")
-UNMAPPED = "_unmapped"
 _ANSWER = re.compile(r"^Answer ([A-Z]{1,3})$")
 _POSITION = re.compile(r"^([A-Z]{1,3})$")
 _PER_POSITION = re.compile(r"^answer_([A-Z]{1,3})$")
@@ -67,8 +67,17 @@ class Control:
 
 
 # ---------------------------------------------------------------------- result -> values
+class ResultValues(dict[str, Any]):
+    """Values read from a result (question name -> value), with ``unmapped``: the result items that fit no
+    control, kept as Label Studio sent them. A plain ``dict`` of the values otherwise."""
+
+    def __init__(self, values: dict[str, Any] | None = None, unmapped: list[Any] | None = None) -> None:
+        super().__init__(values or {})
+        self.unmapped: list[Any] = list(unmapped or [])
+
+
 def parse_result(result: list[dict[str, Any]] | None, control_of: Callable[[dict[str, Any]], Control | None],
-                 data: dict[str, Any], order: list[str]) -> dict[str, Any]:
+                 data: dict[str, Any], order: list[str]) -> ResultValues:
     """One annotation's (or prediction's) ``result`` as labelloop values, in candidate ids.
 
     ``control_of`` names the control of each item (None: not in the config); ``order`` is the candidate id
@@ -114,9 +123,7 @@ def parse_result(result: list[dict[str, Any]] | None, control_of: Callable[[dict
         spans = values.get(key)
         if isinstance(spans, list) and spans and isinstance(spans[0], dict) and "field" in spans[0]:
             spans.sort(key=lambda s: (s["field"], s["start"], s["end"], s["label"]))
-    if unmapped:
-        values[UNMAPPED] = unmapped
-    return values
+    return ResultValues(values, unmapped)
 
 
 def _parse_value(c: Control, value: dict[str, Any], order: list[str]) -> tuple[Any, bool]:
@@ -361,5 +368,5 @@ class InferredMapping:
         return parse_result(result, lambda item: self.control(item, fields), data, order)
 
 
-__all__ = ["Control", "InferredMapping", "SPAN_TAGS", "UNMAPPED", "answer_to_id", "is_answer_label", "js_to_py",
+__all__ = ["Control", "InferredMapping", "ResultValues", "SPAN_TAGS", "answer_to_id", "is_answer_label", "js_to_py",
            "parse_result", "py_to_js", "same_value", "spans_to_result", "split_name", "value_to_result"]

@@ -58,7 +58,7 @@ from labelloop.formats.labelstudio.config import (
     template_for,
     template_from_config,
 )
-from labelloop.formats.labelstudio.results import UNMAPPED, InferredMapping
+from labelloop.formats.labelstudio.results import InferredMapping, ResultValues
 
 ORIGIN = "labelstudio"
 REVIEW_KEYS = ("last_action", "reviews", "review_state", "review_status", "is_reviewed")
@@ -113,7 +113,8 @@ def to_annotation(raw: dict[str, Any], task: dict[str, Any], tpl: LabelStudioTem
         values = {} if cancelled else tpl.process_annotations(raw.get("result") or [], task.get("data") or {})
     elif cancelled:
         values = {}
-    unmapped = values.pop(UNMAPPED, None)
+    unmapped = values.unmapped if isinstance(values, ResultValues) else None
+    values = dict(values)
     meta: dict[str, Any] = {"url": url, "project_id": project_id, "task_id": int(task["id"]),
                             "annotation_id": int(raw["id"]), "updated_at": raw.get("updated_at")}
     if raw.get("ground_truth"):
@@ -140,8 +141,8 @@ def to_annotation(raw: dict[str, Any], task: dict[str, Any], tpl: LabelStudioTem
 
 def prediction_to_annotation(raw: dict[str, Any], values: dict[str, Any]) -> Annotation:
     """One Label Studio prediction as a ``prediction`` Annotation."""
+    unmapped = values.unmapped if isinstance(values, ResultValues) else None
     values = dict(values)
-    unmapped = values.pop(UNMAPPED, None)
     version = raw.get("model_version") or "labelstudio-prediction"
     meta: dict[str, Any] = {k: raw[k] for k in ("id", "task", "project") if raw.get(k) is not None}
     if unmapped:

@@ -6,8 +6,7 @@ import contextlib
 import json
 import math
 import sys
-import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -64,6 +63,11 @@ class Guard:
         if value in TEMPLATES:
             return TEMPLATES.get(value)()
         return load_schema(self.path(value, "schema file", exists=True))
+
+    def check(self, path: Path, what: str) -> Path:
+        """``path``, which an operation derived itself (a rejects file, a default queue), checked to lie under the
+        roots: an operation's ``check_path``."""
+        return self.path(str(path), what)
 
     def template(self, value: str | None) -> str | None:
         """A template name as is, or a template / schema file checked to lie under the roots."""
@@ -171,18 +175,3 @@ async def progress(ctx: Context) -> AsyncIterator[Progress]:
 def plain(value: Any) -> Any:
     """``value`` as JSON data: what a report carries that JSON lacks (paths, dates) becomes its string."""
     return json.loads(json.dumps(value, default=str))
-
-
-def counting(items, report: Callable[[float, float | None], None], every: int = 1000, seconds: float = 0.5):
-    """Pass ``items`` through, reporting how many went by at most every ``seconds`` (checked every ``every``
-    items, so a fast stream pays next to nothing) and at the end."""
-    n = 0
-    last = time.monotonic()
-    for n, item in enumerate(items, 1):
-        yield item
-        if n % every == 0 and time.monotonic() - last >= seconds:
-            report(n, None)
-            last = time.monotonic()
-    report(n, n or None)
-
-

@@ -50,7 +50,13 @@ def question_types_markdown() -> str:
 
 
 def register(mcp: MCPServer, s: State) -> None:
-    g, load = s.guard, s.load
+    g = s.guard
+
+    def summary_of(path: str) -> dict:
+        from labelloop.data.summary import dataset_summary
+        from labelloop.ops._common import load_dataset
+
+        return dataset_summary(load_dataset(g.path(path, "dataset", exists=True))[0])
 
     # ------------------------------------------------------------------ resources
     @mcp.resource("labelloop://templates", name="templates", mime_type="application/json",
@@ -80,10 +86,8 @@ def register(mcp: MCPServer, s: State) -> None:
                   description="A dataset's summary (samples, schema, candidates, annotations) by path under the roots.",
                   security=ResourceSecurity(exempt_params={"path"}))
     def dataset_resource(path: str) -> str:
-        from labelloop.data.summary import dataset_summary
-
         try:
-            return json.dumps(dataset_summary(load(path)), default=str, indent=2)
+            return json.dumps(summary_of(path), default=str, indent=2)
         except LabelloopError as exc:
             raise ResourceError(g.redact(str(exc))) from None
 
@@ -107,10 +111,8 @@ def register(mcp: MCPServer, s: State) -> None:
     @mcp.prompt(title="Review annotation quality")
     def review_quality(path: str) -> str:
         """Review a project's annotation quality: agreement, schema problems, what to adjudicate."""
-        from labelloop.data.summary import dataset_summary
-
         try:
-            summary = dataset_summary(load(path))
+            summary = summary_of(path)
         except LabelloopError as exc:
             raise MCPError(code=INVALID_PARAMS, message=g.redact(str(exc))) from None
         return (f"Review the annotation quality of the dataset {path}. Its summary:\n```json\n"

@@ -65,6 +65,11 @@ CheckPath = Callable[[Path, str], Path]
 """Checks a path an operation derives itself (a rejects file, a default queue): MCP passes its roots guard."""
 
 
+SchemaRef = str | Path | AnnotationSchema
+"""A schema parameter: a template name, a schema file, or a schema already read (MCP reads files under its roots
+itself)."""
+
+
 def no_note(message: str) -> None:
     """The note callback that says nothing."""
 
@@ -123,8 +128,7 @@ def load_dataset(path: str | Path, fmt: str = "auto", *, note: Note = no_note, p
     return Dataset(name=reader.name, samples=samples, schema=reader.schema, metadata=reader.metadata), reader
 
 
-def load_datasets(paths: Sequence[str | Path], fmt: str = "auto",
-                  schema: str | Path | AnnotationSchema | None = None) -> Dataset:
+def load_datasets(paths: Sequence[str | Path], fmt: str = "auto", schema: SchemaRef | None = None) -> Dataset:
     """Several files of the same samples (e.g. one DataLabel results file per annotator) as one dataset, with
     ``schema`` (a template name, a schema file or a schema) when given: what the quality operations read."""
     if not paths:
@@ -134,11 +138,15 @@ def load_datasets(paths: Sequence[str | Path], fmt: str = "auto",
     return load_inputs(list(paths), fmt=fmt, schema=schema or None)
 
 
-def schema_for(ds: Dataset | None, template: str | Path | None = None, schema: str | Path | None = None,
+def schema_for(ds: Dataset | None, template: str | None = None, schema: SchemaRef | None = None,
                required: bool = True) -> AnnotationSchema | None:
     """The one way an operation finds its schema: ``template`` or ``schema`` (not both), else the dataset's own;
     ``required``: a ParameterError naming ``template`` when there is none."""
-    return resolve_schema(str(template) if template is not None else None, schema, ds, required=required)
+    if isinstance(schema, AnnotationSchema):
+        if template:
+            raise ParameterError("template", "Give {param} or {other}, not both.", other="schema")
+        return schema
+    return resolve_schema(template, schema, ds, required=required)
 
 
 def literal(text: str) -> str:

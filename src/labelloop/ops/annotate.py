@@ -10,7 +10,16 @@ from pydantic import BaseModel
 from labelloop.annotate.html import build_annotator
 from labelloop.annotate.results import import_results as _import_results
 from labelloop.formats import save
-from labelloop.ops._common import Note, Progress, load_dataset, no_note, no_progress, read_guidelines, schema_for
+from labelloop.ops._common import (
+    Note,
+    Progress,
+    SchemaRef,
+    load_dataset,
+    no_note,
+    no_progress,
+    read_guidelines,
+    schema_for,
+)
 
 
 class AnnotatorResult(BaseModel):
@@ -38,7 +47,7 @@ class ImportResult(BaseModel):
 
 
 def create(dataset: str | Path, output: Path = Path("annotator.html"), *, template: str | None = None,
-           schema: str | Path | None = None, guidelines: Path | None = None,
+           schema: SchemaRef | None = None, guidelines: Path | None = None,
            annotators: Sequence[str] | None = None, seed: int = 0, show_predictions: bool = True,
            title: str | None = None, fmt: str = "auto", note: Note = no_note,
            progress: Progress = no_progress) -> AnnotatorResult:
@@ -53,7 +62,7 @@ def create(dataset: str | Path, output: Path = Path("annotator.html"), *, templa
 
 
 def import_results(dataset: str | Path, results: Sequence[Path], output: Path, *, template: str | None = None,
-                   schema: str | Path | None = None, fmt: str = "auto", note: Note = no_note,
+                   schema: SchemaRef | None = None, fmt: str = "auto", note: Note = no_note,
                    progress: Progress = no_progress) -> ImportResult:
     """The page's exported results added to the dataset as human annotations, every value checked, saved to
     ``output``. Without ``template`` / ``schema`` the schema is the one the results files name."""

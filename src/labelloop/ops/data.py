@@ -17,6 +17,7 @@ from labelloop.ops._common import (
     CheckPath,
     Note,
     Progress,
+    SchemaRef,
     any_path,
     counted,
     literal,
@@ -104,7 +105,7 @@ def info(path: str | Path, fmt: str = "auto", *, note: Note = no_note,
                            "annotations_by_annotator")})
 
 
-def validate(path: str | Path, schema: str | Path | None = None, fmt: str = "auto", *, note: Note = no_note,
+def validate(path: str | Path, schema: SchemaRef | None = None, fmt: str = "auto", *, note: Note = no_note,
              progress: Progress = no_progress) -> ValidateResult:
     """Every row read and every human / merged annotation checked against ``schema`` (default: the dataset's)."""
     ds, _ = load_dataset(path, fmt, note=note, progress=progress)

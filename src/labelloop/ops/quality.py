@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from labelloop.formats import save
-from labelloop.ops._common import CheckPath, any_path, at_least, load_datasets
+from labelloop.ops._common import CheckPath, SchemaRef, any_path, at_least, load_datasets
 from labelloop.quality.adjudicate import adjudicate as _adjudicate
 from labelloop.quality.adjudicate import apply_decisions, default_queue_path, write_queue
 from labelloop.quality.agreement import AgreementReport
@@ -48,7 +48,7 @@ class ApplyResult(BaseModel):
 
 def agreement(datasets: Sequence[str | Path], *, question: Sequence[str] | None = None, level: str | None = None,
               bootstrap: int = 0, seed: int = 0, include_predictions: bool = False,
-              schema: str | Path | None = None, fmt: str = "auto") -> AgreementReport:
+              schema: SchemaRef | None = None, fmt: str = "auto") -> AgreementReport:
     """Inter-annotator agreement per question: alpha, kappas, AC1, per-annotator figures, disagreements."""
     at_least("bootstrap", bootstrap, 0)
     ds = load_datasets(datasets, fmt, schema)
@@ -59,7 +59,7 @@ def agreement(datasets: Sequence[str | Path], *, question: Sequence[str] | None 
 def merge(datasets: Sequence[str | Path], output: Path, strategy: str = "majority", *,
           question: Sequence[str] | None = None, tie_breaker: str = "review", experts: Sequence[str] = (),
           min_agreement: float = 0.0, min_confidence: float = 0.0, seed: int = 0, include_predictions: bool = False,
-          schema: str | Path | None = None, fmt: str = "auto") -> MergeResult:
+          schema: SchemaRef | None = None, fmt: str = "auto") -> MergeResult:
     """Every annotator's answers merged into one aggregate annotation per sample, saved to ``output``."""
     MERGE_STRATEGIES.get(strategy)  # the library's refusal, before a large file is read
     ds = load_datasets(datasets, fmt, schema)
@@ -78,7 +78,7 @@ def queue_path(output: Path, queue: Path | None = None) -> Path:
 
 def adjudicate(datasets: Sequence[str | Path], output: Path, strategy: str = "majority", *,
                experts: Sequence[str] = (), queue: Path | None = None, question: Sequence[str] | None = None,
-               include_predictions: bool = False, schema: str | Path | None = None, fmt: str = "auto",
+               include_predictions: bool = False, schema: SchemaRef | None = None, fmt: str = "auto",
                check_path: CheckPath = any_path) -> AdjudicateResult:
     """Disagreements settled by rule; what still needs a person goes to the review queue (written when there is
     any, or when ``queue`` is named)."""
@@ -98,7 +98,7 @@ def adjudicate(datasets: Sequence[str | Path], output: Path, strategy: str = "ma
 
 
 def apply(datasets: Sequence[str | Path], decisions: Path, output: Path, *, reviewer: str | None = None,
-          schema: str | Path | None = None, fmt: str = "auto") -> ApplyResult:
+          schema: SchemaRef | None = None, fmt: str = "auto") -> ApplyResult:
     """A reviewer's decisions (a filled-in review queue) read back as aggregate annotations, saved to
     ``output``."""
     ds = load_datasets(datasets, fmt, schema)

@@ -10,8 +10,7 @@ from pydantic import BaseModel
 
 from labelloop.data.io import atomic_open
 from labelloop.errors import ParameterError
-from labelloop.formats.schemas import load_schema
-from labelloop.ops._common import literal, load_datasets
+from labelloop.ops._common import SchemaRef, literal, load_datasets, schema_for
 from labelloop.report import FORMATS, dashboard_data, render_html, render_markdown
 
 
@@ -26,7 +25,7 @@ class DashboardResult(BaseModel):
 
 
 def dashboard(datasets: Sequence[str | Path], output: Path | None = None, fmt: str = "html", *,
-              reference: str | Path | None = None, schema: str | Path | None = None, wanted: int | None = None,
+              reference: str | Path | None = None, schema: SchemaRef | None = None, wanted: int | None = None,
               bootstrap: int = 500, seed: int = 0, top: int = 200, merge_strategy: str = "majority",
               title: str | None = None, review: bool = True, input_format: str = "auto",
               render: bool = True) -> DashboardResult:
@@ -37,7 +36,7 @@ def dashboard(datasets: Sequence[str | Path], output: Path | None = None, fmt: s
     """
     if fmt not in FORMATS:
         raise ParameterError("fmt", f"Unknown dashboard format {literal(repr(fmt))}; use html or md.")
-    sch = load_schema(schema) if schema else None
+    sch = schema_for(None, None, schema, required=False)
     ds = load_datasets(datasets, input_format, sch)
     ref = None
     if reference:

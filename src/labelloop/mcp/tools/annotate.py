@@ -6,22 +6,23 @@ from typing import Annotated
 from mcp.server.mcpserver import MCPServer
 from pydantic import Field
 
-from labelloop.errors import InputFileError, LabelloopError
 from labelloop.mcp.args import (
     Dataset_,
     Format_,
     Output_,
     Schema_,
 )
-from labelloop.mcp.models import (
-    AnnotatorResult,
-    Report,
-)
+from labelloop.mcp.models import Report
 from labelloop.mcp.state import State
+from labelloop.ops import annotate as ops
+from labelloop.ops.annotate import AnnotatorResult
+
+NAMES = {"dataset": "path", "fmt": "format"}
+"""The operations' parameters by this group's argument names."""
 
 
 def register(mcp: MCPServer, s: State) -> None:
-    g, load = s.guard, s.load
+    g = s.guard
 
     # ------------------------------------------------------------------ people: the offline annotator
     @mcp.tool()
@@ -34,25 +35,13 @@ def register(mcp: MCPServer, s: State) -> None:
     ) -> AnnotatorResult:
         """Write the offline annotator: one self-contained HTML file people label in, with no server or network.
         Its exported results come back with import_results."""
-        from labelloop.annotate.html import build_annotator
-
-        with g.errors():
-            ds = load(path, format)
-            sch = g.schema(schema) or ds.schema
-            if sch is None:
-                raise LabelloopError(f"{path} carries no schema; name a template or schema file.")
-            text = None
-            if guidelines:
-                gpath = g.path(guidelines, "guidelines file", exists=True)
-                try:
-                    text = gpath.read_text(encoding="utf-8")
-                except (OSError, UnicodeDecodeError) as exc:
-                    raise InputFileError(f"Cannot read guidelines file {gpath}: {exc}.") from None
-            info_ = build_annotator(ds, sch, g.path(output, "output"), guidelines=text, annotators=annotators,
-                                    seed=seed, show_predictions=show_predictions, title=title)
-            return g.clean(AnnotatorResult(output=str(info_.path), tasks=info_.n_tasks, bytes=info_.n_bytes,
-                                           file_id=info_.file_id, schema_name=sch.name,
-                                           schema_hash=info_.schema_hash, seed=seed))
+        with g.errors(NAMES):
+            dataset = g.path(path, "dataset", exists=True)
+            sch = g.schema(schema)
+            text = g.path(guidelines, "guidelines file", exists=True) if guidelines else None
+            return g.clean(ops.create(dataset, g.path(output, "output"), schema=sch, guidelines=text,
+                                      annotators=annotators, seed=seed, show_predictions=show_predictions,
+                                      title=title, fmt=format))
 
     @mcp.tool()
     def import_results(
@@ -62,14 +51,8 @@ def register(mcp: MCPServer, s: State) -> None:
         output: Output_, schema: Schema_ = None, format: Format_ = "auto",
     ) -> Report:
         """Add the annotator page's exported results to the dataset as human annotations, checking every value."""
-        from labelloop.annotate.results import import_results as _import
-        from labelloop.formats import save
-
-        with g.errors():
-            ds = load(path, format)
-            merged, report = _import(ds, [g.path(r, "results file", exists=True) for r in results],
-                                     schema=g.schema(schema))
-            out = g.path(output, "output")
-            save(merged, out)
-            return g.clean(Report(output=str(out), report=report.as_dict()))
-
+        with g.errors(NAMES):
+            dataset = g.path(path, "dataset", exists=True)
+            files = [g.path(r, "results file", exists=True) for r in results]
+            res = ops.import_results(dataset, files, g.path(output, "output"), schema=g.schema(schema), fmt=format)
+            return g.clean(Report(output=res.output, report=res.model_dump(exclude={"output"})))

@@ -16,45 +16,30 @@ from labelloop.mcp.args import (
     Output_,
     Schema_,
 )
-from labelloop.mcp.guard import counting, progress
-from labelloop.mcp.models import (
-    ConvertResult,
-    DatasetInfo,
-    ExportFile,
-    ExportResult,
-    ValidateResult,
-)
+from labelloop.mcp.guard import progress
 from labelloop.mcp.state import State
+from labelloop.ops import data as ops
+from labelloop.ops.data import ConvertResult, DatasetInfo, ExportResult, ValidateResult
+
+NAMES = {"to": "format", "fmt": "format", "in_fmt": "input_format"}
+"""The operations' parameters by this group's argument names."""
 
 
 def register(mcp: MCPServer, s: State) -> None:
-    g, load = s.guard, s.load
+    g = s.guard
 
     # ------------------------------------------------------------------ reading and writing data
     @mcp.tool()
     def info(path: Dataset_, format: Format_ = "auto") -> DatasetInfo:
         """Counts of a dataset: samples, schema, candidates per sample, subsets, annotations by kind and annotator."""
-        from labelloop.data.summary import dataset_summary
-        from labelloop.formats import SampleReader
-
-        with g.errors():
-            reader = SampleReader(g.path(path, "dataset", exists=True), format)
-            s = dataset_summary(reader.load())
-            return g.clean(DatasetInfo(
-                name=s["name"], samples=s["samples"], schema_name=s["schema"], format=reader.format_name,
-                **{k: {str(a): b for a, b in s[k].items()} for k in (
-                    "candidates_per_sample", "prompt_turns", "subsets", "annotations_by_kind",
-                    "annotations_by_annotator")}))
+        with g.errors(NAMES):
+            return g.clean(ops.info(g.path(path, "dataset", exists=True), format))
 
     @mcp.tool()
     def validate(path: Dataset_, schema: Schema_ = None, format: Format_ = "auto") -> ValidateResult:
         """Check every human and merged annotation against the schema; lists each problem."""
-        with g.errors():
-            ds = load(path, format)
-            sch = g.schema(schema) or ds.schema
-            problems = [p for s in ds.samples for p in sch.validate_sample(s)] if sch is not None else []
-            return g.clean(ValidateResult(samples=len(ds.samples), schema_name=sch.name if sch else None,
-                                          valid=not problems, problems=len(problems), details=problems[:1000]))
+        with g.errors(NAMES):
+            return g.clean(ops.validate(g.path(path, "dataset", exists=True), g.schema(schema), format))
 
     @mcp.tool()
     async def convert(
@@ -67,24 +52,14 @@ def register(mcp: MCPServer, s: State) -> None:
     ) -> ConvertResult:
         """Convert any supported file (RewardBench, pairs, chat, HH-RLHF, ...) into labelloop's canonical dataset.
         Streams large inputs and reports progress."""
-        from labelloop.data.io import write_samples
-        from labelloop.formats import SampleReader
-
-        with g.errors():
+        with g.errors(NAMES):
             src_path = g.path(src, "input", exists=True)
             out_path = g.path(output, "output")
-            options = {f"{k}_column": v for k, v in (("prompt", prompt_column), ("chosen", chosen_column),
-                                                      ("rejected", rejected_column), ("id", id_column)) if v}
+            columns = {"prompt": prompt_column, "chosen": chosen_column, "rejected": rejected_column, "id": id_column}
 
             def work(report: Callable[[float, float | None], None]) -> ConvertResult:
-                reader = SampleReader(src_path, format, limit=limit, seed=seed, skip_bad=skip_bad, options=options)
-                if reader.rejects_path is not None:
-                    g.path(str(reader.rejects_path), "rejects file")
-                n = write_samples(counting(iter(reader), report), out_path, name=reader.name, schema=reader.schema,
-                                  metadata=reader.metadata)
-                return ConvertResult(input=str(src_path), format=reader.format_name, output=str(out_path), samples=n,
-                                     rejected=len(reader.rejected),
-                                     rejects_file=str(reader.rejects_path) if reader.rejected else None)
+                return ops.convert(src_path, out_path, format, limit=limit, seed=seed, skip_bad=skip_bad,
+                                   columns=columns, progress=report, check_path=g.check)
 
             async with progress(ctx) as prog:
                 result = await anyio.to_thread.run_sync(work, prog.in_thread)
@@ -105,11 +80,7 @@ def register(mcp: MCPServer, s: State) -> None:
     ) -> ExportResult:
         """Write training data (DPO pairs, reward-model pairs) or another format. Labels come from an aggregate,
         else a unanimous human label, else the reference (label_source picks one)."""
-        from labelloop.formats.export import export_dataset
-
-        with g.errors():
-            ds = load(path, input_format)
-            files = export_dataset(ds, g.path(output, "output"), format, pairs=pairs, label_source=label_source,
-                                   question=question, prompt_style=prompt_style, ratios=split, seed=seed)
-            return g.clean(ExportResult(format=format, files={k: ExportFile(**v) for k, v in files.items()}))
-
+        with g.errors(NAMES):
+            return g.clean(ops.export(g.path(path, "dataset", exists=True), g.path(output, "output"), format,
+                                      pairs=pairs, label_source=label_source, question=question,
+                                      prompt_style=prompt_style, split=split, seed=seed, in_fmt=input_format))

@@ -7,7 +7,6 @@ from typing import Annotated, Literal
 from mcp.server.mcpserver import MCPServer
 from pydantic import Field
 
-from labelloop.errors import LabelloopError
 from labelloop.mcp.args import (
     Dataset_,
     Datasets_,
@@ -22,10 +21,18 @@ from labelloop.mcp.models import (
     TextResult,
 )
 from labelloop.mcp.state import State
+from labelloop.ops import quality as ops
+from labelloop.ops.report import dashboard as _dashboard
+
+NAMES = {"datasets": "paths", "question": "questions", "fmt": "format"}
+"""The operations' parameters by this group's argument names."""
 
 
 def register(mcp: MCPServer, s: State) -> None:
-    g, load, load_many = s.guard, s.load, s.load_many
+    g = s.guard
+
+    def paths_(paths: list[str]) -> list[Path]:
+        return [g.path(p, "dataset", exists=True) for p in paths]
 
     # ------------------------------------------------------------------ quality
     @mcp.tool()
@@ -39,12 +46,9 @@ def register(mcp: MCPServer, s: State) -> None:
     ) -> Report:
         """Inter-annotator agreement per question: Krippendorff's alpha, kappas, AC1, per-annotator figures and the
         most disagreed items."""
-        from labelloop.quality.agreement import agreement as _agreement
-
-        with g.errors():
-            ds = load_many(paths, format, schema)
-            report = _agreement(ds, questions=questions or None, level=level, include_predictions=include_predictions,
-                                bootstrap=bootstrap, seed=seed)
+        with g.errors(NAMES):
+            report = ops.agreement(paths_(paths), question=questions, level=level, bootstrap=bootstrap, seed=seed,
+                                   include_predictions=include_predictions, schema=g.schema(schema), fmt=format)
             return g.clean(Report(report=plain(report.to_dict())))
 
     @mcp.tool()
@@ -59,20 +63,12 @@ def register(mcp: MCPServer, s: State) -> None:
         schema: Schema_ = None, format: Format_ = "auto",
     ) -> Report:
         """Merge every annotator's answers into one aggregate annotation per sample."""
-        from labelloop.formats import save
-        from labelloop.quality.merge import MERGE_STRATEGIES as STRATEGIES
-        from labelloop.quality.merge import merge as _merge
-
-        with g.errors():
-            if strategy not in STRATEGIES:
-                raise LabelloopError(f"Unknown merge strategy {strategy!r}; known: {', '.join(STRATEGIES)}.")
+        with g.errors(NAMES):
             out = g.path(output, "output")
-            ds = load_many(paths, format, schema)
-            merged, summary = _merge(ds, strategy, questions=questions or None, include_predictions=include_predictions,
-                                     tie_breaker=tie_breaker, experts=experts or [], seed=seed,
-                                     min_agreement=min_agreement, min_confidence=min_confidence)
-            save(merged, out)
-            return g.clean(Report(output=str(out), report=plain(summary)))
+            res = ops.merge(paths_(paths), out, strategy, question=questions, tie_breaker=tie_breaker,
+                            experts=experts or [], min_agreement=min_agreement, min_confidence=min_confidence,
+                            seed=seed, include_predictions=include_predictions, schema=g.schema(schema), fmt=format)
+            return g.clean(Report(output=res.output, report=plain(res.summary)))
 
     @mcp.tool()
     def adjudicate(
@@ -90,37 +86,24 @@ def register(mcp: MCPServer, s: State) -> None:
     ) -> Report:
         """Settle disagreements by rule and queue the rest for a reviewer; or, with decisions, apply the reviewer's
         answers as aggregate annotations."""
-        from labelloop.formats import save
-        from labelloop.quality.adjudicate import adjudicate as _adjudicate
-        from labelloop.quality.adjudicate import apply_decisions, default_queue_path, write_queue
-
-        with g.errors():
+        with g.errors(NAMES):
             out = g.path(output, "output")
-            ds = load_many(paths, format, schema)
+            datasets = paths_(paths)
+            sch = g.schema(schema)
             if decisions:
-                result, summary = apply_decisions(ds, g.path(decisions, "decisions file", exists=True),
-                                                  reviewer=reviewer)
-            else:
-                result, items, summary = _adjudicate(ds, strategy, experts=experts or [],
-                                                     questions=questions or None,
-                                                     include_predictions=include_predictions)
-                queue_path = g.path(queue, "queue") if queue else default_queue_path(out)
-                if items or queue:
-                    write_queue(items, queue_path)
-                    summary["queue"] = str(queue_path)
-            save(result, out)
-            return g.clean(Report(output=str(out), report=plain(summary)))
+                done = ops.apply(datasets, g.path(decisions, "decisions file", exists=True), out, reviewer=reviewer,
+                                 schema=sch, fmt=format)
+                return g.clean(Report(output=done.output, report=plain(done.summary)))
+            res = ops.adjudicate(datasets, out, strategy, experts=experts or [],
+                                 queue=g.path(queue, "queue") if queue else None, question=questions,
+                                 include_predictions=include_predictions, schema=sch, fmt=format, check_path=g.check)
+            return g.clean(Report(output=res.output, report=plain(res.summary)))
 
     @mcp.tool()
     def dashboard(path: Dataset_, output: Output_ = "dashboard.html", fmt: Literal["html", "md"] = "html",
                   title: str | None = None, format: Format_ = "auto") -> TextResult:
         """A quality dashboard of the dataset (agreement, progress, label distribution) as HTML or Markdown."""
-        with g.errors():
-            from labelloop.report import write_dashboard
-
-            ds = load(path, format)
-            options = {"title": title} if title else {}
-            written = write_dashboard(ds, g.path(output, "output"), fmt=fmt, **options)
-            text = Path(written).read_text(encoding="utf-8") if fmt == "md" else ""
-            return g.clean(TextResult(output=str(written), text=text))
-
+        with g.errors({"datasets": "path", "input_format": "format"}):
+            res = _dashboard([g.path(path, "dataset", exists=True)], g.path(output, "output"), fmt, title=title,
+                             input_format=format)
+            return g.clean(TextResult(output=res.output, text=res.text if fmt == "md" else ""))

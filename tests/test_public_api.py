@@ -22,11 +22,15 @@ PUBLIC = [
     "SampleReader",
     "TEMPLATES",
     "__version__",
+    "agreement",
+    "build_annotator",
     "content_id",
+    "create_annotator",
     "create_exporter",
     "create_loader",
     "load",
     "load_schema",
+    "merge",
     "save",
 ]
 
@@ -47,3 +51,13 @@ def test_every_public_name_is_an_attribute():
 def test_version_is_a_string():
     assert isinstance(labelloop.__version__, str)
     assert labelloop.__version__
+
+
+def test_the_issue_15_names_are_the_library_functions():
+    from labelloop.annotate.html import build_annotator
+    from labelloop.api import create_annotator
+    from labelloop.quality.agreement import agreement
+    from labelloop.quality.merge import merge
+
+    assert (labelloop.merge, labelloop.agreement, labelloop.build_annotator, labelloop.create_annotator) == (
+        merge, agreement, build_annotator, create_annotator)

@@ -13,11 +13,13 @@ from typing import Any
 
 from labelloop.data.model import Dataset
 from labelloop.data.split import split_samples
-from labelloop.errors import LabelloopError
+from labelloop.errors import LabelloopError, ParameterError
 from labelloop.formats import save, writer_names
-from labelloop.formats.reader import SampleReader
+from labelloop.formats.export import export_path
+from labelloop.ops._common import literal, load_dataset
 
-READER_OPTIONS = ("prompt_column", "chosen_column", "rejected_column", "id_column")
+COLUMNS = ("prompt", "chosen", "rejected", "id")
+"""The pairs format's column options, given in ``config`` as ``prompt_column`` ...."""
 EXTENSIONS = {"jsonl": "jsonl", "json": "json", "csv": "csv", "parquet": "parquet"}
 
 
@@ -38,18 +40,17 @@ class DataLoader:
         elif self.load_strategy_type != "local":
             raise LabelloopError(
                 f"Unknown load_strategy_type {self.load_strategy_type!r}; use 'local' or 'huggingface'.")
-        reader = SampleReader(
+        ds, reader = load_dataset(
             path,
             self.data_source or "auto",
             limit=cfg.get("limit"),
             seed=cfg.get("seed", 0),
             skip_bad=cfg.get("skip_bad", False),
             rejects=cfg.get("rejects"),
-            options={k: cfg[k] for k in READER_OPTIONS if k in cfg},
+            columns={c: cfg[f"{c}_column"] for c in COLUMNS if f"{c}_column" in cfg},
             hf_split=cfg.get("split") or cfg.get("huggingface_split"),
-            hf_name=cfg.get("subset") or cfg.get("dataset_config"),
+            hf_subset=cfg.get("subset") or cfg.get("dataset_config"),
         )
-        ds = reader.load()
         ds.name = self.name
         ds.metadata.setdefault("source", {"path": str(path), "format": reader.format_name})
         return ds
@@ -79,7 +80,8 @@ class DataExporter:
         known = writer_names()
         for f in formats:
             if f not in known:
-                raise LabelloopError(f"Unknown export format {f!r}; known: {', '.join(known)}.")
+                raise ParameterError("formats", f"Unknown export format {literal(repr(f))}; known: "
+                                     f"{', '.join(known)}.")
         parts = split_samples(dataset.samples, cfg.get("split_ratio") or {}, seed=cfg.get("seed", 0))
         options = {k: cfg[k] for k in ("policy", "label_source", "question", "prompt_style") if k in cfg}
         written: dict[str, Path] = {}
@@ -87,9 +89,7 @@ class DataExporter:
             ext = EXTENSIONS.get(fmt, cfg.get("extension", "jsonl"))
             for split, samples in parts.items():
                 stem = self.name if fmt in EXTENSIONS else f"{self.name}_{fmt}"
-                if split != "all":
-                    stem += f"_{split}"
-                path = out_dir / f"{stem}.{ext}"
+                path = export_path(out_dir / f"{stem}.{ext}", None if split == "all" else split)
                 part = dataset.model_copy(update={"samples": samples})
                 save(part, path, fmt, **options)
                 written[f"{fmt}:{split}"] = path
@@ -104,7 +104,8 @@ def create_exporter(name: str, config: dict[str, Any] | None = None) -> DataExpo
 def create_annotator(name: str = "labelstudio", server_url: str | None = None, api_token: str | None = None,
                      project_title: str | None = None, template_name: str | None = None,
                      project_description: str = "", **options: Any):
-    """A Label Studio annotator: ``create_annotator(...).run(dataset)`` creates a project and pushes tasks.
+    """A Label Studio annotator: ``create_annotator(...).run(dataset)`` creates a project and pushes tasks (as
+    ``labelloop labelstudio push`` does, through the same library).
 
     ``server_url`` / ``api_token`` default to ``$LABEL_STUDIO_URL`` / ``$LABEL_STUDIO_API_KEY``, else the
     server ``labelloop labelstudio start`` runs from ``options["data_dir"]`` (``.labelloop/label-studio``).

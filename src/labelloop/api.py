@@ -16,7 +16,7 @@ from labelloop.data.split import split_samples
 from labelloop.errors import LabelloopError, ParameterError
 from labelloop.formats import save, writer_names
 from labelloop.formats.export import export_path
-from labelloop.ops._common import literal, load_dataset
+from labelloop.ops._common import load_dataset
 
 COLUMNS = ("prompt", "chosen", "rejected", "id")
 """The pairs format's column options, given in ``config`` as ``prompt_column`` ...."""
@@ -80,7 +80,7 @@ class DataExporter:
         known = writer_names()
         for f in formats:
             if f not in known:
-                raise ParameterError("formats", f"Unknown export format {literal(repr(f))}; known: "
+                raise ParameterError("formats", f"Unknown export format {ParameterError.literal(repr(f))}; known: "
                                      f"{', '.join(known)}.")
         parts = split_samples(dataset.samples, cfg.get("split_ratio") or {}, seed=cfg.get("seed", 0))
         options = {k: cfg[k] for k in ("policy", "label_source", "question", "prompt_style") if k in cfg}

@@ -10,9 +10,7 @@ import typer
 from rich.console import Console
 
 from labelloop.data.display import visible
-from labelloop.ops._common import Note, comma_list, load_dataset, read_guidelines, schema_for
-
-__all__ = ["comma_list", "read_guidelines", "schema_for"]  # the ops' own, for the command modules
+from labelloop.ops._common import Note, load_dataset
 
 
 class _Console(Console):

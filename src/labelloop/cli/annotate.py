@@ -11,12 +11,12 @@ from labelloop.cli._common import (
     FormatOpt,
     JsonOpt,
     QuietOpt,
-    comma_list,
     notes,
     out,
     progress_callback,
 )
 from labelloop.ops import annotate as ops
+from labelloop.ops._common import comma_list
 
 
 # ---- offline annotator (issue 4: one self-contained HTML file) --------------------

@@ -18,11 +18,11 @@ from labelloop.cli._common import (
     QualityQuestionOpt,
     QualitySchemaOpt,
     QuietOpt,
-    comma_list,
     out,
 )
 from labelloop.errors import LabelloopError
 from labelloop.ops import quality as ops
+from labelloop.ops._common import comma_list
 
 
 # ---- quality (issue 3: agreement, merging, adjudication) ---------------------------------------

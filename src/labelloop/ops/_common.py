@@ -12,7 +12,7 @@ from labelloop.data.model import Dataset
 from labelloop.data.schema import AnnotationSchema
 from labelloop.errors import InputFileError, ParameterError
 from labelloop.formats.reader import SampleReader
-from labelloop.formats.schemas import load_schema, resolve_schema
+from labelloop.formats.schemas import resolve_schema
 from labelloop.quality.inputs import load_inputs
 
 T = TypeVar("T")
@@ -35,8 +35,8 @@ def one_of(param: str, value: Any, choices: Iterable[Any], what: str = "value") 
     """``value`` is one of ``choices``."""
     known = list(choices)
     if value not in known:
-        raise ParameterError(param, f"Unknown {what} {value!r} for {{param}}; known: "
-                             f"{', '.join(map(str, known))}.")
+        raise ParameterError(param, f"Unknown {what} {ParameterError.literal(repr(value))} for {{param}}; known: "
+                             f"{ParameterError.literal(', '.join(map(str, known)))}.")
 
 
 def comma_list(text: str | Iterable[str] | None) -> list[str]:
@@ -99,8 +99,6 @@ def open_reader(path: str | Path, fmt: str = "auto", *, limit: int | None = None
     """The one way an operation opens a dataset: the format named or recognised (said through ``note``),
     ``columns`` such as ``{"prompt": "question"}`` for the pairs format, a seeded ``limit``, bad rows skipped into
     ``rejects`` (checked with ``check_path``)."""
-    if limit is not None and limit < 1:
-        raise ParameterError("limit", f"{{param}} must be at least 1, not {limit}.")
     options = {f"{k}_column": v for k, v in (columns or {}).items() if v}
     reader = SampleReader(path, fmt, limit=limit, seed=seed, skip_bad=skip_bad, rejects=rejects, options=options,
                           hf_split=hf_split, hf_name=hf_subset)
@@ -133,9 +131,7 @@ def load_datasets(paths: Sequence[str | Path], fmt: str = "auto", schema: Schema
     ``schema`` (a template name, a schema file or a schema) when given: what the quality operations read."""
     if not paths:
         raise ParameterError("datasets", "Give at least one dataset path.")
-    if schema and not isinstance(schema, AnnotationSchema):
-        schema = load_schema(schema)
-    return load_inputs(list(paths), fmt=fmt, schema=schema or None)
+    return load_inputs(list(paths), fmt=fmt, schema=schema_for(None, None, schema, required=False))
 
 
 def schema_for(ds: Dataset | None, template: str | None = None, schema: SchemaRef | None = None,
@@ -147,8 +143,3 @@ def schema_for(ds: Dataset | None, template: str | None = None, schema: SchemaRe
             raise ParameterError("template", "Give {param} or {other}, not both.", other="schema")
         return schema
     return resolve_schema(template, schema, ds, required=required)
-
-
-def literal(text: str) -> str:
-    """``text`` (a user's value) safe inside a ParameterError's message, whose ``{...}`` name parameters."""
-    return text.replace("{", "{{").replace("}", "}}")

@@ -20,7 +20,6 @@ from labelloop.ops._common import (
     SchemaRef,
     any_path,
     counted,
-    literal,
     load_dataset,
     no_note,
     no_progress,
@@ -123,13 +122,13 @@ def parse_split(text: str | None) -> dict[str, float]:
     for part in text.split(","):
         name, _, value = part.partition("=")
         if name.strip() in ratios:
-            raise ParameterError("split", f"{{param}} {literal(repr(text))} names split "
-                                 f"{literal(repr(name.strip()))} twice.")
+            raise ParameterError("split", f"{{param}} {ParameterError.literal(repr(text))} names split "
+                                 f"{ParameterError.literal(repr(name.strip()))} twice.")
         try:
             ratios[name.strip()] = float(value)
         except ValueError:
-            raise ParameterError("split", f"{{param}} {literal(repr(text))}: write it as name=ratio pairs, e.g. "
-                                 "train=0.9,test=0.1.") from None
+            raise ParameterError("split", f"{{param}} {ParameterError.literal(repr(text))}: write it as name=ratio "
+                                 "pairs, e.g. train=0.9,test=0.1.") from None
     return ratios
 
 
@@ -140,7 +139,7 @@ def export(path: str | Path, output: Path, to: str, *, pairs: str = "best-vs-res
     """Training data (DPO pairs, reward-model pairs) or another format; with ``split`` (ratios, or their text
     for :func:`parse_split`) one file per split. Names and ratios are checked before the dataset is read."""
     if to not in writer_names():  # before a large file is read
-        raise ParameterError("to", f"Unknown output format {literal(repr(to))}; known: "
+        raise ParameterError("to", f"Unknown output format {ParameterError.literal(repr(to))}; known: "
                              f"{', '.join(writer_names())}.")
     if isinstance(split, str):
         split = parse_split(split)

@@ -9,8 +9,7 @@ from pydantic import BaseModel
 
 from labelloop.errors import ParameterError
 from labelloop.formats.labelbox import ontology_from_schema, write_ontology
-from labelloop.formats.schemas import load_schema
-from labelloop.ops._common import at_least
+from labelloop.ops._common import at_least, schema_for
 
 
 class OntologyResult(BaseModel):
@@ -27,7 +26,7 @@ def ontology(output: Path, *, template: str | None = None, schema: str | Path | 
     if bool(template) == bool(schema):
         raise ParameterError("template", "Give exactly one of {param} or {other}.", other="schema")
     at_least("candidates", candidates, 1)
-    sch = load_schema(template or schema)  # type: ignore[arg-type]
+    sch = schema_for(None, None, template or schema)  # a file given as --template is read as well
     write_ontology(sch, output, candidates)
     ont = ontology_from_schema(sch, candidates)
     return OntologyResult(output=str(output), schema_name=sch.name, tools=len(ont["tools"]),

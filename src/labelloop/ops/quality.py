@@ -13,13 +13,14 @@ from typing import Any
 from pydantic import BaseModel
 
 from labelloop.formats import save
-from labelloop.ops._common import CheckPath, SchemaRef, any_path, at_least, load_datasets
+from labelloop.ops._common import CheckPath, SchemaRef, any_path, load_datasets
 from labelloop.quality.adjudicate import adjudicate as _adjudicate
 from labelloop.quality.adjudicate import apply_decisions, default_queue_path, write_queue
 from labelloop.quality.agreement import AgreementReport
 from labelloop.quality.agreement import agreement as _agreement
 from labelloop.quality.merge import ADJUDICATION_STRATEGIES, MERGE_STRATEGIES
 from labelloop.quality.merge import merge as _merge
+from labelloop.quality.stat import check_interval
 
 
 class MergeResult(BaseModel):
@@ -47,13 +48,13 @@ class ApplyResult(BaseModel):
 
 
 def agreement(datasets: Sequence[str | Path], *, question: Sequence[str] | None = None, level: str | None = None,
-              bootstrap: int = 0, seed: int = 0, include_predictions: bool = False,
+              bootstrap: int = 0, seed: int = 0, ci_level: float = 0.95, include_predictions: bool = False,
               schema: SchemaRef | None = None, fmt: str = "auto") -> AgreementReport:
     """Inter-annotator agreement per question: alpha, kappas, AC1, per-annotator figures, disagreements."""
-    at_least("bootstrap", bootstrap, 0)
+    check_interval(bootstrap, ci_level)  # the library's one check, before the files are read
     ds = load_datasets(datasets, fmt, schema)
     return _agreement(ds, questions=list(question) if question else None, level=level,
-                      include_predictions=include_predictions, bootstrap=bootstrap, seed=seed)
+                      include_predictions=include_predictions, bootstrap=bootstrap, seed=seed, ci_level=ci_level)
 
 
 def merge(datasets: Sequence[str | Path], output: Path, strategy: str = "majority", *,

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from labelloop.data.io import atomic_open
 from labelloop.errors import ParameterError
-from labelloop.ops._common import SchemaRef, literal, load_datasets, schema_for
+from labelloop.ops._common import SchemaRef, load_datasets, schema_for
 from labelloop.report import FORMATS, dashboard_data, render_html, render_markdown
 
 
@@ -35,7 +35,7 @@ def dashboard(datasets: Sequence[str | Path], output: Path | None = None, fmt: s
     only the figures are gathered.
     """
     if fmt not in FORMATS:
-        raise ParameterError("fmt", f"Unknown dashboard format {literal(repr(fmt))}; use html or md.")
+        raise ParameterError("fmt", f"Unknown dashboard format {ParameterError.literal(repr(fmt))}; use html or md.")
     sch = schema_for(None, None, schema, required=False)
     ds = load_datasets(datasets, input_format, sch)
     ref = None

@@ -21,8 +21,9 @@ from labelloop.mcp.state import State
 from labelloop.ops import data as ops
 from labelloop.ops.data import ConvertResult, DatasetInfo, ExportResult, ValidateResult
 
-NAMES = {"to": "format", "fmt": "format", "in_fmt": "input_format"}
-"""The operations' parameters by this group's argument names."""
+NAMES = {"fmt": "format"}
+"""The operations' parameters by this group's argument names (export's own in ``EXPORT_NAMES``)."""
+EXPORT_NAMES = {"to": "format", "format": "input_format", "in_fmt": "input_format"}
 
 
 def register(mcp: MCPServer, s: State) -> None:
@@ -80,7 +81,7 @@ def register(mcp: MCPServer, s: State) -> None:
     ) -> ExportResult:
         """Write training data (DPO pairs, reward-model pairs) or another format. Labels come from an aggregate,
         else a unanimous human label, else the reference (label_source picks one)."""
-        with g.errors(NAMES):
+        with g.errors(EXPORT_NAMES):
             return g.clean(ops.export(g.path(path, "dataset", exists=True), g.path(output, "output"), format,
                                       pairs=pairs, label_source=label_source, question=question,
                                       prompt_style=prompt_style, split=split, seed=seed, in_fmt=input_format))

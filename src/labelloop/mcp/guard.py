@@ -54,15 +54,18 @@ class Guard:
         return real
 
     def schema(self, value: str | None):
-        """A template name or a schema file under the roots, or None."""
-        from labelloop.formats.schemas import load_schema
+        """A template name or a schema file under the roots, read by the operations' one resolution, or None.
+
+        A template name is taken as a name (a file of that name beside the server is not read); a file only under
+        a root, so the operation receives a schema already read."""
+        from labelloop.ops._common import schema_for
         from labelloop.templates import TEMPLATES
 
         if not value:
             return None
         if value in TEMPLATES:
-            return TEMPLATES.get(value)()
-        return load_schema(self.path(value, "schema file", exists=True))
+            return schema_for(None, template=value)
+        return schema_for(None, schema=self.path(value, "schema file", exists=True))
 
     def check(self, path: Path, what: str) -> Path:
         """``path``, which an operation derived itself (a rejects file, a default queue), checked to lie under the

@@ -2,14 +2,21 @@
 
 A real headless Chromium (Debian's, never a downloaded one) driven by Playwright, for the offline annotator
 (``tests/annotate``), the dashboard (``tests/report``) and the worst-case pages (``tests/security/test_pages.py``).
+The loopback stand-in for the OpenAI and Anthropic APIs (``llm_server``, ``tests/fake_llm.py``) for
+tests/assist, tests/mcp, tests/labelstudio and tests/security; and the CLI-in-a-subprocess helpers
+(``tests/cli_run.py``). Helper modules at this level are importable from every folder.
 Folder-specific fixtures (pages with watchers, datasets) stay in the folders' own conftests.
 """
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))  # fake_llm, cli_run: helpers shared by several folders
+from fake_llm import FakeLLM  # noqa: E402
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--no-first-run",
@@ -69,3 +76,10 @@ def pytest_runtest_teardown(item, nextitem):
     if (nextitem is None or ("_chromium" not in getattr(nextitem, "fixturenames", ())
                              and Path(str(nextitem.fspath)) != Path(str(item.fspath)))):
         _CHROMIUM.stop()
+
+
+@pytest.fixture()
+def llm_server():
+    server = FakeLLM()
+    yield server
+    server.close()

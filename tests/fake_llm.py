@@ -6,6 +6,9 @@ in other behaviours (bad JSON, wrong options, 429s, stalls) through ``server.pol
 reply: ``answer`` (the JSON answer or its text), ``status`` and ``body`` for errors, ``headers``,
 ``delay``, ``wait``, ``shape`` (a function given the API's reply envelope, returning the one to send) or
 ``raw`` (the exact body bytes, for replies JSON cannot even encode).
+
+Shared by tests/assist, tests/mcp, tests/labelstudio and tests/security; the ``llm_server`` fixture (one
+server per test) is in the root conftest.
 """
 
 from __future__ import annotations
@@ -16,8 +19,6 @@ import threading
 import time
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-import pytest
 
 ANSWER_RE = re.compile(r'<answer label="([A-Z0-9]+)">\n(.*?)\n</answer>', re.S)
 
@@ -147,10 +148,3 @@ class FakeLLM:
     def close(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
-
-
-@pytest.fixture()
-def llm_server():
-    server = FakeLLM()
-    yield server
-    server.close()

@@ -4,27 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 
 import pytest
 
+from cli_run import one_error, run
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 EXAMPLE = os.path.join(ROOT, "examples", "rewardbench2_example.jsonl")
-
-
-def run(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "labelloop.cli", *map(str, args)], capture_output=True, text=True,
-                          cwd=cwd, timeout=120)
-
-
-def one_error(proc):
-    assert proc.returncode != 0
-    assert "Traceback" not in proc.stderr
-    lines = [x for x in proc.stderr.splitlines() if x.strip()]
-    errors = [x for x in lines if x.startswith("error: ")]
-    assert len(errors) == 1, proc.stderr
-    return errors[0][len("error: "):]
 
 
 def test_convert_info_export_on_example(tmp_path):

@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
 from pathlib import Path
 
+from fake_llm import FakeLLM  # the root conftest's stand-in
 from labelloop.assist.guidelines import draft_guidelines
 from labelloop.data.model import Candidate, DataSample, Dataset, Message
 from labelloop.formats import load, save
@@ -19,13 +19,6 @@ from labelloop.templates import TEMPLATES
 HERE = Path(__file__).resolve().parent
 
 
-def _fake_llm():
-    spec = importlib.util.spec_from_file_location("assist_fake_llm", HERE.parent / "assist" / "conftest.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod.FakeLLM()
-
-
 def test_prelabels_and_guidelines_reach_label_studio(ls, tmp_path):
     data = tmp_path / "in.jsonl"
     save(Dataset(name="prelabelled", samples=[
@@ -33,7 +26,7 @@ def test_prelabels_and_guidelines_reach_label_studio(ls, tmp_path):
                    candidates=[Candidate(id="0", content=f"first {i}" + (" [GOOD]" if i % 2 else "")),
                                Candidate(id="1", content=f"second {i}" + ("" if i % 2 else " [GOOD]"))])
         for i in range(4)]), data)
-    server = _fake_llm()
+    server = FakeLLM()
     run = [sys.executable, "-m", "labelloop.cli"]
     try:
         p = subprocess.run(run + ["prelabel", str(data), "-o", str(tmp_path / "pre.jsonl"), "-t", "rewardbench",

@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from cli_run import one_error, run
 from labelloop import TEMPLATES, Annotation, Candidate, DataSample, Dataset, load, save
 from labelloop.data.io import MAX_LINE_BYTES, atomic_open, csv_safe, csv_unsafe, remove_stale_temps, write_rows
 from labelloop.data.split import split_samples
@@ -25,20 +26,6 @@ from labelloop.formats import SampleReader
 from labelloop.formats.export import export_dataset
 
 PAIR = {"prompt": "p", "chosen": "a", "rejected": "b"}
-
-
-def run(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "labelloop.cli", *map(str, args)], capture_output=True, text=True,
-                          cwd=cwd, timeout=300)
-
-
-def one_error(proc) -> str:
-    """The one sentence the CLI printed: exit code 1, no traceback, a single ``error:`` line."""
-    assert proc.returncode == 1, (proc.returncode, proc.stderr)
-    assert "Traceback" not in proc.stderr
-    errors = [x for x in proc.stderr.splitlines() if x.startswith("error: ")]
-    assert len(errors) == 1, proc.stderr
-    return errors[0][len("error: "):]
 
 
 def names(directory: Path) -> list[str]:

@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import gzip
-import importlib.util
 import json
 import re
 import socket
 import threading
 import zlib
-from pathlib import Path
 
 import pytest
 
+from fake_llm import FakeLLM  # the root conftest's stand-in, behind its llm_server fixture too
 from labelloop.assist.cache import AnswerCache, cache_key
 from labelloop.assist.llm import get_provider
 from labelloop.assist.llm.http import HTTPClient, HttpxClient
@@ -26,12 +25,6 @@ from labelloop.assist.prompt import SYSTEM, View, build_user_message
 from labelloop.data.model import Candidate, DataSample, Dataset, Message
 from labelloop.data.positions import candidate_order
 from labelloop.templates import TEMPLATES
-
-_spec = importlib.util.spec_from_file_location("assist_llm_stand_in", Path(__file__).parents[1] / "assist" / "conftest.py")
-_stand_in = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_stand_in)
-llm_server = _stand_in.llm_server  # the fixture, shared with tests/assist
-FakeLLM = _stand_in.FakeLLM
 
 KEY = "sk-live-0123456789abcdef"
 OTHER_SECRET = "sk-ant-9876543210fedcba"

@@ -6,7 +6,6 @@ it opens a connection, whatever key sits in its environment. Loopback servers re
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
@@ -28,16 +27,7 @@ from mcp_client import call, call_error, run_client, server_params  # noqa: E402
 
 SECRET = "sk-test-0123456789abcdefSECRET"
 LS_SECRET = "ls-token-0123456789abcdefSECRET"
-
-
-def _fake_llm_class():
-    spec = importlib.util.spec_from_file_location("labelloop_tests_assist_conftest_sec", REPO / "tests/assist/conftest.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod.FakeLLM
-
-
-FakeLLM = _fake_llm_class()
+from fake_llm import FakeLLM  # noqa: E402  (the root conftest's stand-in)
 
 
 class Recorder:

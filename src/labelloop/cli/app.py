@@ -1,7 +1,7 @@
 """The ``labelloop`` command: every command group, in the order ``--help`` lists them, and ``main``.
 
-Each group module parses its flags, calls the library and prints; errors a user can cause are printed as one
-sentence, with a non-zero exit and no traceback.
+Each group module parses its flags, calls its operation in ``labelloop.ops`` and prints the result; errors a user
+can cause are printed as one sentence, with a non-zero exit and no traceback (a ParameterError naming the flag).
 """
 
 from __future__ import annotations

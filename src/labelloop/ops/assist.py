@@ -17,26 +17,15 @@ from pydantic import BaseModel
 from labelloop.assist.cache import AnswerCache
 from labelloop.assist.llm import Provider, get_provider
 from labelloop.data.io import atomic_open
-from labelloop.data.model import Dataset
-from labelloop.data.schema import AnnotationSchema
 from labelloop.errors import ParameterError
 from labelloop.formats import save
-from labelloop.ops._common import Note, Progress, load_dataset, no_note, no_progress, schema_for
-
-SchemaArg = str | Path | AnnotationSchema | None
-"""A schema file or template name (resolved here), or a schema already loaded (the MCP server's, checked
-under its roots)."""
-
-
-def literal(value: Any) -> str:
-    """``repr(value)`` safe inside a ParameterError's message (its braces are not placeholders)."""
-    return repr(value).replace("{", "{{").replace("}", "}}")
+from labelloop.ops._common import Note, Progress, SchemaRef, load_dataset, no_note, no_progress, schema_for
 
 
 # ---------------------------------------------------------------------- the provider
 def llm_provider(name: str | None, model: str | None = None, base_url: str | None = None,
-             api_key_env: str | None = None, *, temperature: float | None = None, timeout: float | None = None,
-             max_retries: int | None = None, seed: int | None = None, check: bool = True) -> Provider | None:
+                 api_key_env: str | None = None, *, temperature: float | None = None, timeout: float | None = None,
+                 max_retries: int | None = None, seed: int | None = None, check: bool = True) -> Provider | None:
     """The LLM provider ``name`` (None: no provider, and then neither model, base URL nor key variable may be
     given); options left None take the provider's defaults. ``check``: fail now on a missing key or base URL,
     before a large file is read."""
@@ -50,12 +39,6 @@ def llm_provider(name: str | None, model: str | None = None, base_url: str | Non
     if check:
         prov.check_ready()
     return prov
-
-
-def _schema(ds: Dataset | None, template: str | None, schema: SchemaArg, required: bool) -> AnnotationSchema | None:
-    if isinstance(schema, AnnotationSchema):
-        return schema
-    return schema_for(ds, template, schema, required=required)
 
 
 def _answers(cache: Path | None, used: bool) -> AnswerCache:
@@ -74,7 +57,7 @@ class PrelabelReport(BaseModel):
 
 def prelabel(dataset: str | Path, output: Path, *, provider: str, model: str | None = None,
              base_url: str | None = None, api_key_env: str | None = None, template: str | None = None,
-             schema: SchemaArg = None, concurrency: int = 8, cache: Path | None = None, limit: int | None = None,
+             schema: SchemaRef | None = None, concurrency: int = 8, cache: Path | None = None, limit: int | None = None,
              temperature: float | None = None, timeout: float | None = None, max_retries: int | None = None,
              max_attempts: int = 3, both_orders: bool = False, seed: int = 0, fmt: str = "auto",
              note: Note = no_note, reading: Progress = no_progress,
@@ -90,7 +73,7 @@ def prelabel(dataset: str | Path, output: Path, *, provider: str, model: str | N
 
 async def prelabel_async(dataset: str | Path, output: Path, *, provider: str, model: str | None = None,
                          base_url: str | None = None, api_key_env: str | None = None, template: str | None = None,
-                         schema: SchemaArg = None, concurrency: int = 8, cache: Path | None = None,
+                         schema: SchemaRef | None = None, concurrency: int = 8, cache: Path | None = None,
                          limit: int | None = None, temperature: float | None = None, timeout: float | None = None,
                          max_retries: int | None = None, max_attempts: int = 3, both_orders: bool = False,
                          seed: int = 0, fmt: str = "auto", note: Note = no_note, reading: Progress = no_progress,
@@ -107,7 +90,7 @@ async def prelabel_async(dataset: str | Path, output: Path, *, provider: str, mo
                     max_retries=max_retries, seed=seed)
     assert prov is not None
     ds, _ = await off(lambda: load_dataset(dataset, fmt, note=note, progress=reading))
-    sch = _schema(ds, template, schema, required=True)
+    sch = schema_for(ds, template, schema, required=True)
     answers = AnswerCache(cache)
     try:
         result = await run_prelabel(ds, sch, prov, concurrency=concurrency, cache=answers, limit=limit, seed=seed,
@@ -126,11 +109,11 @@ def fit_on_kinds(fit_on: str) -> tuple[str, ...]:
     kinds = tuple(k.strip() for k in fit_on.split(",") if k.strip())
     if not kinds or any(k not in FIT_ON for k in kinds):
         raise ParameterError("fit_on", "{param} takes human, reference or aggregate (comma-separated), not "
-                             f"{literal(fit_on)}.")
+                             f"{ParameterError.literal(repr(fit_on))}.")
     return kinds
 
 
-def prelabel_local(dataset: str | Path, output: Path, *, template: str | None = None, schema: SchemaArg = None,
+def prelabel_local(dataset: str | Path, output: Path, *, template: str | None = None, schema: SchemaRef | None = None,
                    predictor: str = "tfidf", fit_on: str = "human", limit: int | None = None, seed: int = 0,
                    fmt: str = "auto", note: Note = no_note, reading: Progress = no_progress) -> dict[str, Any]:
     """``prelabel --provider local``: fit on the dataset's own labels, predict the rest, no network. The
@@ -139,7 +122,7 @@ def prelabel_local(dataset: str | Path, output: Path, *, template: str | None = 
 
     kinds = fit_on_kinds(fit_on)
     ds, _ = load_dataset(dataset, fmt, note=note, progress=reading)
-    sch = _schema(ds, template, schema, required=True)
+    sch = schema_for(ds, template, schema, required=True)
     note(f"Fitting the {predictor} predictor on {'/'.join(kinds)} labels…")
     result, summary = run_local(ds, sch, predictor=predictor, fit_on=kinds, limit=limit, seed=seed)
     save(result, output)
@@ -158,7 +141,7 @@ class ReviewResult(BaseModel):
 
 
 def review(dataset: str | Path, *, output: Path | None = None, markdown: Path | None = None,
-           template: str | None = None, schema: SchemaArg = None, provider: str | None = None,
+           template: str | None = None, schema: SchemaRef | None = None, provider: str | None = None,
            model: str | None = None, base_url: str | None = None, api_key_env: str | None = None,
            temperature: float | None = None, timeout: float | None = None, max_retries: int | None = None,
            concurrency: int = 8, max_explanations: int | None = None, cache: Path | None = None,
@@ -173,7 +156,7 @@ def review(dataset: str | Path, *, output: Path | None = None, markdown: Path | 
     prov = llm_provider(provider, model, base_url, api_key_env, temperature=temperature, timeout=timeout,
                     max_retries=max_retries, seed=seed)
     ds, _ = load_dataset(dataset, fmt, note=note, progress=reading)
-    sch = _schema(ds, template, schema, required=False)
+    sch = schema_for(ds, template, schema, required=False)
     answers = _answers(cache, prov is not None)
     try:
         report = review_dataset(ds, schema=sch, provider=prov, cache=answers,
@@ -214,7 +197,7 @@ class GuidelinesResult(BaseModel):
 
 
 def guidelines(dataset: str | Path | None = None, *, output: Path | None = None, template: str | None = None,
-               schema: SchemaArg = None, language: str = "en", examples: int = 3, samples: int | None = None,
+               schema: SchemaRef | None = None, language: str = "en", examples: int = 3, samples: int | None = None,
                provider: str | None = None, model: str | None = None, base_url: str | None = None,
                api_key_env: str | None = None, temperature: float | None = None, timeout: float | None = None,
                max_retries: int | None = None, cache: Path | None = None, seed: int = 0, fmt: str = "auto",
@@ -226,7 +209,7 @@ def guidelines(dataset: str | Path | None = None, *, output: Path | None = None,
     prov = llm_provider(provider, model, base_url, api_key_env, temperature=temperature, timeout=timeout,
                     max_retries=max_retries, seed=seed)
     ds = load_dataset(dataset, fmt, note=note, progress=reading)[0] if dataset else None
-    sch = _schema(ds, template, schema, required=True)
+    sch = schema_for(ds, template, schema, required=True)
     assert sch is not None
     shown = None if ds is None else ds.samples if samples is None else ds.samples[:samples]
     answers = _answers(cache, prov is not None)
@@ -289,7 +272,7 @@ def select(dataset: str | Path, *, output: Path | None = None, samples_output: P
     from labelloop.assist.active import select_batch
 
     ds, _ = load_dataset(dataset, fmt, note=note, progress=reading)
-    ds.schema = _schema(ds, template, None, required=True)
+    ds.schema = schema_for(ds, template, None, required=True)
     kinds = tuple(k.strip() for k in fit_on.split(",") if k.strip())
     picks = select_batch(ds, strategy=strategy, batch_size=batch_size, predictor=predictor, seed=seed,
                          label_kinds=kinds)

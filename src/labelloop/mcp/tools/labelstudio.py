@@ -1,7 +1,6 @@
 """Tools for Label Studio: labelstudio_status, labelstudio_push, labelstudio_pull."""
 
 
-from pathlib import Path
 from typing import Annotated
 
 import anyio
@@ -25,9 +24,6 @@ from labelloop.ops.labelstudio import PushOutput
 
 def register(mcp: MCPServer, s: State) -> None:
     g, label_studio = s.guard, s.label_studio
-
-    def check(path: Path, what: str) -> Path:
-        return g.path(str(path), what)
 
     @mcp.tool()
     def labelstudio_status(data_dir: LsDir_ = None) -> Report:
@@ -84,7 +80,7 @@ def register(mcp: MCPServer, s: State) -> None:
 
             def work(report: ops.Progress) -> Report:
                 res = ops.pull(project, output=out, dataset=base, template=tpl, url=ls_url, token=token,
-                               data_dir=ddir, pages=pages, progress=report, check_path=check)
+                               data_dir=ddir, pages=pages, progress=report, check_path=g.check)
                 return Report(output=res.output, report=res.stats)
 
             async with progress(ctx) as prog:

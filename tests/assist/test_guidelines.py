@@ -15,7 +15,7 @@ from labelloop.assist.llm import get_provider
 from labelloop.data.model import Annotation, Candidate, DataSample, Dataset, Message
 from labelloop.data.positions import candidate_order
 from labelloop.data.schema import AnnotationSchema, Option, Question, RubricLevel
-from labelloop.errors import GuidelinesError
+from labelloop.errors import GuidelinesError, ParameterError
 from labelloop.formats import save
 from labelloop.templates import TEMPLATES
 
@@ -80,8 +80,10 @@ def test_pairwise_edge_cases_and_seeded_examples_with_reference_labels():
 
 
 def test_other_language_needs_a_provider():
-    with pytest.raises(GuidelinesError, match="Guidelines in 'de' need an LLM"):
+    with pytest.raises(ParameterError) as exc:
         draft_guidelines(custom_schema(), language="de")
+    assert (exc.value.param, str(exc.value)) == (
+        "provider", "Guidelines in 'de' need an LLM (provider); the draft without one is English.")
     with pytest.raises(GuidelinesError, match="has no questions"):
         draft_guidelines(AnnotationSchema(name="empty"))
 

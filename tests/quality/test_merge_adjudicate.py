@@ -9,7 +9,7 @@ import pytest
 
 from labelloop.data.model import Dataset
 from labelloop.data.preference import choose_label
-from labelloop.errors import LabelloopError, UnknownNameError
+from labelloop.errors import LabelloopError, ParameterError, UnknownNameError
 from labelloop.quality.adjudicate import adjudicate, apply_decisions, write_queue
 from labelloop.quality.merge import merge
 
@@ -135,8 +135,10 @@ def test_bad_decisions_name_file_and_line(pairs: Dataset, tmp_path: Path) -> Non
                                              r"not one of"):
         apply_decisions(pairs, path)
     path.write_text('{"sample_id": "s4", "question": "preference", "decision": "0"}\n')
-    with pytest.raises(LabelloopError, match="line 1: the decision has no reviewer"):
+    with pytest.raises(ParameterError) as no_reviewer:
         apply_decisions(pairs, path)
+    assert (no_reviewer.value.param, no_reviewer.value.render(lambda p: f"--{p}")) == (
+        "reviewer", f"{path}, line 1: the decision has no reviewer; fill in \"reviewer\" or pass --reviewer.")
     path.write_text('\n{"sample_id": "zz", "question": "preference", "decision": "0", "reviewer": "x"}\n')
     with pytest.raises(LabelloopError, match="line 2: sample 'zz' is not in the dataset"):
         apply_decisions(pairs, path)

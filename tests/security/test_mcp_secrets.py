@@ -17,7 +17,7 @@ import pytest
 
 from labelloop.annotate.labelstudio.project import connect
 from labelloop.data.model import Candidate, DataSample, Dataset, Message
-from labelloop.errors import EndpointError, ProjectError
+from labelloop.errors import EndpointError, ParameterError
 from labelloop.formats import save
 from labelloop.mcp.endpoints import Endpoints
 
@@ -188,14 +188,16 @@ def test_mcp_label_studio_token_goes_to_the_configured_server(tmp_path, evil):
 def test_connect_sends_the_environment_token_only_to_the_environment_url(tmp_path, monkeypatch):
     monkeypatch.setenv("LABEL_STUDIO_API_KEY", LS_SECRET)
     monkeypatch.delenv("LABEL_STUDIO_URL", raising=False)
-    with pytest.raises(ProjectError) as exc:
+    with pytest.raises(ParameterError) as exc:
         connect("http://127.0.0.1:9/", data_dir=tmp_path)
-    assert str(exc.value) == ("No API token for http://127.0.0.1:9/: pass --token; $LABEL_STUDIO_API_KEY goes only "
-                              "to $LABEL_STUDIO_URL (not set).")
+    assert exc.value.render(lambda p: f"--{p}") == (
+        "No API token for http://127.0.0.1:9/: pass --token; $LABEL_STUDIO_API_KEY goes only to $LABEL_STUDIO_URL "
+        "(not set).")
+    assert str(exc.value).startswith("No API token for http://127.0.0.1:9/: pass token; ")
     monkeypatch.setenv("LABEL_STUDIO_URL", "http://127.0.0.1:9")
     with connect("http://127.0.0.1:9/", data_dir=tmp_path) as client:
         assert client.token == LS_SECRET
-    with pytest.raises(ProjectError):
+    with pytest.raises(ParameterError, match="No API token for http://127.0.0.1:10: pass token; "):
         connect("http://127.0.0.1:10", data_dir=tmp_path)
 
 

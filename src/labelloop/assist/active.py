@@ -263,8 +263,9 @@ def _primary_question(model: Any, schema: Any) -> str:
     for q in schema.questions:
         if learnable(q) and (have is None or q.name in have):
             return q.name
-    raise LabelloopError(f"Nothing in schema {schema.name!r} that the predictor learns (single choice, rating or "
-                         "ranking questions with labels); use --strategy diversity or random.")
+    raise ParameterError("strategy", f"Nothing in schema {ParameterError.literal(repr(schema.name))} that the "
+                                     "predictor learns (single choice, rating or ranking questions with labels); use "
+                                     "{param} diversity or random.")
 
 
 def _diverse(model: Any, labelled: list[DataSample], pool: list[DataSample], k: int, rng: random.Random,

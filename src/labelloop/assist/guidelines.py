@@ -21,7 +21,7 @@ from labelloop.assist.prompt import View, load_json_reply
 from labelloop.data.model import DataSample
 from labelloop.data.positions import candidate_order, position_labels
 from labelloop.data.schema import AnnotationSchema, Question
-from labelloop.errors import GuidelinesError
+from labelloop.errors import GuidelinesError, ParameterError
 from labelloop.markdown import code, escape, quote, sanitize
 
 GUIDELINES_VERSION = "guidelines-v1"
@@ -271,8 +271,8 @@ def draft_guidelines(schema: AnnotationSchema, samples: list[DataSample] | None 
     lang = (language or "en").strip()
     if provider is None:
         if lang.lower() not in ("en", "english") and not lang.lower().startswith("en-"):
-            raise GuidelinesError(f"Guidelines in {lang!r} need an LLM (--provider); the draft without one is "
-                                  "English.")
+            raise ParameterError("provider", f"Guidelines in {ParameterError.literal(repr(lang))} need an LLM "
+                                             "({param}); the draft without one is English.")
         return draft
     user = _llm_message(draft, schema, lang)
     key = cache_key(v=GUIDELINES_VERSION, provider=provider.name, base_url=provider.base_url, model=provider.model,

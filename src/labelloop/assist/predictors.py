@@ -33,7 +33,7 @@ from labelloop.assist.features import EmbeddingFeatures, TextFeatures, TfidfFeat
 from labelloop.data.io import atomic_open
 from labelloop.data.model import Annotation, DataSample, Dataset
 from labelloop.data.schema import AnnotationSchema, Question
-from labelloop.errors import InputFileError, LabelloopError
+from labelloop.errors import InputFileError, ParameterError
 from labelloop.registry import Registry
 
 FORMAT_VERSION = 1
@@ -474,8 +474,9 @@ def prelabel_local(dataset: Dataset, schema: AnnotationSchema, *, predictor: str
     if limit is not None:
         rest = rest[:limit]
     if not labelled:
-        raise LabelloopError(f"Dataset {dataset.name!r} has no {' or '.join(kinds)} annotations to learn from; "
-                             "label some samples first (or use --fit-on reference).")
+        raise ParameterError("fit_on", f"Dataset {ParameterError.literal(repr(dataset.name))} has no "
+                                       f"{' or '.join(kinds)} annotations to learn from; label some samples first "
+                                       "(or use {param} reference).")
     fitted = model.fit(labelled, schema, unlabelled=rest) if isinstance(model, LocalPredictor) else \
         model.fit(labelled, schema)
     version = fitted.version

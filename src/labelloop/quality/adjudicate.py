@@ -19,7 +19,7 @@ from typing import Any
 from labelloop.data.io import atomic_open, dumps
 from labelloop.data.model import Annotation, Dataset
 from labelloop.data.schema import AnnotationSchema
-from labelloop.errors import InputFileError, LabelloopError
+from labelloop.errors import InputFileError, LabelloopError, ParameterError
 from labelloop.quality.aggregators import Decision
 from labelloop.quality.merge import ADJUDICATION_STRATEGIES, Options, QuestionDecisions, apply, decide, per_sample
 from labelloop.quality.units import latest_by_annotator
@@ -129,7 +129,8 @@ def apply_decisions(dataset: Dataset, path: str | Path, *, reviewer: str | None 
             raise LabelloopError(f"{where}: sample {sid!r} is not in the dataset.")
         who = row.get("reviewer") or reviewer
         if not who:
-            raise LabelloopError(f"{where}: the decision has no reviewer; fill in \"reviewer\" or pass --reviewer.")
+            raise ParameterError("reviewer", f"{ParameterError.literal(where)}: the decision has no reviewer; fill in "
+                                             "\"reviewer\" or pass {param}.")
         if sch is not None:
             try:
                 sch.question(qname)

@@ -12,7 +12,7 @@ from typing import Any
 
 from labelloop.data.model import Dataset
 from labelloop.data.schema import AnnotationSchema, Option, Question
-from labelloop.errors import LabelloopError
+from labelloop.errors import ParameterError
 from labelloop.quality.units import is_number, order_key
 
 
@@ -69,8 +69,8 @@ def resolve(dataset: Dataset, schema: AnnotationSchema | None = None, names: Seq
     if sch is None:
         sch = infer_schema(dataset, kinds)
         if not sch.questions:
-            raise LabelloopError(f"Dataset {dataset.name!r} has no schema and no annotation values to infer one "
-                                 "from; pass --schema.")
+            raise ParameterError("schema", f"Dataset {ParameterError.literal(repr(dataset.name))} has no schema and no "
+                                           "annotation values to infer one from; pass {param}.")
     if names:
         return [sch.question(n) for n in names], inferred
     return list(sch.questions), inferred

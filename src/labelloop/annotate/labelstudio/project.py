@@ -25,7 +25,7 @@ from labelloop.annotate.labelstudio.server import DEFAULT_DATA_DIR, Credentials
 from labelloop.data.io import atomic_open
 from labelloop.data.model import Annotation, DataSample, Dataset
 from labelloop.data.positions import candidate_order
-from labelloop.errors import ProjectError
+from labelloop.errors import ParameterError, ProjectError
 from labelloop.formats.labelstudio.config import (
     ID_KEY,
     LabelStudioTemplate,
@@ -57,13 +57,15 @@ def connect(server_url: str | None = None, api_token: str | None = None,
         url = url or creds.url
         token = token or creds.token
     if not url:
-        raise ProjectError(f"No Label Studio to talk to: pass --url and --token, set LABEL_STUDIO_URL and "
-                           f"LABEL_STUDIO_API_KEY, or start one with labelloop labelstudio start "
-                           f"(no credentials in {Path(data_dir or DEFAULT_DATA_DIR)}).")
+        where = ParameterError.literal(str(Path(data_dir or DEFAULT_DATA_DIR)))
+        raise ParameterError("url", "No Label Studio to talk to: pass {param} and {token}, set LABEL_STUDIO_URL and "
+                                    "LABEL_STUDIO_API_KEY, or start one with labelloop labelstudio start "
+                                    f"(no credentials in {where}).", token="token")
     if not token:
         hint = (f"; $LABEL_STUDIO_API_KEY goes only to $LABEL_STUDIO_URL ({env_url or 'not set'})" if env_token
                 else " or set LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY")
-        raise ProjectError(f"No API token for {url}: pass --token{hint}.")
+        raise ParameterError("token", f"No API token for {ParameterError.literal(url)}: pass {{param}}"
+                                      f"{ParameterError.literal(hint)}.")
     return LabelStudioClient(url, token)
 
 
@@ -259,8 +261,9 @@ def pull_project(project_id: int, server_url: str | None = None, api_token: str 
     tpl = template if isinstance(template, LabelStudioTemplate) else (
         get_template(template) if template else template_from_config(project.get("label_config", "")))
     if tpl is None:
-        raise ProjectError(f"Project {project_id} on {client.url} was not made by labelloop (its label config has "
-                           "no labelloop template); name one with --template.")
+        raise ParameterError("template", f"Project {project_id} on {ParameterError.literal(client.url)} was not made "
+                                         "by labelloop (its label config has no labelloop template); name one with "
+                                         "{param}.")
     url = client.url.rstrip("/")
     if dataset is None:
         dataset = _stored_dataset(data_dir, project_id, url) or Dataset(

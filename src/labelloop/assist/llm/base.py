@@ -38,7 +38,7 @@ from labelloop.assist.llm.http import (
     make_client,
     proxied,
 )
-from labelloop.errors import LabelloopError, ProviderError
+from labelloop.errors import LabelloopError, ParameterError, ProviderError
 from labelloop.secrets import known_secrets, redact
 
 #: USD per million tokens (input, output); cost is only reported for models listed here.
@@ -121,7 +121,8 @@ class Provider:
 
     def check_ready(self) -> None:
         if not self.base_url:
-            raise LabelloopError(f"Provider {self.name!r} needs a base URL; pass --base-url.")
+            raise ParameterError("base_url", f"Provider {ParameterError.literal(repr(self.name))} needs a base URL; "
+                                             "pass {param}.")
         if (self.api_key_env or self.key_env) and not self.api_key:
             raise LabelloopError(f"Provider {self.name!r} needs an API key; set {self.api_key_env or self.key_env}.")
 

@@ -23,6 +23,9 @@ from labelloop.mcp.state import State
 from labelloop.ops import assist as ops
 from labelloop.ops.assist import SelectResult
 
+NAMES = {"dataset": "path", "fmt": "format", "markdown": "output", "samples_output": "output"}
+"""The operations' parameters by this group's argument names."""
+
 
 def register(mcp: MCPServer, s: State) -> None:
     g = s.guard
@@ -49,7 +52,7 @@ def register(mcp: MCPServer, s: State) -> None:
         both_orders: bool = False, seed: int = 0, format: Format_ = "auto",
     ) -> Report:
         """Ask an LLM for pre-labels; each valid answer becomes a prediction annotation. Reports progress."""
-        with g.errors():
+        with g.errors(NAMES):
             url, key_env = endpoint(provider, base_url)
             async with progress(ctx) as prog:
                 res = await ops.prelabel_async(
@@ -69,7 +72,7 @@ def register(mcp: MCPServer, s: State) -> None:
         base_url: BaseUrl_ = None, format: Format_ = "auto",
     ) -> Report:
         """Review a dataset's annotations for likely mistakes (and, with an LLM provider, a judge's second look)."""
-        with g.errors():
+        with g.errors(NAMES):
             url, key_env = endpoint(provider, base_url)
             res = ops.review(g.path(path, "dataset", exists=True),
                              markdown=g.path(output, "output") if output else None, schema=g.schema(schema),
@@ -87,7 +90,7 @@ def register(mcp: MCPServer, s: State) -> None:
         = 5,
     ) -> TextResult:
         """Draft annotation guidelines (Markdown) for a schema, optionally from example samples and an LLM."""
-        with g.errors():
+        with g.errors(NAMES):
             sch = g.schema(schema)
             url, key_env = endpoint(provider, base_url)
             res = ops.guidelines(g.path(path, "dataset", exists=True) if path else None,
@@ -109,7 +112,7 @@ def register(mcp: MCPServer, s: State) -> None:
         format: Format_ = "auto",
     ) -> SelectResult:
         """Active learning: which samples people should label next, best first, with the reason for each."""
-        with g.errors():
+        with g.errors(NAMES):
             sel = ops.select(g.path(path, "dataset", exists=True),
                              samples_output=g.path(output, "output") if output else None, strategy=strategy,
                              batch_size=batch_size, predictor=predictor, seed=seed, fmt=format)

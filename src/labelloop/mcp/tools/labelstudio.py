@@ -21,6 +21,9 @@ from labelloop.mcp.state import State
 from labelloop.ops import labelstudio as ops
 from labelloop.ops.labelstudio import PushOutput
 
+PUSH_NAMES = {"dataset": "path", "fmt": "format"}
+"""labelstudio_push's arguments for the push operation's parameters (pull's have the same names)."""
+
 
 def register(mcp: MCPServer, s: State) -> None:
     g, label_studio = s.guard, s.label_studio
@@ -43,7 +46,7 @@ def register(mcp: MCPServer, s: State) -> None:
     ) -> PushOutput:
         """Create a Label Studio project and import the samples as tasks, prediction annotations as pre-labels.
         Reports progress."""
-        with g.errors():
+        with g.errors(PUSH_NAMES):
             ddir = g.ls_dir(data_dir)
             tpl = g.template(template)
             ls_url, token = label_studio(url, ddir)

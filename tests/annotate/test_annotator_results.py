@@ -169,7 +169,9 @@ def test_csv_and_jsonl_and_the_cli(tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:
         main(["import-results", str(data), str(tmp_path / "r.csv"), "-o", str(out), "--quiet"])
     assert exc.value.code == 1
-    assert "does not carry its schema (CSV) and the dataset has none; pass --template" in capsys.readouterr().err
+    assert capsys.readouterr().err.strip() == (f"error: {tmp_path / 'r.csv'} does not carry its schema (CSV) and the "
+                                               "dataset has none; pass --template or --schema, or import the JSON or "
+                                               "JSONL export.")
     main(["import-results", str(data), str(tmp_path / "r.csv"), "-o", str(out), "--template", "rewardbench", "--json"])
     summary = json.loads(capsys.readouterr().out)
     assert summary["imported"] == 2 and summary["file_id"] == fid

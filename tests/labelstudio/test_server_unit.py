@@ -22,7 +22,7 @@ from labelloop.annotate.labelstudio.server import (
     label_studio_version,
 )
 from labelloop.cli import main
-from labelloop.errors import LabelloopError, MissingDependencyError, ServerError
+from labelloop.errors import LabelloopError, MissingDependencyError, ParameterError
 
 
 def test_explicit_executable_must_exist(tmp_path, monkeypatch):
@@ -59,8 +59,11 @@ def test_docker_mode_without_docker_says_so(tmp_path, monkeypatch, capsys):
                     "exit 1\n")
     fake.chmod(0o755)
     monkeypatch.setenv("LABELLOOP_DOCKER", str(fake))
-    with pytest.raises(ServerError, match=r"No Docker engine answers \(docker info: Cannot connect to the Docker"):
+    with pytest.raises(ParameterError) as engine:
         LabelStudioServer(tmp_path / "d2", port=0, docker=True).start()
+    assert engine.value.render(lambda p: f"--{p}") == (
+        "No Docker engine answers (docker info: Cannot connect to the Docker daemon at unix:///var/run/docker.sock.); "
+        "start one, or install the labelstudio extra and leave out --docker.")
 
 
 def test_a_taken_port_is_an_error_and_the_default_moves_on(tmp_path):
@@ -68,8 +71,10 @@ def test_a_taken_port_is_an_error_and_the_default_moves_on(tmp_path):
         s.bind(("127.0.0.1", 0))
         s.listen()
         port = s.getsockname()[1]
-        with pytest.raises(ServerError, match=f"Port {port} on 127.0.0.1 is taken"):
+        with pytest.raises(ParameterError) as taken:
             LabelStudioServer(tmp_path, port=port)._choose_port()
+        assert (taken.value.param, str(taken.value)) == ("port", f"Port {port} on 127.0.0.1 is taken; choose another "
+                                                         "with port (or leave port out to take the next free one).")
     chosen, note = LabelStudioServer(tmp_path, port=0)._choose_port()
     assert chosen > 0 and note is None
 
@@ -80,8 +85,10 @@ def test_database_url_becomes_label_studio_settings():
         "DJANGO_DB": "default", "POSTGRE_NAME": "labels", "POSTGRE_USER": "ann", "POSTGRE_PASSWORD": "p@ss",
         "POSTGRE_HOST": "db.internal", "POSTGRE_PORT": "6543"}
     assert env["LABEL_STUDIO_POSTGRE_PASSWORD"] == "p@ss"
-    with pytest.raises(ServerError, match="only postgresql://"):
+    with pytest.raises(ParameterError) as other:
         database_env("mysql://x@y/z")
+    assert other.value.render(lambda p: f"--{p}") == (
+        "--database 'mysql://x@y/z': only postgresql://user:password@host:port/name URLs are supported.")
 
 
 def test_env_keeps_secrets_out_of_argv_and_the_internet_out(tmp_path, monkeypatch):

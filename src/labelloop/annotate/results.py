@@ -21,7 +21,7 @@ from labelloop.data.io import csv_unsafe
 from labelloop.data.model import Annotation, Dataset
 from labelloop.data.schema import AnnotationSchema
 from labelloop.data.timestamps import last_changed
-from labelloop.errors import AnnotationValueError, InputFileError, ResultsMismatchError, SchemaError
+from labelloop.errors import AnnotationValueError, InputFileError, ParameterError, ResultsMismatchError, SchemaError
 
 RESULT_FORMAT = "labelloop-results"
 STATUSES = ("submitted", "skipped", "flagged", "draft")
@@ -225,9 +225,9 @@ def _resolve_schema(files: list[ResultsFile], dataset: Dataset, schema: Annotati
         return embedded
     if dataset.schema is not None:
         return dataset.schema
-    raise SchemaError(
-        f"{files[0].path} does not carry its schema (CSV) and the dataset has none; pass --template or --schema, or "
-        "import the JSON or JSONL export.")
+    raise ParameterError(
+        "template", f"{ParameterError.literal(str(files[0].path))} does not carry its schema (CSV) and the dataset has "
+                    "none; pass {param} or {other}, or import the JSON or JSONL export.", other="schema")
 
 
 def _annotation(row: dict[str, Any], res: ResultsFile) -> Annotation:

@@ -28,7 +28,7 @@ from urllib.parse import unquote, urlparse
 
 from labelloop.annotate.labelstudio.client import LabelStudioClient
 from labelloop.data.io import atomic_open
-from labelloop.errors import AuthError, LabelStudioError, MissingDependencyError, ServerError
+from labelloop.errors import AuthError, LabelStudioError, MissingDependencyError, ParameterError, ServerError
 from labelloop.urls import same_url
 
 DEFAULT_DATA_DIR = Path(".labelloop") / "label-studio"
@@ -226,7 +226,8 @@ def database_env(url: str) -> dict[str, str]:
     """Label Studio's own settings (``DJANGO_DB``, ``POSTGRE_*``) for a ``postgresql://`` URL."""
     u = urlparse(url)
     if u.scheme not in ("postgres", "postgresql"):
-        raise ServerError(f"--database {url!r}: only postgresql://user:password@host:port/name URLs are supported.")
+        raise ParameterError("database", f"{{param}} {ParameterError.literal(repr(url))}: only "
+                                         "postgresql://user:password@host:port/name URLs are supported.")
     env = {
         "DJANGO_DB": "default",
         "POSTGRE_NAME": (u.path or "/postgres").lstrip("/") or "postgres",
@@ -312,8 +313,9 @@ class LabelStudioServer:
                 if not f.is_symlink() and f.is_file() and f.stat().st_mode & 0o077:
                     os.chmod(f, 0o600)
         except OSError as exc:
-            raise ServerError(f"Cannot make the Label Studio data dir {self.data_dir} readable only by you ({exc}); "
-                              "it holds the admin token: fix its owner or choose another --data-dir.") from None
+            why = ParameterError.literal(f"{self.data_dir} readable only by you ({exc})")
+            raise ParameterError("data_dir", f"Cannot make the Label Studio data dir {why}; it holds the admin token: "
+                                             "fix its owner or choose another {param}.") from None
 
     def start(self) -> ServerInfo:
         if not self.data_dir.exists():
@@ -385,14 +387,15 @@ class LabelStudioServer:
             return free_port(host), None
         if self.port is not None:
             if not port_is_free(self.port, host):
-                raise ServerError(f"Port {self.port} on {host} is taken; choose another with --port "
-                                  "(or leave --port out to take the next free one).")
+                raise ParameterError("port", f"Port {self.port} on {ParameterError.literal(host)} is taken; choose "
+                                             "another with {param} (or leave {param} out to take the next free one).")
             return self.port, None
         port = DEFAULT_PORT
         while not port_is_free(port, host):
             port += 1
             if port > DEFAULT_PORT + 200:
-                raise ServerError(f"No free port between {DEFAULT_PORT} and {port} on {host}; choose one with --port.")
+                raise ParameterError("port", f"No free port between {DEFAULT_PORT} and {port} on "
+                                             f"{ParameterError.literal(host)}; choose one with {{param}}.")
         note = None if port == DEFAULT_PORT else f"Port {DEFAULT_PORT} is taken; using {port}."
         return port, note
 
@@ -441,8 +444,9 @@ class LabelStudioServer:
     def _docker(self) -> str:
         docker = os.environ.get("LABELLOOP_DOCKER") or shutil.which("docker")
         if not docker or not Path(docker).exists():
-            raise ServerError("Neither mode can run: Docker is not installed (no docker on PATH); install the "
-                              "labelstudio extra (pip install 'labelloop[labelstudio]') and leave out --docker.")
+            raise ParameterError("docker", "Neither mode can run: Docker is not installed (no docker on PATH); install "
+                                           "the labelstudio extra (pip install 'labelloop[labelstudio]') and leave out "
+                                           "{param}.")
         try:
             info = subprocess.run([docker, "info", "--format", "{{.ServerVersion}}"], capture_output=True,
                                   text=True, timeout=30)
@@ -450,8 +454,9 @@ class LabelStudioServer:
             raise ServerError(f"Docker cannot run: {exc}.") from None
         if info.returncode != 0:
             first = (info.stderr or info.stdout).strip().splitlines()[:1]
-            raise ServerError("No Docker engine answers (docker info: " + (first[0] if first else "failed")
-                              + "); start one, or install the labelstudio extra and leave out --docker.")
+            said = ParameterError.literal(first[0] if first else "failed")
+            raise ParameterError("docker", f"No Docker engine answers (docker info: {said}); start one, or install the "
+                                           "labelstudio extra and leave out {param}.")
         return docker
 
     def _start_docker(self, env: dict[str, str], port: int) -> dict[str, Any]:

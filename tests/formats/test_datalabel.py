@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from datalabel_data import PREF_SCHEMA
 from labelloop.data.model import Annotation, Candidate, DataSample, Dataset, Message
 from labelloop.data.schema import Option, RubricLevel
 from labelloop.errors import LabelloopError, SchemaError
@@ -37,14 +38,6 @@ README_SCHEMA = {
     "scoring_rubric": [{"score": 1, "label": "优秀", "description": "回答完整准确"},
                        {"score": 0.5, "label": "一般", "description": "回答基本正确"},
                        {"score": 0, "label": "差", "description": "回答错误或离题"}],
-}
-PREF_SCHEMA = {
-    "project_name": "pref test",
-    "fields": [{"name": "prompt", "type": "text"}, {"name": "response_a", "type": "text"},
-               {"name": "response_b", "type": "text"}],
-    "annotation_config": {"type": "single_choice",
-                          "options": [{"value": "a", "label": "A better"}, {"value": "b", "label": "B better"},
-                                      {"value": "tie", "label": "Tie"}]},
 }
 PREF_TASKS = [
     {"id": "t1", "data": {"prompt": "2+2?", "response_a": "4", "response_b": "5"}, "task_type": "default"},

@@ -8,17 +8,10 @@ from pathlib import Path
 import krippendorff
 import pytest
 
+from datalabel_data import PREF_SCHEMA
 from labelloop.cli import main
 from labelloop.formats import load
 
-SCHEMA = {
-    "project_name": "pref test",
-    "fields": [{"name": "prompt", "type": "text"}, {"name": "response_a", "type": "text"},
-               {"name": "response_b", "type": "text"}],
-    "annotation_config": {"type": "single_choice",
-                          "options": [{"value": "a", "label": "A better"}, {"value": "b", "label": "B better"},
-                                      {"value": "tie", "label": "Tie"}]},
-}
 TASKS = [
     {"id": "t1", "data": {"prompt": "2+2?", "response_a": "4", "response_b": "5"}},
     {"id": "t2", "data": {"prompt": "Capital of France?", "response_a": "Lyon", "response_b": "Paris"}},
@@ -34,7 +27,7 @@ def _files(tmp_path: Path) -> list[Path]:
         responses = [{"task_id": t["id"], "data": t["data"], "choice": v, "comment": "",
                       "annotated_at": "2025-01-01T10:00:00.000Z"} for t, v in zip(TASKS, votes) if v is not None]
         path = tmp_path / f"{name}.json"
-        path.write_text(json.dumps({"schema": SCHEMA, "metadata": {"annotator": name}, "responses": responses}))
+        path.write_text(json.dumps({"schema": PREF_SCHEMA, "metadata": {"annotator": name}, "responses": responses}))
         paths.append(path)
     return paths
 

@@ -16,13 +16,8 @@ from labelloop.assist.predictors import LocalPredictor, register_predictor
 from labelloop.assist.simulate import reveal, synthetic_preferences
 from labelloop.data.positions import candidate_order
 from labelloop.formats.labelstudio.config import get_template
+from ls_configs import SENTIMENT
 
-SENTIMENT = """<View>
-  <Text name="review" value="$text"/>
-  <Choices name="sentiment" toName="review" choice="single">
-    <Choice value="Positive"/><Choice value="Negative"/>
-  </Choices>
-</View>"""
 POS = ["great lovely wonderful", "lovely great product", "wonderful and great", "great great lovely"]
 NEG = ["awful terrible bad", "terrible awful thing", "bad and awful", "awful bad terrible"]
 

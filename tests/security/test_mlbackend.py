@@ -27,13 +27,8 @@ from labelloop.assist.simulate import synthetic_preferences
 from labelloop.data.positions import candidate_order
 from labelloop.errors import LabelloopError
 from labelloop.formats.labelstudio.config import get_template
+from ls_configs import SENTIMENT
 
-SENTIMENT = """<View>
-  <Text name="review" value="$text"/>
-  <Choices name="sentiment" toName="review" choice="single">
-    <Choice value="Positive"/><Choice value="Negative"/>
-  </Choices>
-</View>"""
 TEXTS = [("great lovely wonderful", "Positive"), ("awful terrible bad", "Negative"),
          ("lovely great product", "Positive"), ("terrible awful thing", "Negative")]
 SECRET = "s3cret"

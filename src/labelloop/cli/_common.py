@@ -3,6 +3,8 @@ dataset with it (through ``labelloop.ops``), and the notes on stderr."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +12,7 @@ import typer
 from rich.console import Console
 
 from labelloop.data.display import visible
-from labelloop.ops._common import Note, load_dataset
+from labelloop.ops._common import Note, Progress, load_dataset
 
 
 class _Console(Console):
@@ -82,6 +84,32 @@ def progress_callback(quiet: bool, label: str):
                    transient=True)
     task = bar.add_task(label, total=None)
     return (lambda done, total: bar.update(task, completed=done, total=total or None)), bar
+
+
+@contextlib.contextmanager
+def progress_phases(quiet: bool, *labels: str) -> Iterator[list[Progress]]:
+    """One progress callback per phase of an operation (``"Reading"``, then ``"Pre-labelling"``): a phase's bar
+    shows from its first report until it reports its total done (or another phase reports), so no bar stands
+    while other work runs."""
+    with contextlib.ExitStack() as stack:
+        shown: list[str] = []
+
+        def phase(label: str) -> Progress:
+            report, bar = progress_callback(quiet, label)
+
+            def show(done: float, total: float | None = None) -> None:
+                if shown[-1:] != [label]:
+                    stack.close()
+                    stack.enter_context(bar)
+                    shown.append(label)
+                report(done, total)
+                if total is not None and done >= total:
+                    stack.close()
+                    shown.clear()
+
+            return show
+
+        yield [phase(label) for label in labels]
 
 
 GuidelinesOpt = typer.Option(None, "--guidelines", "-g", help="Markdown guidelines (e.g. from labelloop "

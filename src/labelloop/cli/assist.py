@@ -21,7 +21,7 @@ from labelloop.cli._common import (
     note,
     notes,
     out,
-    progress_callback,
+    progress_phases,
 )
 from labelloop.ops import assist as ops
 
@@ -61,8 +61,10 @@ def prelabel(
     """Ask an LLM for pre-labels (or --provider local: a model fit on the dataset's own labels, no network)."""
     quiet = quiet or as_json
     if provider == "local":
-        summary = ops.prelabel_local(dataset, output, template=template, schema=schema, predictor=predictor,
-                                     fit_on=fit_on, limit=limit, seed=seed, fmt=fmt, note=notes(quiet))
+        with progress_phases(quiet, "Reading") as (reading,):
+            summary = ops.prelabel_local(dataset, output, template=template, schema=schema, predictor=predictor,
+                                         fit_on=fit_on, limit=limit, seed=seed, fmt=fmt, note=notes(quiet),
+                                         reading=reading)
         if as_json:
             out.print_json(json.dumps(summary))
             return
@@ -72,13 +74,12 @@ def prelabel(
                   + (f", mean score {mean:.3f}" if isinstance(mean, (int, float)) else "")
                   + f"). Wrote {output}.", markup=False)
         return
-    report, bar = progress_callback(quiet, "Pre-labelling")
-    with bar:
+    with progress_phases(quiet, "Reading", "Pre-labelling") as (reading, report):
         res = ops.prelabel(dataset, output, provider=provider, model=model, base_url=base_url,
                            api_key_env=api_key_env, template=template, schema=schema, concurrency=concurrency,
                            cache=None if no_cache else cache, limit=limit, temperature=temperature, timeout=timeout,
                            max_retries=max_retries, max_attempts=max_attempts, both_orders=both_orders, seed=seed,
-                           fmt=fmt, note=notes(quiet), progress=report)
+                           fmt=fmt, note=notes(quiet), reading=reading, progress=report)
     if as_json:
         out.print_json(json.dumps({"output": res.output, "annotator": res.annotator, **res.summary}))
         return
@@ -138,8 +139,7 @@ def review(
     each disagreement.
     """
     quiet = quiet or as_json
-    report, bar = progress_callback(quiet or provider is None, "Explaining")
-    with bar:
+    with progress_phases(quiet, "Reading", "Explaining") as (reading, report):
         res = ops.review(dataset, output=output, markdown=markdown, template=template, schema=schema,
                          provider=provider, model=model, base_url=base_url, api_key_env=api_key_env,
                          temperature=temperature, timeout=timeout, max_retries=max_retries, concurrency=concurrency,
@@ -147,7 +147,8 @@ def review(
                          min_seconds=min_seconds, fast_ratio=fast_ratio, straight_run=straight_run,
                          position_alpha=position_alpha, position_min_answers=position_min_answers,
                          prediction_min_score=prediction_min_score, rating_gap=rating_gap,
-                         min_annotators=min_annotators, seed=seed, fmt=fmt, note=notes(quiet), progress=report)
+                         min_annotators=min_annotators, seed=seed, fmt=fmt, note=notes(quiet), reading=reading,
+                         progress=report)
     summary = {"output": res.output, "markdown": res.markdown, **res.summary}
     if as_json:
         out.print_json(json.dumps(summary, default=str))
@@ -189,10 +190,12 @@ def guidelines(
 
     Use the file with `labelloop create --guidelines` or `labelloop labelstudio push --guidelines`.
     """
-    res = ops.guidelines(dataset, output=output, template=template, schema=schema, language=language,
-                         examples=examples, provider=provider, model=model, base_url=base_url,
-                         api_key_env=api_key_env, temperature=temperature, timeout=timeout, max_retries=max_retries,
-                         cache=None if no_cache else cache, seed=seed, fmt=fmt, note=notes(quiet or as_json))
+    with progress_phases(quiet or as_json, "Reading") as (reading,):
+        res = ops.guidelines(dataset, output=output, template=template, schema=schema, language=language,
+                             examples=examples, provider=provider, model=model, base_url=base_url,
+                             api_key_env=api_key_env, temperature=temperature, timeout=timeout,
+                             max_retries=max_retries, cache=None if no_cache else cache, seed=seed, fmt=fmt,
+                             note=notes(quiet or as_json), reading=reading)
     if as_json:
         out.print_json(json.dumps(res.as_dict()))
         return
@@ -220,8 +223,10 @@ def select_cmd(
     quiet: bool = QuietOpt,
 ) -> None:
     """Pick the samples people should label next, best first."""
-    sel = ops.select(dataset, output=output, strategy=strategy, batch_size=batch_size, predictor=predictor,
-                     fit_on=fit_on, template=template, seed=seed, fmt=fmt, note=notes(quiet or as_json))
+    with progress_phases(quiet or as_json, "Reading") as (reading,):
+        sel = ops.select(dataset, output=output, strategy=strategy, batch_size=batch_size, predictor=predictor,
+                         fit_on=fit_on, template=template, seed=seed, fmt=fmt, note=notes(quiet or as_json),
+                         reading=reading)
     picks = sel.result.selections
     if as_json:
         out.print_json(json.dumps({"output": str(output), "strategy": strategy, "selected": len(picks),

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import typer
@@ -20,10 +18,9 @@ from labelloop.cli._common import (
     QuietOpt,
     notes,
     out,
-    progress_callback,
+    progress_phases,
 )
 from labelloop.ops import labelstudio as ops
-from labelloop.ops._common import Progress
 
 # ---- label studio (issue 5: start it, push tasks with pre-labels, pull every annotator's work) -------
 app = typer.Typer(help="Run a local Label Studio, push datasets to it and pull every annotator's work "
@@ -32,22 +29,6 @@ ls_webhook_app = typer.Typer(help="Label Studio webhooks.", no_args_is_help=True
 app.add_typer(ls_webhook_app, name="webhook")
 ls_user_app = typer.Typer(help="Label Studio annotator accounts.", no_args_is_help=True)
 app.add_typer(ls_user_app, name="user")
-
-@contextlib.contextmanager
-def _bar_when_used(quiet: bool, label: str) -> Iterator[Progress]:
-    """The progress bar, shown from its first report on (so not while Label Studio is starting)."""
-    report, bar = progress_callback(quiet, label)
-    with contextlib.ExitStack() as stack:
-        shown = []
-
-        def show(done: float, total: float | None = None) -> None:
-            if not shown:
-                stack.enter_context(bar)
-                shown.append(True)
-            report(done, total)
-
-        yield show
-
 
 def _ls_print_start(started: ops.Started, show_password: bool, data_dir: Path) -> None:
     from labelloop.annotate.labelstudio import Credentials
@@ -99,12 +80,13 @@ def ls_start(
 ) -> None:
     """Start Label Studio bound to 127.0.0.1 with an admin account and a working API token."""
     quiet = quiet or as_json
-    with _bar_when_used(quiet, "Pushing") as report:
+    with progress_phases(quiet, "Reading", "Pushing") as (reading, report):
         started = ops.start(data_dir=data_dir, port=port, host=host, bind=bind, docker=docker, image=image,
                             database=database, username=username, password=password,
                             label_studio_bin=label_studio_bin, timeout=timeout, push=push, template=template,
                             reference_prelabels=prelabels_from_reference, guidelines=guidelines,
-                            allow_loopback_hooks=allow_loopback_hooks, note=notes(quiet), progress=report)
+                            allow_loopback_hooks=allow_loopback_hooks, note=notes(quiet), reading=reading,
+                            progress=report)
     if as_json:
         out.print_json(json.dumps(started.as_dict()))
         return
@@ -125,9 +107,10 @@ def ls_demo(
     quiet: bool = QuietOpt,
 ) -> None:
     """Start Label Studio with the example pushed as a ready project, pre-labelled from its reference labels."""
-    with _bar_when_used(quiet or as_json, "Pushing") as report:
+    with progress_phases(quiet or as_json, "Reading", "Pushing") as (reading, report):
         started = ops.demo(dataset, template=template, port=port, data_dir=data_dir, docker=docker,
-                           label_studio_bin=label_studio_bin, note=notes(quiet or as_json), progress=report)
+                           label_studio_bin=label_studio_bin, note=notes(quiet or as_json), reading=reading,
+                           progress=report)
     if as_json:
         out.print_json(json.dumps(started.as_dict()))
         return
@@ -189,13 +172,12 @@ def ls_push(
 ) -> None:
     """Create a project and import the samples as tasks, with prediction annotations as pre-labels."""
     quiet = quiet or as_json
-    report, bar = progress_callback(quiet, "Pushing")
-    with bar:
+    with progress_phases(quiet, "Reading", "Pushing") as (reading, report):
         res = ops.push(dataset, template=template, project_title=project_title,
                        project_description=project_description, project=project, url=url, token=token,
                        data_dir=data_dir, batch_size=batch_size, seed=seed, shuffle=shuffle, overlap=overlap,
                        reference_prelabels=reference_prelabels, guidelines=guidelines, only=only, ids=ids, fmt=fmt,
-                       note=notes(quiet), progress=report)
+                       note=notes(quiet), reading=reading, progress=report)
     if as_json:
         out.print_json(json.dumps(res.model_dump()))
     else:
@@ -222,8 +204,7 @@ def ls_pull(
     quiet: bool = QuietOpt,
 ) -> None:
     """Every annotation of every annotator, as human annotations in candidate ids, next to the originals."""
-    report, bar = progress_callback(quiet or as_json, "Pulling")
-    with bar:
+    with progress_phases(quiet or as_json, "Pulling") as (report,):
         res = ops.pull(project, output=output, dataset=dataset, template=template, url=url, token=token,
                        data_dir=data_dir, pages=pages, progress=report)
     if as_json:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from labelloop.cli._common import QuietOpt, note, notes
+from labelloop.cli._common import QuietOpt, note, notes, progress_phases
 from labelloop.ops import mlbackend as ops
 
 app = typer.Typer(help="A Label Studio ML backend that predicts and learns from new annotations.",
@@ -48,11 +48,12 @@ def serve_cmd(
     """Serve predictions to Label Studio and retrain in the background as people annotate."""
     import logging
 
-    ml = ops.backend(predictor=predictor, host=host, port=port, model_dir=model_dir, retrain_every=retrain_every,
-                     dataset=dataset, basic_auth=basic_auth, secret=secret, keep_versions=keep_versions,
-                     max_projects=max_projects, max_body_mb=max_body_mb, max_connections=max_connections,
-                     provider=provider, model=model, base_url=base_url, api_key_env=api_key_env, seed=seed,
-                     note=notes(quiet))
+    with progress_phases(quiet, "Reading") as (reading,):
+        ml = ops.backend(predictor=predictor, host=host, port=port, model_dir=model_dir, retrain_every=retrain_every,
+                         dataset=dataset, basic_auth=basic_auth, secret=secret, keep_versions=keep_versions,
+                         max_projects=max_projects, max_body_mb=max_body_mb, max_connections=max_connections,
+                         provider=provider, model=model, base_url=base_url, api_key_env=api_key_env, seed=seed,
+                         note=notes(quiet), reading=reading)
     if not quiet:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     note(f"Model dir {model_dir}; retrain every {retrain_every or 'Start training only'}; "

@@ -75,11 +75,11 @@ def push(dataset: str | Path, *, template: str | None = None, project_title: str
          token: str | None = None, data_dir: Path = DEFAULT_DATA_DIR, batch_size: int = 500, seed: int = 0,
          shuffle: bool = True, overlap: int = 1, reference_prelabels: bool = False, guidelines: Path | None = None,
          only: Path | None = None, ids: str | list[str] | None = None, fmt: str = "auto", note: Note = no_note,
-         progress: Progress = no_progress) -> BaseModel:
+         reading: Progress = no_progress, progress: Progress = no_progress) -> BaseModel:
     """Create a project and import the samples (those ``only`` / ``ids`` name, when given) as tasks, with
     prediction annotations (and, with ``reference_prelabels``, the reference labels) as pre-labels. A
     :data:`PushOutput`."""
-    ds, _ = load_dataset(dataset, fmt, note=note)
+    ds, _ = load_dataset(dataset, fmt, note=note, progress=reading)
     ds = wanted(ds, only, ids)
     if reference_prelabels:
         ds = reference_as_prelabels(ds)
@@ -106,7 +106,7 @@ def start(*, data_dir: Path = DEFAULT_DATA_DIR, port: int | None = None, host: s
           database: str | None = None, username: str | None = None, password: str | None = None,
           label_studio_bin: str | None = None, timeout: float = 240.0, push: str | Path | None = None,
           template: str | None = None, reference_prelabels: bool = False, guidelines: Path | None = None,
-          allow_loopback_hooks: bool | None = None, note: Note = no_note,
+          allow_loopback_hooks: bool | None = None, note: Note = no_note, reading: Progress = no_progress,
           progress: Progress = no_progress) -> Started:
     """Start Label Studio with an admin account and a working API token (reusing a running one); ``push``: also
     push this dataset as a new project (read before starting, so a bad file fails fast)."""
@@ -115,7 +115,7 @@ def start(*, data_dir: Path = DEFAULT_DATA_DIR, port: int | None = None, host: s
                  allow_loopback_hooks=allow_loopback_hooks)
     ds = None
     if push:
-        ds, _ = load_dataset(push, note=note)
+        ds, _ = load_dataset(push, note=note, progress=reading)
         if reference_prelabels:
             ds = reference_as_prelabels(ds)
     info = srv.start()
@@ -128,10 +128,10 @@ def start(*, data_dir: Path = DEFAULT_DATA_DIR, port: int | None = None, host: s
 
 def demo(dataset: str | Path = DEMO_DATASET, *, template: str = "rewardbench2", port: int | None = None,
          data_dir: Path = DEFAULT_DATA_DIR, docker: bool = False, label_studio_bin: str | None = None,
-         note: Note = no_note, progress: Progress = no_progress) -> Started:
+         note: Note = no_note, reading: Progress = no_progress, progress: Progress = no_progress) -> Started:
     """Start Label Studio with ``dataset`` pushed as a ready project, pre-labelled from its reference labels."""
     return start(data_dir=data_dir, port=port, docker=docker, label_studio_bin=label_studio_bin, push=dataset,
-                 template=template, reference_prelabels=True, note=note, progress=progress)
+                 template=template, reference_prelabels=True, note=note, reading=reading, progress=progress)
 
 
 def stop(data_dir: Path = DEFAULT_DATA_DIR) -> bool:

@@ -13,7 +13,7 @@ from labelloop.assist.mlbackend import Auth, Limits, MLBackend, check_host
 from labelloop.assist.mlbackend import serve as run_server
 from labelloop.assist.predictors import Predictor, make_predictor
 from labelloop.errors import ParameterError
-from labelloop.ops._common import Note, load_dataset, no_note
+from labelloop.ops._common import Note, Progress, load_dataset, no_note, no_progress
 from labelloop.ops.assist import llm_provider
 
 
@@ -54,14 +54,15 @@ def backend(*, predictor: str = "tfidf", host: str = "127.0.0.1", port: int = 90
             dataset: str | Path | None = None, basic_auth: str | None = None, secret: str | None = None,
             keep_versions: int = 5, max_projects: int = 100, max_body_mb: int = 32, max_connections: int = 64,
             provider: str | None = None, model: str | None = None, base_url: str | None = None,
-            api_key_env: str | None = None, seed: int = 0, note: Note = no_note) -> Backend:
+            api_key_env: str | None = None, seed: int = 0, note: Note = no_note,
+            reading: Progress = no_progress) -> Backend:
     """The backend ``mlbackend serve`` runs: serving predictions to Label Studio and retraining in the
     background as people annotate. The host is checked before a dataset is read or anything fit."""
     factory = judge(predictor, provider, model, base_url, api_key_env, seed)
     auth = Auth(basic_auth, secret)
     check_host(host, auth)
     limits = Limits(max_body=max_body_mb * 1024 * 1024, max_connections=max_connections)
-    base = load_dataset(dataset, note=note)[0] if dataset else None
+    base = load_dataset(dataset, note=note, progress=reading)[0] if dataset else None
     ml = MLBackend(predictor, model_dir=model_dir, retrain_every=retrain_every, dataset=base, seed=seed,
                    factory=factory, keep_versions=keep_versions, max_projects=max_projects)
     return Backend(ml, host, port, auth, limits)

@@ -87,7 +87,7 @@ async def prelabel_async(dataset: str | Path, output: Path, *, provider: str, mo
         return await in_thread(fn, *args) if in_thread is not None else fn(*args)
 
     prov = llm_provider(provider, model, base_url, api_key_env, temperature=temperature, timeout=timeout,
-                    max_retries=max_retries, seed=seed)
+                        max_retries=max_retries, seed=seed)
     assert prov is not None
     ds, _ = await off(lambda: load_dataset(dataset, fmt, note=note, progress=reading))
     sch = schema_for(ds, template, schema, required=True)
@@ -154,7 +154,7 @@ def review(dataset: str | Path, *, output: Path | None = None, markdown: Path | 
     from labelloop.assist.review import review_dataset
 
     prov = llm_provider(provider, model, base_url, api_key_env, temperature=temperature, timeout=timeout,
-                    max_retries=max_retries, seed=seed)
+                        max_retries=max_retries, seed=seed)
     ds, _ = load_dataset(dataset, fmt, note=note, progress=reading)
     sch = schema_for(ds, template, schema, required=False)
     answers = _answers(cache, prov is not None)
@@ -207,7 +207,7 @@ def guidelines(dataset: str | Path | None = None, *, output: Path | None = None,
     from labelloop.assist.guidelines import draft_guidelines
 
     prov = llm_provider(provider, model, base_url, api_key_env, temperature=temperature, timeout=timeout,
-                    max_retries=max_retries, seed=seed)
+                        max_retries=max_retries, seed=seed)
     ds = load_dataset(dataset, fmt, note=note, progress=reading)[0] if dataset else None
     sch = schema_for(ds, template, schema, required=True)
     assert sch is not None

@@ -12,7 +12,7 @@ from labelloop.formats.labelstudio.instructions import guidelines_html
 
 def test_closing_hashes_and_spaces_are_stripped():
     assert guidelines_html("## Title ##\n\n# x  #  \n\n#   spaced   \n\n# C# <b>") == (
-        "<h4>Title</h4>\n<h3>x</h3>\n<h3>spaced</h3>\n<h3>C# &lt;b&gt;</h3>")
+        "<h4>Title</h4><h3>x</h3><h3>spaced</h3><h3>C# &lt;b&gt;</h3>")
 
 
 def test_padded_heading_renders_within_a_deadline():

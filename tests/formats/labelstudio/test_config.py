@@ -179,7 +179,7 @@ def test_custom_template_registers_and_clashing_names_fail():
 
 
 def test_guidelines_are_escaped_html():
-    assert guidelines_html("Pick **one** <b>\n\nTie is rare") == "<p>Pick <b>one</b> &lt;b&gt;</p>\n<p>Tie is rare</p>"
+    assert guidelines_html("Pick **one** <b>\n\nTie is rare") == "<p>Pick <strong>one</strong> &lt;b&gt;</p><p>Tie is rare</p>"
 
 
 def test_reference_as_prelabels_on_the_example():

@@ -50,7 +50,12 @@ class ParameterError(LabelloopError):
     def render(self, name=None) -> str:  # noqa: ANN001  (a callable or None)
         """The sentence with each parameter named by ``name(param)`` (default: as is, the Python keyword)."""
         name = name or (lambda p: p)
-        return self.template.format(param=name(self.param), **{k: name(v) for k, v in self.others.items()})
+        template = self.template
+        for k, v in self.others.items():  # a front end whose one argument takes both: "schema", not "schema or schema"
+            if name(v) == name(self.param):
+                for pair in (f"{{param}} or {{{k}}}", f"{{{k}}} or {{param}}"):
+                    template = template.replace(pair, "{param}")
+        return template.format(param=name(self.param), **{k: name(v) for k, v in self.others.items()})
 
     @staticmethod
     def literal(text: str) -> str:

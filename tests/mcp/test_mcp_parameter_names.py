@@ -30,6 +30,6 @@ def test_errors_name_the_arguments(tmp_path: Path) -> None:
 
     assert run_client(server_params(tmp_path), body) == [
         "Error executing tool merge: Expert priority needs a list of experts (experts a,b).",
-        "Error executing tool create_annotator: The dataset carries no schema; name one with template or schema.",
+        "Error executing tool create_annotator: The dataset carries no schema; name one with schema.",
         "Error executing tool agreement: Give at least one dataset path.",
     ]

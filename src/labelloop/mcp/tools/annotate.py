@@ -17,7 +17,7 @@ from labelloop.mcp.state import State
 from labelloop.ops import annotate as ops
 from labelloop.ops.annotate import AnnotatorResult
 
-NAMES = {"dataset": "path", "fmt": "format"}
+NAMES = {"dataset": "path", "fmt": "format", "template": "schema"}  # schema takes a template name too
 """The operations' parameters by this group's argument names."""
 
 

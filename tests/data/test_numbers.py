@@ -25,3 +25,12 @@ def test_compact_and_plain_number() -> None:
     assert type(plain_number(2.0)) is int and type(plain_number("2.5")) is float
     with pytest.raises(ValueError):
         plain_number("two")
+
+
+def test_plain_number_digits() -> None:
+    """Rounding takes off float noise from what is not whole; what it makes whole stays a float, as Labelbox
+    option names always had it."""
+    assert [plain_number(0.1 + 0.2), plain_number(0.1 + 0.2, 10), plain_number("2.5", 10), plain_number(3.0, 10)] == [
+        0.30000000000000004, 0.3, 2.5, 3]
+    assert repr(plain_number(2.00000000001, 10)) == "2.0" and type(plain_number(3.0, 10)) is int
+    assert compact(plain_number(1e-11)) == "1e-11" and compact(plain_number(1e-11, 10)) == "0"

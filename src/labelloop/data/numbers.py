@@ -41,7 +41,13 @@ def compact(value: float) -> str:
     return f"{value:g}"
 
 
-def plain_number(value: Any) -> int | float:
-    """A number (or its text) as the int it is when it is whole, else the float: ``2.0`` -> ``2``."""
+def plain_number(value: Any, digits: int | None = None) -> int | float:
+    """A number (or its text) as the int it is when it is whole, else the float: ``2.0`` -> ``2``.
+
+    ``digits`` rounds a float that is not whole to that many decimals, for names that must not carry float noise
+    (``0.1 + 0.2`` -> ``0.3``); what rounding makes whole stays a float.
+    """
     f = float(value)
-    return int(f) if f.is_integer() else f
+    if f.is_integer():
+        return int(f)
+    return f if digits is None else round(f, digits)

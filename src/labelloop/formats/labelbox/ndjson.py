@@ -12,15 +12,16 @@ from pathlib import Path
 from typing import Any
 
 from labelloop.data.model import DataSample
+from labelloop.data.numbers import plain_number
 from labelloop.data.schema import AnnotationSchema, Question
 from labelloop.errors import FormatError, InputFileError, LabelloopError, OutputError
 from labelloop.formats.labelbox.ontology import (
+    NAME_DIGITS,
     RANK_SEP,
     answer_text,
     candidate_titles,
     last_user,
     message_ids,
-    number,
     rating_values,
     tool_names,
 )
@@ -185,7 +186,7 @@ class NDJSONReader:
         if q is not None and q.type == "ranking":
             return [self.option_value(q, x) for x in answer.split(RANK_SEP)] if answer else []
         if q is not None and q.type == "rating":
-            return number(float(answer))
+            return plain_number(answer, NAME_DIGITS)
         return answer
 
     def option_value(self, q: Question | None, name: str) -> Any:
@@ -194,7 +195,7 @@ class NDJSONReader:
         if q.options_from_candidates and name in self.by_title:
             return self.by_title[name]
         if q.type == "rating":
-            return number(float(name))
+            return plain_number(name, NAME_DIGITS)
         return name
 
     def choice(self, q: Question | None, answer: Any, values: dict[str, Any], key: str | None, where: str) -> Any:

@@ -11,12 +11,14 @@ from typing import Any
 
 from labelloop.data.io import atomic_open
 from labelloop.data.model import DataSample
+from labelloop.data.numbers import compact, plain_number
 from labelloop.data.positions import position_label
 from labelloop.data.schema import AnnotationSchema, Option, Question
 from labelloop.errors import FormatError
 
 RANK_SEP = " > "
 MAX_RADIO_RATINGS = 50
+NAME_DIGITS = 10  # a rating value names its option with no float noise: 0.1 + 0.2 is "0.3"
 COLORS = ("#ff0000", "#00a0ff", "#00c000", "#ff9900", "#aa00ff", "#00c0c0", "#ff0080", "#808000")
 
 
@@ -56,25 +58,20 @@ def tool_names(schema: AnnotationSchema) -> dict[tuple[str, str], str]:
 def rating_values(q: Question) -> list[int | float] | None:
     """The values a rating's radio offers, or None when it is free text (no bounds, or over 50 values)."""
     if q.rubric:
-        return [number(r.value) for r in q.rubric]
+        return [plain_number(r.value, NAME_DIGITS) for r in q.rubric]
     if q.min is None or q.max is None:
         return None
     step = q.step or 1
     n = int(round((q.max - q.min) / step)) + 1
     if n > MAX_RADIO_RATINGS:
         return None
-    return [number(q.min + k * step) for k in range(n)]
-
-
-def number(v: float | int) -> int | float:
-    """A rating value as Labelbox names it: whole numbers without ``.0``, no float noise."""
-    f = float(v)
-    return int(f) if f.is_integer() else round(f, 10)
+    return [plain_number(q.min + k * step, NAME_DIGITS) for k in range(n)]
 
 
 def answer_text(v: Any) -> str:
-    """An answer's option name: numbers as ``number`` gives them, anything else as text."""
-    return f"{number(v):g}" if isinstance(v, (int, float)) and not isinstance(v, bool) else str(v)
+    """An answer's option name: a number (not a boolean) in its shortest form without float noise, anything else
+    as text."""
+    return compact(plain_number(v, NAME_DIGITS)) if isinstance(v, (int, float)) and not isinstance(v, bool) else str(v)
 
 
 def ontology_from_schema(schema: AnnotationSchema, n_candidates: int = 2) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from labelloop.assist.cache import AnswerCache, cache_key
 from labelloop.assist.llm.base import Provider
 from labelloop.assist.prompt import View, load_json_reply
 from labelloop.data.model import DataSample
+from labelloop.data.numbers import compact
 from labelloop.data.positions import candidate_order, position_labels
 from labelloop.data.schema import AnnotationSchema, Question
 from labelloop.errors import GuidelinesError, ParameterError
@@ -50,10 +51,6 @@ def _quote(text: str) -> str:
     return quote(_excerpt(text))
 
 
-def _fmt(v: float) -> str:
-    return f"{v:g}"
-
-
 def _answer_rule(q: Question) -> list[str]:
     """The lines telling a person what a valid answer to ``q`` is."""
     out: list[str] = []
@@ -72,11 +69,12 @@ def _answer_rule(q: Question) -> list[str]:
     elif q.type == "rating":
         if q.rubric:
             out += [f"- {what.capitalize()} on this scale:", "", "| score | level | meaning |", "|---|---|---|"]
-            out += [f"| {_fmt(lv.value)} | {escape(lv.label)} | {escape(lv.description)} |" for lv in q.rubric]
+            out += [f"| {compact(lv.value)} | {escape(lv.label)} | {escape(lv.description)} |" for lv in q.rubric]
             out.append("")
         else:
-            step = f" in steps of {_fmt(q.step)}" if q.step else ""
-            out.append(f"- {what.capitalize()} from {_fmt(q.min or 0)} (worst) to {_fmt(q.max or 0)} (best){step}.")
+            step = f" in steps of {compact(q.step)}" if q.step else ""
+            lo, hi = compact(q.min or 0), compact(q.max or 0)
+            out.append(f"- {what.capitalize()} from {lo} (worst) to {hi} (best){step}.")
     elif q.type == "span":
         out.append("- Select the text, then pick a label:")
         out += [f"  - **{escape(o.text)}** ({code(o.value)})" + (f": {escape(o.description)}" if o.description else "")
@@ -136,7 +134,7 @@ def _label_value(q: Question, v: Any, view: View) -> str:
     def one(x: Any) -> str:
         if isinstance(x, str) and x in lab and q.options_from_candidates:
             return f"Answer {lab[x]}"
-        return str(opt.get(x, x)) if isinstance(x, str) else _fmt(x) if isinstance(x, (int, float)) else str(x)
+        return str(opt.get(x, x)) if isinstance(x, str) else compact(x) if isinstance(x, (int, float)) else str(x)
 
     if q.per_candidate and isinstance(v, dict):
         return ", ".join(f"Answer {lab.get(k, k)}: {one(x)}" for k, x in sorted(v.items(), key=lambda kv:

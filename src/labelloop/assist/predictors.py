@@ -32,6 +32,7 @@ import numpy as np
 from labelloop.assist.features import EmbeddingFeatures, TextFeatures, TfidfFeatures, sample_text
 from labelloop.data.io import atomic_open
 from labelloop.data.model import Annotation, DataSample, Dataset
+from labelloop.data.numbers import plain_number
 from labelloop.data.schema import AnnotationSchema, Question
 from labelloop.errors import InputFileError, ParameterError
 from labelloop.registry import Registry
@@ -104,11 +105,6 @@ def _pairs_from(q: Question, value: Any, cand_ids: list[str]) -> list[tuple[str,
 
 def _prompt(s: DataSample) -> str:
     return "\n\n".join(m.content for m in s.prompt)
-
-
-def _number(v: Any) -> int | float:
-    f = float(v)
-    return int(f) if f.is_integer() else f
 
 
 def _softmax(u: np.ndarray) -> np.ndarray:
@@ -228,7 +224,7 @@ class LocalPredictor:
                                 for cid, r in v.items():
                                     if (i, cid) in row_of and isinstance(r, (int, float)):
                                         rows.append(row_of[(i, cid)])
-                                        ys.append(str(_number(r)))
+                                        ys.append(str(plain_number(r)))
                     if rows:
                         self.models[q.name] = {"kind": "candidate_class",
                                                **self._classifier(cmat[rows], ys, len(q.rubric) or 0)}
@@ -241,7 +237,7 @@ class LocalPredictor:
                             v = values.get(q.name)
                             if q.type == "rating" and isinstance(v, (int, float)) and not isinstance(v, bool):
                                 rows.append(i)
-                                ys.append(str(_number(v)))
+                                ys.append(str(plain_number(v)))
                             elif q.type == "single_choice" and isinstance(v, str):
                                 rows.append(i)
                                 ys.append(v)
@@ -306,7 +302,7 @@ class LocalPredictor:
                 per: dict[int, dict[str, Any]] = {}
                 for (i, cid), dist in zip(cindex, dists):
                     best = max(dist, key=lambda k: dist[k])
-                    per.setdefault(i, {})[cid] = (_number(best), dist[best])
+                    per.setdefault(i, {})[cid] = (plain_number(best), dist[best])
                 for i, d in per.items():
                     values[i][qname] = {cid: v for cid, (v, _) in d.items()}
                     scores[i].append(float(np.mean([p for _, p in d.values()])))
@@ -315,7 +311,7 @@ class LocalPredictor:
                     smat = self.sample_matrix(samples)
                 for i, dist in enumerate(_class_probs(m, smat)):
                     best = max(dist, key=lambda k: dist[k])
-                    values[i][qname] = _number(best) if q.type == "rating" else best
+                    values[i][qname] = plain_number(best) if q.type == "rating" else best
                     probs[i][qname] = {k: float(v) for k, v in dist.items()}
                     scores[i].append(dist[best])
         out: list[Annotation | None] = []

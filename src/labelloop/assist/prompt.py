@@ -15,6 +15,7 @@ from typing import Any
 
 from labelloop.assist.llm.http import JSONLimitError, loads
 from labelloop.data.model import DataSample
+from labelloop.data.numbers import compact
 from labelloop.data.positions import position_labels
 from labelloop.data.schema import AnnotationSchema, Question
 
@@ -44,10 +45,10 @@ class View:
 def _fmt_rubric(q: Question) -> str:
     if q.rubric:
         return "one of " + "; ".join(
-            f"{lv.value:g}" + (f" ({lv.label}{': ' + lv.description if lv.description else ''})" if lv.label else "")
+            compact(lv.value) + (f" ({lv.label}{': ' + lv.description if lv.description else ''})" if lv.label else "")
             for lv in q.rubric)
-    text = f"a number from {q.min:g} to {q.max:g}"
-    return text + (f" in steps of {q.step:g}" if q.step else "")
+    text = f"a number from {compact(q.min)} to {compact(q.max)}"
+    return text + (f" in steps of {compact(q.step)}" if q.step else "")
 
 
 def _choices(q: Question, labels: list[str]) -> str:

@@ -12,6 +12,7 @@ from typing import Any
 
 from labelloop.assist.review.report import ReviewOptions
 from labelloop.data.model import Annotation, DataSample, Dataset
+from labelloop.data.numbers import compact
 from labelloop.data.positions import position_label, recorded_order
 from labelloop.data.preference import canonical
 from labelloop.data.schema import AnnotationSchema, Question
@@ -43,7 +44,7 @@ def strong_difference(q: Question, mine: Any, other: Any, rating_gap: float) -> 
         return "; ".join(parts) or None
     if q.type == "rating":
         if _num(mine) and _num(other) and abs(float(mine) - float(other)) >= rating_gap:
-            return f"{mine:g} vs {other:g}"
+            return f"{compact(mine)} vs {compact(other)}"
         return None
     if q.type == "multi_choice" and isinstance(mine, list) and isinstance(other, list):
         a, b = set_value(mine), set_value(other)

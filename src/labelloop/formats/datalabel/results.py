@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from labelloop.data.model import Annotation, DataSample, Dataset, combine_datasets
+from labelloop.data.numbers import plain_number
 from labelloop.data.schema import AnnotationSchema
 from labelloop.errors import FormatError, InputFileError, LabelloopError, RowError
 from labelloop.formats.base import Format, _loads_if_json, register, scalar
@@ -173,7 +174,7 @@ def _value(key: str, v: Any) -> Any:
                 raise RowError(f"score {v!r} is not a number") from None
         if isinstance(v, bool) or not isinstance(v, (int, float)):
             raise RowError(f"score {v!r} is not a number")
-        return int(v) if isinstance(v, float) and v.is_integer() else v
+        return plain_number(v) if isinstance(v, float) else v  # an int stays exactly the int it is
     if key in ("choices", "ranking"):
         if not isinstance(v, list):
             raise RowError(f"{key} {v!r} is not a list")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from labelloop.data.numbers import compact, plain_number
 from labelloop.data.positions import position_label
 from labelloop.data.preference import preference_question
 from labelloop.data.schema import AnnotationSchema, FieldSpec, Option, Question, RubricLevel
@@ -185,4 +186,4 @@ def _levels(q: Question) -> list[dict[str, Any]]:
     if count > 11:
         raise SchemaError(f"Rating question {q.name!r} has {count} steps; DataLabel needs a rubric of at most 11.")
     values = [q.min + k * step for k in range(count)]
-    return [{"score": int(v) if float(v).is_integer() else v, "label": f"{v:g}"} for v in reversed(values)]
+    return [{"score": plain_number(v), "label": compact(v)} for v in reversed(values)]

@@ -27,7 +27,7 @@ from typing import Any
 from xml.sax.saxutils import quoteattr
 
 from labelloop.data.model import Candidate, DataSample, Dataset, Message
-from labelloop.data.numbers import plain_number
+from labelloop.data.numbers import compact, plain_number
 from labelloop.data.positions import position_index, position_label
 from labelloop.data.schema import AnnotationSchema, Option, Question, schema_from_dict
 from labelloop.errors import LabelloopError, SchemaError
@@ -210,8 +210,8 @@ class SchemaTemplate(LabelStudioTemplate):
             if self._star_max(q) is not None:
                 return Control(name, q, "rating", to_name, position)
             if q.rubric:
-                choices = {(f"{plain_number(r.value):g}: {r.label}" if r.label else f"{plain_number(r.value):g}"):
-                           plain_number(r.value) for r in q.rubric}
+                choices = {compact(plain_number(r.value)) + (f": {r.label}" if r.label else ""): plain_number(r.value)
+                           for r in q.rubric}
                 return Control(name, q, "choices", to_name, position, choices=choices)
             return Control(name, q, "number", to_name, position)
         if q.type == "ranking":
@@ -299,8 +299,8 @@ class SchemaTemplate(LabelStudioTemplate):
         elif c.tag == "rating":
             out.append(f'<Rating name={name} toName={to} maxRating="{self._star_max(q)}"{req}/>')
         elif c.tag == "number":
-            attrs = "".join(f' {k}="{plain_number(v):g}"' for k, v in (("min", q.min), ("max", q.max), ("step", q.step))
-                            if v is not None)
+            bounds = (("min", q.min), ("max", q.max), ("step", q.step))
+            attrs = "".join(f' {k}="{compact(plain_number(v))}"' for k, v in bounds if v is not None)
             out.append(f"<Number name={name} toName={to}{attrs}{req}/>")
         elif c.tag == "textarea":
             out.append(f'<TextArea name={name} toName={to} rows="3" maxSubmissions="1" editable="true"{req}/>')

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from labelloop.data.numbers import compact, plain_number
 from labelloop.quality.aggregators.base import AGGREGATORS, Aggregator, Decision, rows_by_item, votes
 from labelloop.quality.stat import Undefined
 from labelloop.quality.units import Ratings, is_number
@@ -44,16 +45,12 @@ class _Central(Aggregator):
             if self.snap and scale:
                 value = min(scale, key=lambda s: (abs(s - center), -s))
             conf = 1.0 - spread / span if span > 0 else 1.0
-            d = Decision(_num(value), conf, details={self.name: center, "spread": spread,
-                                                     "votes": votes(ratings, rows)})
+            d = Decision(plain_number(value), conf, details={self.name: center, "spread": spread,
+                                                             "votes": votes(ratings, rows)})
             if spread > limit + 1e-12:
-                d.needs_review, d.reason = True, f"ratings spread {spread:g} exceeds {limit:g}"
+                d.needs_review, d.reason = True, f"ratings spread {compact(spread)} exceeds {compact(limit)}"
             out.append(d)
         return out
-
-
-def _num(v: float) -> float | int:
-    return int(v) if float(v).is_integer() else float(v)
 
 
 @AGGREGATORS.register("mean")

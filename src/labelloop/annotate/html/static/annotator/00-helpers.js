@@ -30,7 +30,7 @@
   function letter(i) { let s = ''; i += 1; while (i > 0) { const m = (i - 1) % 26; s = String.fromCharCode(65 + m) + s; i = Math.floor((i - 1) / 26); } return s; }
   function clone(x) { return x === undefined ? undefined : JSON.parse(JSON.stringify(x)); }
 
-  // Deterministic shuffle: FNV-1a over UTF-16 code units seeds mulberry32 (mirrored in shuffle.py).
+  // Deterministic shuffle: FNV-1a over UTF-16 code units seeds mulberry32 (mirrored in labelloop/data/positions.py page_order).
   function fnv1a(str) { let x = 0x811c9dc5; for (let i = 0; i < str.length; i++) { x ^= str.charCodeAt(i); x = Math.imul(x, 0x01000193); } return x >>> 0; }
   function mulberry32(a) {
     return function () {

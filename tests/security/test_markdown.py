@@ -23,7 +23,7 @@ from labelloop.assist.llm import get_provider
 from labelloop.assist.review import review_dataset
 from labelloop.data.model import Annotation, Candidate, DataSample, Dataset, Message
 from labelloop.data.schema import AnnotationSchema, Option, Question
-from labelloop.report.dashboard import dashboard_markdown
+from labelloop.report import dashboard_markdown
 from labelloop.templates import TEMPLATES
 
 NAME = "eve<img src=x onerror=alert(1)>|[x](javascript:alert(1))\x00"

@@ -22,7 +22,7 @@ from annot_pages import Watched, all_types_schema  # noqa: E402
 from labelloop.annotate.html.generator import build_annotator  # noqa: E402
 from labelloop.data.model import Annotation, Candidate, DataSample, Dataset, Message  # noqa: E402
 from labelloop.data.schema import AnnotationSchema, Question  # noqa: E402
-from labelloop.report.dashboard import build_dashboard  # noqa: E402
+from labelloop.report import build_dashboard  # noqa: E402
 from labelloop.templates import TEMPLATES  # noqa: E402
 
 BOUND_MS = 10_000  # Playwright's timeout for every step: a page that freezes fails the test, nothing is timed

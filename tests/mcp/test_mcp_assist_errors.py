@@ -9,7 +9,7 @@ from mcp_client import call_error, run_client, server_params
 
 from labelloop.cli import main
 from labelloop.data.model import Candidate, DataSample, Dataset, Message
-from labelloop.formats import save
+from labelloop.formats import load, save
 from labelloop.templates import TEMPLATES
 from mcp import ClientSession
 
@@ -39,9 +39,13 @@ def test_provider_options_without_provider(tmp_path, capsys):
     assert _cli_error(capsys, "prelabel", src, "-o", str(tmp_path / "p.jsonl"), "-p", "local", "--fit-on", "x") == \
         "error: --fit-on takes human, reference or aggregate (comma-separated), not 'x'."
 
+    save(load(tmp_path / "d.jsonl").model_copy(update={"schema_": None}), tmp_path / "bare.jsonl")
+
     async def body(s: ClientSession):
         for tool, args in (("review", {"path": "d.jsonl"}), ("guidelines", {"schema": "rewardbench"})):
             assert await call_error(s, tool, model="m", **args) == \
                 f"Error executing tool {tool}: model, base_url and api_key_env need provider."
+        assert await call_error(s, "select_next_batch", path="bare.jsonl") == \
+            "Error executing tool select_next_batch: The dataset carries no schema; name one with schema."
 
     run_client(server_params(tmp_path), body)

@@ -23,7 +23,8 @@ from labelloop.mcp.state import State
 from labelloop.ops import assist as ops
 from labelloop.ops.assist import SelectResult
 
-NAMES = {"dataset": "path", "fmt": "format", "markdown": "output", "samples_output": "output"}
+NAMES = {"dataset": "path", "fmt": "format", "markdown": "output", "samples_output": "output",
+         "template": "schema"}  # schema takes a template name too
 """The operations' parameters by this group's argument names."""
 
 

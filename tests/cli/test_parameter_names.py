@@ -27,6 +27,9 @@ def test_errors_name_the_flags(tmp_path: Path) -> None:
     assert one_error(run("merge", two, "-o", tmp_path / "m.jsonl", "--tie-breaker", "experts")) == (
         "Expert priority needs a list of experts (--experts a,b).")
     assert one_error(run("agreement", two, "--bootstrap", "-1")) == "--bootstrap must be 0 or more, not -1."
+    # the dashboard's bootstrap goes through the same check (before: "bootstrap must be …", no flag named)
+    assert one_error(run("dashboard", two, "-o", tmp_path / "d.html", "--bootstrap", "-1")) == (
+        "--bootstrap must be 0 or more, not -1.")
     assert one_error(run("export", two, "-o", tmp_path / "o.jsonl", "-f", "jsonl", "--split", "a=1,a=2")) == (
         "--split 'a=1,a=2' names split 'a' twice.")
     assert one_error(run("labelbox", "ontology", "-o", tmp_path / "o.json")) == (

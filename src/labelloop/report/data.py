@@ -126,11 +126,11 @@ def dashboard_data(dataset: Dataset, *, title: str | None = None, schema: Annota
     from labelloop.quality.models import accuracy_against_merged, calibration, merged_dataset
     from labelloop.quality.position_bias import first_pick_rates
     from labelloop.quality.questions import resolve
+    from labelloop.quality.stat import check_interval
 
     if reference is not None:
         dataset = add_reference(dataset, reference)
-    if bootstrap < 0:
-        raise LabelloopError(f"bootstrap must be 0 or more, not {bootstrap}.")
+    check_interval(bootstrap, 0.95)  # the one check of agreement's interval parameters, before any work
     notes: list[str] = []
     kinds = kind_counts(dataset)
     try:

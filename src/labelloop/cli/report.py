@@ -1,5 +1,5 @@
 """dashboard: one page that shows where an annotation project stands (thin; the logic is in
-``labelloop.report.dashboard``)."""
+``labelloop.ops.report`` over ``labelloop.report``)."""
 
 from __future__ import annotations
 

@@ -120,9 +120,11 @@ def ls_demo(
 @app.command("stop")
 def ls_stop(data_dir: Path = LsDataDirOpt, quiet: bool = QuietOpt) -> None:
     """Stop the Label Studio started from --data-dir (its own process group only); the data stays."""
+    from labelloop.annotate.labelstudio.server import data_dirs_hint
+
     stopped = ops.stop(data_dir)
     out.print(f"Stopped Label Studio; its data stays in {data_dir}." if stopped
-              else f"No Label Studio started from {data_dir} is running.", markup=False)
+              else f"No Label Studio started from {data_dir} is running. {data_dirs_hint(data_dir)}", markup=False)
 
 
 @app.command("status")
@@ -133,8 +135,11 @@ def ls_status(data_dir: Path = LsDataDirOpt, as_json: bool = JsonOpt) -> None:
         out.print_json(json.dumps(st))
         return
     if not st.get("url"):
+        from labelloop.annotate.labelstudio.server import data_dirs_hint
+
         out.print(f"No Label Studio started from {data_dir}." + (
-            f" Credentials: {st['credentials_file']}." if st.get("credentials_file") else ""), markup=False)
+            f" Credentials: {st['credentials_file']}." if st.get("credentials_file") else "")
+            + f" {data_dirs_hint(data_dir)}", markup=False)
         return
     rows = [("running", "yes" if st["running"] else "no"), ("url", st.get("url")), ("version", st.get("version")),
             ("mode", st.get("mode")), ("pid", st.get("pid")), ("container", st.get("container")),

@@ -21,7 +21,7 @@ from typing import Any
 
 from labelloop.annotate import join_guidelines
 from labelloop.annotate.labelstudio.client import LabelStudioClient
-from labelloop.annotate.labelstudio.server import DEFAULT_DATA_DIR, Credentials
+from labelloop.annotate.labelstudio.server import DEFAULT_DATA_DIR, Credentials, data_dirs_hint
 from labelloop.data.io import atomic_open
 from labelloop.data.model import Annotation, DataSample, Dataset
 from labelloop.data.positions import candidate_order
@@ -60,7 +60,9 @@ def connect(server_url: str | None = None, api_token: str | None = None,
         where = ParameterError.literal(str(Path(data_dir or DEFAULT_DATA_DIR)))
         raise ParameterError("url", "No Label Studio to talk to: pass {param} and {token}, set LABEL_STUDIO_URL and "
                                     "LABEL_STUDIO_API_KEY, or start one with labelloop labelstudio start "
-                                    f"(no credentials in {where}).", token="token")
+                                    f"(no credentials in {where}). "
+                                    f"{ParameterError.literal(data_dirs_hint(data_dir or DEFAULT_DATA_DIR))}",
+                                    token="token")
     if not token:
         hint = (f"; $LABEL_STUDIO_API_KEY goes only to $LABEL_STUDIO_URL ({env_url or 'not set'})" if env_token
                 else " or set LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY")

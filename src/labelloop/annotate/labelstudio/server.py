@@ -39,6 +39,7 @@ STATE_FILE = "server.json"
 CREDENTIALS_FILE = "credentials.json"
 LOG_FILE = "label-studio.log"
 BIN_ENV = "LABELLOOP_LABEL_STUDIO_BIN"
+WAIT_NOTE_EVERY = 15  # seconds between the notes while Label Studio starts
 
 
 # Label Studio's own list of networks its webhooks and ML backend calls may not reach (SSRF protection),
@@ -86,6 +87,49 @@ def read_state(data_dir: str | Path) -> dict[str, Any] | None:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
         raise ServerError(f"Cannot read the server state file {path}: {exc}.") from None
+
+
+# where data dirs are looked for when none is found where a command looked: the working directory and three
+# levels below it, not in virtualenvs, caches or version control
+_SKIP_DIRS = {".git", "node_modules", "__pycache__", ".venv", ".tox", ".mypy_cache", ".pytest_cache", ".ruff_cache",
+              "site-packages", "cache"}
+
+
+def existing_data_dirs(root: str | Path = ".", depth: int = 3) -> list[tuple[Path, bool]]:
+    """The Label Studio data dirs (a credentials or server state file in them) under ``root``, each with whether
+    the server started from it is running; paths relative to ``root`` when they are under it."""
+    root = Path(root)
+    found: list[tuple[Path, bool]] = []
+
+    def walk(d: Path, level: int) -> None:
+        if (d / CREDENTIALS_FILE).is_file() or (d / STATE_FILE).is_file():
+            found.append((d, LabelStudioServer(d).running()))
+            return
+        if level >= depth:
+            return
+        try:
+            subs = sorted(p for p in d.iterdir() if p.is_dir() and not p.is_symlink())
+        except OSError:
+            return
+        for sub in subs:
+            if sub.name not in _SKIP_DIRS and not sub.name.startswith(".venv"):
+                walk(sub, level + 1)
+
+    walk(root, 0)
+    return [(p.relative_to(root) if p != root else Path("."), up) for p, up in found]
+
+
+def data_dirs_hint(looked_in: str | Path, root: str | Path = ".") -> str:
+    """One sentence naming the Label Studio data dirs that exist (other than ``looked_in``), running ones first,
+    or that there are none; for the messages of commands that found no server."""
+    here = Path(looked_in).expanduser().absolute()
+    dirs = [(p, up) for p, up in existing_data_dirs(root) if (Path(root) / p).absolute() != here]
+    if not dirs:
+        other = "other " if here.is_dir() else ""
+        return f"No {other}Label Studio data dir is in the working directory (nor 3 levels below it)."
+    dirs.sort(key=lambda d: not d[1])
+    named = ", ".join(f"{p} ({'running' if up else 'stopped'})" for p, up in dirs)
+    return f"Label Studio data dirs here: {named}; pass one with --data-dir."
 
 
 def _write_state(data_dir: Path, state: dict[str, Any]) -> None:
@@ -364,6 +408,17 @@ class LabelStudioServer:
                           data_dir=str(self.data_dir), mode=state["mode"], version=version, pid=state.get("pid"),
                           container=state.get("container"), log_file=str(self.log_path), port_note=note)
 
+    def running(self) -> bool:
+        """Whether the server this data dir started is running (its state file names a live process)."""
+        try:
+            state = read_state(self.data_dir)
+        except ServerError:
+            return False
+        try:
+            return state is not None and self._state_alive(state)
+        except (OSError, KeyError, ValueError, subprocess.SubprocessError):
+            return False
+
     def _running_info(self) -> ServerInfo | None:
         state = read_state(self.data_dir)
         if state is None:
@@ -481,11 +536,19 @@ class LabelStudioServer:
 
     def _wait_healthy(self, url: str, state: dict[str, Any]) -> None:
         client = LabelStudioClient(url, retries=0, timeout=5)
-        deadline = time.monotonic() + self.timeout
+        began = time.monotonic()
+        deadline = began + self.timeout
+        self.log(f"Starting Label Studio on {url} (the first start sets up its database: minutes on a small "
+                 f"machine; its log: {self.log_path}).")
+        told = 0
         try:
             while time.monotonic() < deadline:
                 if client.health():
                     return
+                waited = int(time.monotonic() - began)
+                if waited >= told + WAIT_NOTE_EVERY:
+                    told = waited - waited % WAIT_NOTE_EVERY
+                    self.log(f"still starting Label Studio ({told} s)…")
                 if not self._state_alive(state):
                     raise ServerError(f"Label Studio exited before it answered on {url}; last lines of "
                                       f"{self.log_path}:\n{self._log_tail(state)}")

@@ -7,11 +7,15 @@ the backend retrains in the background and the next predictions carry the new mo
 
 from __future__ import annotations
 
+import json
 import time
+
+from typer.testing import CliRunner
 
 from labelloop.annotate.labelstudio import create_annotator
 from labelloop.assist.mlbackend import BackgroundServer, MLBackend
 from labelloop.assist.simulate import synthetic_preferences
+from labelloop.cli import app
 from labelloop.formats.labelstudio.config import get_template
 
 
@@ -79,3 +83,51 @@ def test_label_studio_gets_predictions_and_the_backend_learns(ls, tmp_path):
         assert all(any(p["model_version"] == v1 for p in plist) for plist in after.values())
         assert all(any(p["model_version"] == v0 for p in plist) for plist in after.values())
         assert [b["model_version"] for b in c.list_ml_backends(pid)] == [v1]
+
+
+def test_the_backend_connected_by_command_learns_from_annotations_made_before(ls, tmp_path):
+    """Annotations exist before the backend does; ``labelloop mlbackend connect`` adds it, Label Studio's /setup
+    hands it the project's token, it reads those annotations, trains on them, and serves the new model."""
+    ds = synthetic_preferences(6, seed=31)
+    ds = ds.model_copy(update={"samples": [s.model_copy(update={"annotations": []}) for s in ds.samples]})
+    pushed = create_annotator(server_url=ls.creds.url, api_token=ls.creds.token, data_dir=ls.data_dir,
+                              project_title="ml backend connect").run(ds)
+    pid = pushed.project_id
+    c = ls.client()
+    tasks = {t["data"]["labelloop_id"]: t for t in c.export(pid)}
+    before = list(tasks)[:4]
+    for sid in before:
+        c.create_annotation(tasks[sid]["id"], [{"from_name": "preference", "to_name": "prompt", "type": "choices",
+                                                "value": {"choices": ["Answer A"]}}])
+    backend = MLBackend("tfidf", model_dir=tmp_path / "model", retrain_every=100)  # untrained, no dataset
+    with BackgroundServer(backend) as srv:
+        args = ["mlbackend", "connect", "--project", str(pid), "--url", srv.url, "--server", ls.creds.url,
+                "--data-dir", str(ls.data_dir)]
+        done = CliRunner().invoke(app, args)
+        assert done.exit_code == 0, done.output
+        [ml] = c.list_ml_backends(pid)
+        assert done.output == (f"ML backend {srv.url} (id {ml['id']}, model version tfidf-untrained) connected to "
+                               f"project {pid}; predictions are retrieved automatically when a task opens.\n")
+        project = c.get_project(pid)
+        assert (project["evaluate_predictions_automatically"], project["show_collab_predictions"]) == (True, True)
+        st = backend.projects[str(pid)]
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and (st.trainings < 1 or st.training):
+            time.sleep(0.1)
+        assert (len(st.records), st.trainings, st.last_error, st.sync_error) == (4, 1, None, None)
+        learned = sorted(r["values"]["preference"] for r in st.records.values())
+        assert learned == sorted(tasks[sid]["data"]["labelloop_order"][0] for sid in before)
+        v1 = st.version
+        assert v1 is not None and v1.startswith("tfidf-") and v1 != "tfidf-untrained"
+
+        again = CliRunner().invoke(app, [*args, "--json"])
+        assert again.exit_code == 0, again.output
+        assert json.loads(again.output) == {"backend_id": ml["id"], "project": pid, "url": srv.url,
+                                            "model_version": ml["model_version"], "already_connected": True,
+                                            "retrieve_predictions_automatically": True}
+        assert len(c.list_ml_backends(pid)) == 1
+
+        _retrieve(c, pid)
+        after = _predictions(c, pid)
+        assert sorted(after) == sorted(tasks)
+        assert all(any(p["model_version"] == v1 for p in plist) for plist in after.values())

@@ -221,6 +221,14 @@ class LabelStudioClient:
     def list_ml_backends(self, project_id: int) -> list[dict[str, Any]]:
         return self.get("/api/ml", params={"project": project_id})
 
+    def update_ml_backend(self, backend_id: int, **fields: Any) -> dict[str, Any]:
+        return self.request("PATCH", f"/api/ml/{backend_id}", json=fields, what=f"ML backend {backend_id}")
+
+    def retrieve_predictions_automatically(self, project_id: int, on: bool = True) -> dict[str, Any]:
+        """The project settings (Settings → Model) that make Label Studio ask the connected ML backend for a
+        prediction when a task without one opens, and show predictions as pre-labels."""
+        return self.update_project(project_id, evaluate_predictions_automatically=on, show_collab_predictions=on)
+
 
 def _detail(r: httpx.Response) -> str:
     try:

@@ -8,6 +8,8 @@ last ``keep_versions`` are kept. Restarting loads the latest saved version and t
 
 from __future__ import annotations
 
+import importlib
+import inspect
 import json
 import logging
 import os
@@ -45,8 +47,50 @@ from labelloop.data.io import atomic_open
 from labelloop.data.model import Annotation, DataSample, Dataset
 from labelloop.data.schema import AnnotationSchema
 from labelloop.errors import LabelloopError
+from labelloop.urls import is_loopback, same_url
 
 log = logging.getLogger("labelloop.mlbackend")
+
+SYNC_TIMEOUT = 120.0  # seconds for reading a project's annotations from Label Studio after /setup
+
+
+def predictor_factory(predictor: str, *, kinds: tuple[str, ...] = ("human", "reference"), seed: int = 0,
+                      **options: Any) -> Callable[[], Predictor]:
+    """How to make the predictor ``predictor`` names: a registered name (``tfidf``, ``embedding``, ``llm``, your
+    own ``register_predictor``) or ``package.module:Class``, a class (or function) importable from here, called
+    with the options it accepts (``kinds``, ``seed`` and the rest)."""
+    if ":" not in predictor:
+        return lambda: make_predictor(predictor, kinds=kinds, seed=seed, **options)
+    module_name, _, attr = predictor.partition(":")
+    if not module_name or not attr:
+        raise LabelloopError(f"The predictor {predictor!r} is not package.module:Class.")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise LabelloopError(f"Cannot import the predictor's module {module_name!r} ({exc}); is it on the "
+                             "Python path (PYTHONPATH, or installed)?") from None
+    target: Any = module
+    for part in attr.split("."):
+        target = getattr(target, part, None)
+        if target is None:
+            raise LabelloopError(f"The module {module_name!r} has no {attr!r} (the predictor {predictor!r}).")
+    if not callable(target):
+        raise LabelloopError(f"The predictor {predictor!r} is not a class or function.")
+    given = {"kinds": kinds, "seed": seed, **options}
+    try:
+        params = inspect.signature(target).parameters
+    except (TypeError, ValueError):
+        params = {}
+    takes_all = any(p.kind is p.VAR_KEYWORD for p in params.values())
+    chosen = given if takes_all else {k: v for k, v in given.items() if k in params}
+    return lambda: target(**chosen)
+
+
+def ready_to_predict(model: Predictor) -> bool:
+    """Whether a freshly made predictor predicts before it is fit: it says so with ``fitted`` (a property or
+    attribute, as ``tfidf`` and ``embedding`` have); one that does not say (an LLM judge, a model loaded by its own
+    constructor) is taken as ready."""
+    return bool(getattr(model, "fitted", True))
 
 
 class MLBackend:
@@ -56,7 +100,7 @@ class MLBackend:
                  retrain_every: int = 10, dataset: Dataset | None = None, seed: int = 0,
                  predictor_options: dict[str, Any] | None = None,
                  factory: Callable[[], Predictor] | None = None, keep_versions: int = 5,
-                 max_projects: int = 100) -> None:
+                 max_projects: int = 100, label_studio_url: str | None = None) -> None:
         if isinstance(keep_versions, bool) or not isinstance(keep_versions, int) or keep_versions < 1:
             raise LabelloopError(f"keep_versions must be a whole number of at least 1, not {keep_versions!r}.")
         if isinstance(max_projects, bool) or not isinstance(max_projects, int) or max_projects < 1:
@@ -67,8 +111,11 @@ class MLBackend:
         self.options = dict(predictor_options or {})
         self.seed = seed
         self.kinds = ("human", "reference")
-        self.factory = factory or (lambda: make_predictor(predictor, kinds=self.kinds, seed=seed, **self.options))
-        self.factory()  # fail now (unknown name, missing extra), not inside a request
+        self.factory = factory or predictor_factory(predictor, kinds=self.kinds, seed=seed, **self.options)
+        first = self.factory()  # fail now (unknown name, missing extra), not inside a request
+        # where annotations made before the backend was connected may be read with the token /setup sends:
+        # this Label Studio, else one on loopback (the token never goes to a host a payload names elsewhere)
+        self.label_studio_url = label_studio_url
         self.model_dir = Path(model_dir)
         self.retrain_every = max(0, int(retrain_every))
         self.base = dataset
@@ -81,6 +128,8 @@ class MLBackend:
         self._base_model: tuple[Predictor, str] | None = None
         if dataset is not None:
             self.fit_base()
+        if self._base_model is None and ready_to_predict(first):  # already trained: predicts from the start
+            self._base_model = (first, str(getattr(first, "version", "") or f"{predictor}-ready"))
         self.model_dir.mkdir(parents=True, exist_ok=True)
         for pdir in sorted((self.model_dir / "projects").glob("*")):
             if pdir.is_dir() and is_project_dir(pdir.name):
@@ -355,8 +404,74 @@ class MLBackend:
         st = self._state(project_key(body.get("project")))
         if body.get("schema") is not None:
             self._set_config(st, body.get("schema"))
+        token, host = body.get("access_token"), body.get("hostname")
+        if isinstance(token, str) and token and isinstance(host, str) and st.key != "default":
+            with st.lock:
+                start = not st.synced and st.config is not None
+                st.synced = st.synced or start
+            if start:
+                threading.Thread(target=self._sync, args=(st, host, token), daemon=True,
+                                 name=f"labelloop-sync-{st.key}").start()
         _, version = self._current(st)
         return {"model_version": version}
+
+    def _sync_url(self, hostname: str) -> str | None:
+        """The Label Studio to read a project's annotations from: ``label_studio_url`` when given (and /setup's
+        hostname is the same server), else /setup's hostname when it is on loopback."""
+        from urllib.parse import urlsplit
+
+        if self.label_studio_url:
+            return self.label_studio_url if same_url(hostname, self.label_studio_url) else None
+        parts = urlsplit(hostname)
+        ok = parts.scheme in ("http", "https") and parts.hostname is not None and is_loopback(parts.hostname)
+        return hostname if ok else None
+
+    def _sync(self, st: ProjectState, hostname: str, token: str) -> None:
+        """Read the annotations a project already has (made before the backend was connected) with the token
+        Label Studio sent to /setup, learn them as if they had come by webhook, and train once on them."""
+        import httpx
+
+        url = self._sync_url(hostname)
+        if url is None:
+            with st.lock:
+                st.sync_error = (f"not reading earlier annotations from {hostname}: not on loopback and not the "
+                                 "--label-studio-url given")
+            log.info("project %s: %s", st.key, st.sync_error)
+            return
+        try:
+            r = httpx.get(f"{url.rstrip('/')}/api/projects/{st.key}/export", params={"exportType": "JSON"},
+                          headers={"Authorization": f"Token {token}"}, timeout=SYNC_TIMEOUT, follow_redirects=False)
+            r.raise_for_status()
+            tasks = r.json()
+            if not isinstance(tasks, list):
+                raise BadRequest("the export is not a list of tasks")
+            cfg = self._set_config(st, None)
+            events = []
+            for task in tasks:
+                if not isinstance(task, dict):
+                    continue
+                for ann in task.get("annotations") or []:
+                    if not isinstance(ann, dict) or "id" not in ann or ann.get("was_cancelled"):
+                        continue
+                    values = cfg.values(ann.get("result") or [], task)
+                    if values:
+                        events.append({"op": "put", "annotation_id": ident(ann["id"], "an annotation id"),
+                                       "task_id": task["id"], "annotator": annotator(ann, "export"),
+                                       "sample": cfg.sample(task).model_dump(mode="json"), "values": values})
+        except (httpx.HTTPError, ValueError, BadRequest, LabelloopError) as exc:
+            with st.lock:
+                st.sync_error = f"reading earlier annotations from {url} failed: {exc}"
+            log.warning("project %s: %s", st.key, st.sync_error)
+            return
+        with st.lock:
+            new = [ev for ev in events if st.records.get(ev["annotation_id"], {}).get("values") != ev["values"]]
+            for ev in new:
+                st.records[ev["annotation_id"]] = ev
+            st.sync_error = None
+        log.info("project %s: %d earlier annotation(s) read from %s, %d new", st.key, len(events), url, len(new))
+        if new:
+            self._append(st, new)
+            self.schedule_training(st, "annotations made before the backend was connected")
 
     def predict(self, body: dict[str, Any]) -> dict[str, Any]:
         tasks = body.get("tasks")
@@ -487,7 +602,8 @@ class MLBackend:
                 projects[key] = {"model_version": self._current(st)[1], "saved_versions": st.seq,
                                  "annotations": len(st.records), "new_since_training": st.new_since_training,
                                  "training": st.training, "pending": st.pending, "trainings": st.trainings,
-                                 "last_training_s": st.last_training_s, "last_error": st.last_error}
+                                 "last_training_s": st.last_training_s, "last_error": st.last_error,
+                                 "sync_error": st.sync_error}
         n = self.stats["tasks_predicted"]
         return {"predictor": self.predictor_name, "retrain_every": self.retrain_every,
                 "uptime_s": round(time.time() - self.started, 3), **self.stats,
@@ -496,4 +612,4 @@ class MLBackend:
 
 
 
-__all__ = ["MLBackend"]
+__all__ = ["MLBackend", "predictor_factory", "ready_to_predict"]

@@ -127,6 +127,8 @@ class ProjectState:
     last_training_s: float | None = None
     last_error: str | None = None
     thread: threading.Thread | None = None
+    synced: bool = False  # the annotations made before the backend was connected were read (once a process)
+    sync_error: str | None = None
     users: int = 0  # requests holding this state now (a new, empty project is dropped when the last one ends)
 
     def empty(self) -> bool:

@@ -29,7 +29,7 @@ def test_merge(two: Path, tmp_path: Path) -> None:
     r = quality.merge([two], tmp_path / "m.jsonl", question=["best"])
     assert r.output == str(tmp_path / "m.jsonl")
     assert r.summary == {"strategy": "majority", "annotator": "merge:majority", "samples": 3, "merged_samples": 3,
-                         "needs_review_samples": 1, "questions": BEST}
+                         "needs_review_samples": 1, "questions": BEST, "accepted_predictions_left_out": 0}
     assert sum(a.kind == "aggregate" for s in load(r.output).samples for a in s.annotations) == 3  # merged_samples
 
 
@@ -56,7 +56,7 @@ def test_adjudicate_writes_the_queue_through_check_path(two: Path, tmp_path: Pat
     assert (r.queue, r.pending) == (str(tmp_path / "adj.review.jsonl"), 1)
     assert r.summary == {"strategy": "majority", "annotator": "adjudicate:majority", "samples": 3,
                          "merged_samples": 3, "needs_review_samples": 1, "questions": BEST, "queued": 1,
-                         "queue": str(tmp_path / "adj.review.jsonl")}
+                         "accepted_predictions_left_out": 0, "queue": str(tmp_path / "adj.review.jsonl")}
     lines = [json.loads(line) for line in Path(r.queue).read_text(encoding="utf-8").splitlines()]
     assert [(e["question"], e["decision"]) for e in lines] == [("best", None)]
 

@@ -18,6 +18,7 @@ from labelloop.cli._common import (
     out,
     progress_callback,
 )
+from labelloop.cli.quality import AcceptedOpt
 from labelloop.data.display import visible
 from labelloop.ops import data as ops
 
@@ -135,6 +136,7 @@ def export(
                                         "_train / _test suffixes."),
     seed: int = typer.Option(0, "--seed", help="Seed for --split."),
     in_fmt: str = typer.Option("auto", "--input-format", help="Input format, or auto."),
+    include_accepted: bool = AcceptedOpt,
     as_json: bool = JsonOpt,
     quiet: bool = QuietOpt,
 ) -> None:
@@ -143,7 +145,8 @@ def export(
     report, bar = progress_callback(quiet, "Reading")
     with bar:
         r = ops.export(dataset, output, to, pairs=pairs, label_source=label_source, question=question,
-                       prompt_style=prompt_style, split=split, seed=seed, in_fmt=in_fmt, note=notes(quiet),
+                       prompt_style=prompt_style, split=split, seed=seed, in_fmt=in_fmt,
+                       include_accepted=include_accepted, note=notes(quiet),
                        progress=report)
     if as_json:
         out.print_json(json.dumps({k: f.model_dump(exclude_unset=True) for k, f in r.files.items()}))
@@ -156,6 +159,10 @@ def export(
                      + ", ".join(f"{k} {stats[k]}" for k in ("aggregate", "human", "reference") if stats[k])
                      + ")")
         out.print(f"Wrote {f.rows} rows ({to}) to {f.path}{extra}.", markup=False)
+        if f.accepted_predictions_left_out:
+            note(f"{f.accepted_predictions_left_out} annotation(s) in {f.path} are model predictions accepted "
+                 "unchanged and were not taken as human labels (take them with --include-accepted-predictions).",
+                 quiet)
         if stats and stats.get("csv_cells_quoted"):
             note(f"{stats['csv_cells_quoted']} CSV cell(s) of {f.path} began with = + - @, tab or CR and were "
                  "written with a leading ' so that spreadsheets do not run them as formulas; for training "

@@ -24,6 +24,10 @@ from labelloop.errors import LabelloopError
 from labelloop.ops import quality as ops
 from labelloop.ops._common import comma_list
 
+AcceptedOpt = typer.Option(False, "--include-accepted-predictions", help="Count a person's annotation that is a "
+                           "model prediction accepted unchanged (e.g. in Label Studio) as their own answer; by "
+                           "default it is left out, and counted.")
+
 
 # ---- quality (issue 3: agreement, merging, adjudication) ---------------------------------------
 def agreement_cmd(
@@ -35,6 +39,7 @@ def agreement_cmd(
                                   "interval on alpha and kappa; 1000 is usual."),
     seed: int = typer.Option(0, "--seed", help="Seed for --bootstrap."),
     include_predictions: bool = PredictionsOpt,
+    include_accepted: bool = AcceptedOpt,
     top: int = typer.Option(10, "--top", help="How many of the most disagreed items to list."),
     schema: str | None = QualitySchemaOpt,
     fmt: str = FormatOpt,
@@ -45,7 +50,8 @@ def agreement_cmd(
     from labelloop.quality.render import report_tables
 
     report = ops.agreement(datasets, question=question, level=level, bootstrap=bootstrap, seed=seed,
-                           include_predictions=include_predictions, schema=schema, fmt=fmt)
+                           include_predictions=include_predictions, schema=schema, fmt=fmt,
+                           include_accepted=include_accepted)
     if as_json:
         out.print_json(json.dumps(report.to_dict(), default=str))
         return
@@ -68,6 +74,7 @@ def merge_cmd(
                                          "posterior is below this."),
     seed: int = typer.Option(0, "--seed", help="Seed for the random tie-breaker."),
     include_predictions: bool = PredictionsOpt,
+    include_accepted: bool = AcceptedOpt,
     schema: str | None = QualitySchemaOpt,
     fmt: str = FormatOpt,
     as_json: bool = JsonOpt,
@@ -76,7 +83,7 @@ def merge_cmd(
     """Merge every annotator's answers into one aggregate annotation per sample."""
     r = ops.merge(datasets, output, strategy, question=question, tie_breaker=tie_breaker,
                   experts=comma_list(experts), min_agreement=min_agreement, min_confidence=min_confidence, seed=seed,
-                  include_predictions=include_predictions, schema=schema, fmt=fmt)
+                  include_predictions=include_predictions, schema=schema, fmt=fmt, include_accepted=include_accepted)
     summary = {**r.summary, "output": r.output}
     if as_json:
         out.print_json(json.dumps(summary, default=str))
@@ -102,6 +109,10 @@ def _print_merge_summary(summary: dict[str, Any]) -> None:
             out.print(rel)
     out.print(f"{summary['merged_samples']} of {summary['samples']} samples merged; "
               f"{summary['needs_review_samples']} need review.", markup=False)
+    if summary.get("accepted_predictions_left_out"):
+        from labelloop.quality.render import accepted_note
+
+        out.print(accepted_note(summary["accepted_predictions_left_out"]), markup=False)
 
 
 class _AdjudicateGroup(TyperGroup):
@@ -129,6 +140,7 @@ def adjudicate_cmd(
                                       "(default: OUTPUT's name with .review.jsonl)."),
     question: list[str] | None = QualityQuestionOpt,
     include_predictions: bool = PredictionsOpt,
+    include_accepted: bool = AcceptedOpt,
     schema: str | None = QualitySchemaOpt,
     fmt: str = FormatOpt,
     as_json: bool = JsonOpt,
@@ -136,7 +148,8 @@ def adjudicate_cmd(
 ) -> None:
     """Adjudicate (the default command: 'labelloop adjudicate DATASET -o OUT --strategy S')."""
     r = ops.adjudicate(datasets, output, strategy, experts=comma_list(experts), queue=queue, question=question,
-                       include_predictions=include_predictions, schema=schema, fmt=fmt)
+                       include_predictions=include_predictions, schema=schema, fmt=fmt,
+                       include_accepted=include_accepted)
     summary = {**r.summary, "output": r.output}
     if as_json:
         out.print_json(json.dumps(summary, default=str))

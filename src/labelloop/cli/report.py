@@ -33,6 +33,10 @@ def dashboard_cmd(
     review: bool = typer.Option(True, "--review/--no-review", help="Show review flags (labelloop.assist.review) "
                                 "when it is installed."),
     input_format: str = typer.Option("auto", "--input-format", help="Input format, or 'auto'."),
+    include_accepted: bool = typer.Option(False, "--include-accepted-predictions", help="Count a person's "
+                                          "annotation that is a model prediction accepted unchanged as their own "
+                                          "answer in agreement, the merged label and the review; by default it is "
+                                          "left out, and counted."),
     as_json: bool = typer.Option(False, "--json", help="Print every figure as JSON instead of writing a page."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No notes on stderr."),
 ) -> None:
@@ -44,7 +48,7 @@ def dashboard_cmd(
         raise LabelloopError("The html dashboard needs an output file: pass -o dashboard.html (or --format md).")
     r = dashboard(datasets, output, fmt, reference=reference, schema=schema, wanted=wanted, bootstrap=bootstrap,
                   seed=seed, top=top, merge_strategy=merge_strategy, title=title, review=review,
-                  input_format=input_format, render=not as_json)
+                  input_format=input_format, render=not as_json, include_accepted=include_accepted)
     if as_json:
         sys.stdout.write(json.dumps(r.data, default=str, ensure_ascii=False, indent=2) + "\n")
         return

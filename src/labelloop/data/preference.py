@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from labelloop.data.model import Annotation, DataSample
+from labelloop.data.provenance import independent
 from labelloop.data.schema import AnnotationSchema, Question
 
 LabelSource = Literal["auto", "aggregate", "human", "reference"]
@@ -73,15 +74,19 @@ def tiers_from_value(question: Question, value: Any, candidate_ids: list[str]) -
     return None
 
 
-def choose_label(sample: DataSample, question: Question, source: LabelSource = "auto") -> tuple[Any, str] | None:
+def choose_label(sample: DataSample, question: Question, source: LabelSource = "auto", *,
+                 include_accepted: bool = False) -> tuple[Any, str] | None:
     """The value a training export uses for ``question``, and where it came from.
 
     ``auto`` prefers an ``aggregate`` annotation, then a unanimous human label, then the
-    ``reference``; naming a source uses only that one.
+    ``reference``; naming a source uses only that one. A person's annotation that is a model's
+    prediction accepted unchanged (``labelloop.data.provenance``) is no human label unless
+    ``include_accepted``: a sample only such annotations answered has no human label.
     """
     def submitted(kind: str) -> list[Annotation]:
         return [a for a in sample.annotations
-                if a.kind == kind and a.status == "submitted" and a.values.get(question.name) is not None]
+                if a.kind == kind and a.status == "submitted" and a.values.get(question.name) is not None
+                and (include_accepted or independent(a))]
 
     order = ["aggregate", "human", "reference"] if source == "auto" else [source]
     for kind in order:

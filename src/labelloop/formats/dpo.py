@@ -1,7 +1,8 @@
 """Training exports: DPO pairs and pairwise reward-model data.
 
 Which label is used: an ``aggregate`` annotation, else a unanimous human label, else the
-``reference`` (``label_source`` picks one). A best-of-N choice, a set of correct answers, a
+``reference`` (``label_source`` picks one); accepted model predictions are no human label unless the
+``include_accepted`` option is set. A best-of-N choice, a set of correct answers, a
 ranking or per-candidate ratings become tiers of candidates, expanded into pairs by ``policy``:
 
 * ``best-vs-rest``: every top-tier candidate against every lower one (the default);
@@ -45,6 +46,7 @@ def sample_pairs(
     policy: PairPolicy = "best-vs-rest",
     label_source: LabelSource = "auto",
     question: str | None = None,
+    include_accepted: bool = False,
 ) -> tuple[list[tuple[str, str]], str | None, Any]:
     """(chosen id, rejected id) pairs for one sample, the label's source, and the label value.
 
@@ -60,7 +62,7 @@ def sample_pairs(
                 for k, v in a.values.items() if v is not None}
         questions = [schema.question(question)] if question else preference_questions(schema, seen)
         for q in questions:
-            picked = choose_label(sample, q, kind)  # type: ignore[arg-type]
+            picked = choose_label(sample, q, kind, include_accepted=include_accepted)  # type: ignore[arg-type]
             if picked is None:
                 continue
             value, source = picked
@@ -83,6 +85,7 @@ class _PairExport(Format):
         self.label_source: LabelSource = options.get("label_source") or "auto"
         self.question: str | None = options.get("question")
         self.prompt_style: str = options.get("prompt_style") or "auto"
+        self.include_accepted = bool(options.get("include_accepted"))
         if self.policy not in POLICIES:
             raise LabelloopError(f"Unknown pair policy {self.policy!r}; use one of {', '.join(POLICIES)}.")
         if self.label_source not in ("auto", "aggregate", "human", "reference"):
@@ -99,7 +102,8 @@ class _PairExport(Format):
         for s in dataset.samples:
             stats["samples"] += 1
             pairs, source, value = sample_pairs(s, dataset.schema, policy=self.policy,
-                                                label_source=self.label_source, question=self.question)
+                                                label_source=self.label_source, question=self.question,
+                                                include_accepted=self.include_accepted)
             if not pairs:
                 continue
             stats["with_pairs"] += 1

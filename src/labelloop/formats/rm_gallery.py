@@ -190,7 +190,8 @@ class RMGalleryFormat(Format):
             q = preference_question(schema, seen) or preference_question(rm_gallery_schema(), seen)
         if q is None:
             return None
-        picked = choose_label(sample, q, self.label_source)
+        picked = choose_label(sample, q, self.label_source,
+                              include_accepted=bool(self.options.get("include_accepted")))
         if picked is None:
             return None
         return tiers_from_value(q, picked[0], [c.id for c in sample.candidates])

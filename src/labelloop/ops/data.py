@@ -63,6 +63,9 @@ class ExportFile(BaseModel):
     path: str
     rows: int
     stats: dict[str, Any] | None = None
+    accepted_predictions_left_out: int | None = Field(
+        default=None, description="Training exports: people's annotations that are model predictions accepted "
+        "unchanged, not taken as human labels (0 when none, or with include_accepted).")
 
 
 class ExportResult(BaseModel):
@@ -134,10 +137,12 @@ def parse_split(text: str | None) -> dict[str, float]:
 
 def export(path: str | Path, output: Path, to: str, *, pairs: str = "best-vs-rest", label_source: str = "auto",
            question: str | None = None, prompt_style: str = "auto", split: dict[str, float] | str | None = None,
-           seed: int = 0, in_fmt: str = "auto", note: Note = no_note, progress: Progress = no_progress
-           ) -> ExportResult:
+           seed: int = 0, in_fmt: str = "auto", include_accepted: bool = False, note: Note = no_note,
+           progress: Progress = no_progress) -> ExportResult:
     """Training data (DPO pairs, reward-model pairs) or another format; with ``split`` (ratios, or their text
-    for :func:`parse_split`) one file per split. Names and ratios are checked before the dataset is read."""
+    for :func:`parse_split`) one file per split. Names and ratios are checked before the dataset is read.
+    ``include_accepted``: take a person's annotation that is a model prediction accepted unchanged as a human
+    label (by default it is none, and counted)."""
     if to not in writer_names():  # before a large file is read
         raise ParameterError("to", f"Unknown output format {ParameterError.literal(repr(to))}; known: "
                              f"{', '.join(writer_names())}.")
@@ -147,7 +152,7 @@ def export(path: str | Path, output: Path, to: str, *, pairs: str = "best-vs-res
         check_ratios(split)
     ds, _ = load_dataset(path, in_fmt, note=note, progress=progress)
     files = export_dataset(ds, output, to, pairs=pairs, label_source=label_source, question=question,
-                           prompt_style=prompt_style, ratios=split, seed=seed)
+                           prompt_style=prompt_style, ratios=split, seed=seed, include_accepted=include_accepted)
     return ExportResult(format=to, files={k: ExportFile(**v) for k, v in files.items()})
 
 

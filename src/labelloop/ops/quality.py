@@ -49,25 +49,29 @@ class ApplyResult(BaseModel):
 
 def agreement(datasets: Sequence[str | Path], *, question: Sequence[str] | None = None, level: str | None = None,
               bootstrap: int = 0, seed: int = 0, ci_level: float = 0.95, include_predictions: bool = False,
-              schema: SchemaRef | None = None, fmt: str = "auto") -> AgreementReport:
-    """Inter-annotator agreement per question: alpha, kappas, AC1, per-annotator figures, disagreements."""
+              schema: SchemaRef | None = None, fmt: str = "auto", include_accepted: bool = False) -> AgreementReport:
+    """Inter-annotator agreement per question: alpha, kappas, AC1, per-annotator figures, disagreements.
+    ``include_accepted``: count people's annotations that are model predictions accepted unchanged as their
+    answers (by default they are left out, and counted in the report)."""
     check_interval(bootstrap, ci_level)  # the library's one check, before the files are read
     ds = load_datasets(datasets, fmt, schema)
     return _agreement(ds, questions=list(question) if question else None, level=level,
-                      include_predictions=include_predictions, bootstrap=bootstrap, seed=seed, ci_level=ci_level)
+                      include_predictions=include_predictions, bootstrap=bootstrap, seed=seed, ci_level=ci_level,
+                      include_accepted=include_accepted)
 
 
 def merge(datasets: Sequence[str | Path], output: Path, strategy: str = "majority", *,
           question: Sequence[str] | None = None, tie_breaker: str = "review", experts: Sequence[str] = (),
           min_agreement: float = 0.0, min_confidence: float = 0.0, seed: int = 0, include_predictions: bool = False,
-          schema: SchemaRef | None = None, fmt: str = "auto") -> MergeResult:
-    """Every annotator's answers merged into one aggregate annotation per sample, saved to ``output``."""
+          schema: SchemaRef | None = None, fmt: str = "auto", include_accepted: bool = False) -> MergeResult:
+    """Every annotator's answers merged into one aggregate annotation per sample, saved to ``output``;
+    accepted predictions are no vote unless ``include_accepted`` (the summary counts those left out)."""
     MERGE_STRATEGIES.get(strategy)  # the library's refusal, before a large file is read
     ds = load_datasets(datasets, fmt, schema)
     merged, summary = _merge(ds, strategy, questions=list(question) if question else None,
                              include_predictions=include_predictions, tie_breaker=tie_breaker,
                              experts=list(experts), seed=seed, min_agreement=min_agreement,
-                             min_confidence=min_confidence)
+                             min_confidence=min_confidence, include_accepted=include_accepted)
     save(merged, output)
     return MergeResult(output=str(output), summary=summary)
 
@@ -80,14 +84,15 @@ def queue_path(output: Path, queue: Path | None = None) -> Path:
 def adjudicate(datasets: Sequence[str | Path], output: Path, strategy: str = "majority", *,
                experts: Sequence[str] = (), queue: Path | None = None, question: Sequence[str] | None = None,
                include_predictions: bool = False, schema: SchemaRef | None = None, fmt: str = "auto",
-               check_path: CheckPath = any_path) -> AdjudicateResult:
+               check_path: CheckPath = any_path, include_accepted: bool = False) -> AdjudicateResult:
     """Disagreements settled by rule; what still needs a person goes to the review queue (written when there is
-    any, or when ``queue`` is named)."""
+    any, or when ``queue`` is named). Accepted predictions are no person's answer unless ``include_accepted``."""
     ADJUDICATION_STRATEGIES.get(strategy)  # the library's refusal, before a large file is read
     ds = load_datasets(datasets, fmt, schema)
     result, items, summary = _adjudicate(ds, strategy, experts=list(experts),
                                          questions=list(question) if question else None,
-                                         include_predictions=include_predictions)
+                                         include_predictions=include_predictions,
+                                         include_accepted=include_accepted)
     save(result, output)
     written = None
     if items or queue is not None:

@@ -28,11 +28,13 @@ def dashboard(datasets: Sequence[str | Path], output: Path | None = None, fmt: s
               reference: str | Path | None = None, schema: SchemaRef | None = None, wanted: int | None = None,
               bootstrap: int = 500, seed: int = 0, top: int = 200, merge_strategy: str = "majority",
               title: str | None = None, review: bool = True, input_format: str = "auto",
-              render: bool = True) -> DashboardResult:
+              render: bool = True, include_accepted: bool = False) -> DashboardResult:
     """The project's dashboard: completion, agreement, annotators, models, disagreements, throughput.
 
     ``render``: the page (``fmt`` html) or Markdown (md) as text, written to ``output`` when given; without it
-    only the figures are gathered.
+    only the figures are gathered. ``include_accepted``: count people's annotations that are model predictions
+    accepted unchanged as their answers in agreement, the merged label and the review (by default they are
+    left out, and counted).
     """
     if fmt not in FORMATS:
         raise ParameterError("fmt", f"Unknown dashboard format {ParameterError.literal(repr(fmt))}; use html or md.")
@@ -43,7 +45,7 @@ def dashboard(datasets: Sequence[str | Path], output: Path | None = None, fmt: s
         ref = load_datasets([reference])
         ref.name = str(reference)
     data = dashboard_data(ds, title=title, schema=sch, reference=ref, wanted=wanted, bootstrap=bootstrap, seed=seed,
-                          top=top, merge_strategy=merge_strategy, review=review)
+                          top=top, merge_strategy=merge_strategy, review=review, include_accepted=include_accepted)
     if not render:
         return DashboardResult(output=None, format=fmt, text=None, data=data)
     text = render_html(data) if fmt == "html" else render_markdown(data)

@@ -21,23 +21,35 @@ from labelloop.data.model import Annotation, Dataset
 from labelloop.data.schema import AnnotationSchema
 from labelloop.errors import InputFileError, LabelloopError, ParameterError
 from labelloop.quality.aggregators import Decision
-from labelloop.quality.merge import ADJUDICATION_STRATEGIES, Options, QuestionDecisions, apply, decide, per_sample
+from labelloop.quality.merge import (
+    ADJUDICATION_STRATEGIES,
+    Options,
+    QuestionDecisions,
+    apply,
+    decide,
+    people_view,
+    per_sample,
+)
 from labelloop.quality.units import latest_by_annotator
 
 
 def adjudicate(dataset: Dataset, strategy: str = "majority", *, experts: Sequence[str] = (),
                questions: Sequence[str] | None = None, schema: AnnotationSchema | None = None,
                include_predictions: bool = False, tie_breaker: str = "review", seed: int = 0,
-               annotator: str | None = None) -> tuple[Dataset, list[dict[str, Any]], dict[str, Any]]:
+               annotator: str | None = None, include_accepted: bool = False,
+               ) -> tuple[Dataset, list[dict[str, Any]], dict[str, Any]]:
     """Apply an adjudication strategy (a name in ``ADJUDICATION_STRATEGIES``); returns the dataset,
-    the review queue and a summary."""
+    the review queue and a summary. Accepted predictions are no person's answer (not decided on, not
+    listed in the queue) unless ``include_accepted``; the summary counts the ones left out."""
     strat = ADJUDICATION_STRATEGIES.get(strategy)
     kinds = ("human", "prediction") if include_predictions else ("human",)
     o = Options(tie_breaker=tie_breaker, experts=list(experts), seed=seed)
-    results = decide(dataset, strat, questions=questions, schema=schema, kinds=kinds, options=o)
+    view, left_out, names, sch = people_view(dataset, schema, questions, kinds, include_accepted)
+    results = decide(view, strat, questions=names, schema=sch, kinds=kinds, options=o)
     out, by_sample, summary = apply(dataset, results, strategy, annotator or f"adjudicate:{strategy}", schema)
-    queue = review_queue(dataset, results, kinds, by_sample=by_sample)
+    queue = review_queue(view, results, kinds, by_sample=by_sample)
     summary["queued"] = len(queue)
+    summary["accepted_predictions_left_out"] = left_out
     return out, queue, summary
 
 

@@ -8,7 +8,9 @@ who said what; each annotator's agreement with the rest; and each annotator's an
 accuracy against ``reference`` annotations.
 
 Only submitted annotations count; an annotator's latest one per sample is used; skipped items
-are missing data, not dropped items. Numbers compare as numbers (1 == 1.0).
+are missing data, not dropped items. Numbers compare as numbers (1 == 1.0). A person's annotation that
+is a model's prediction accepted unchanged (``labelloop.data.provenance``) is no independent answer:
+it is left out, and counted in the report, unless ``include_accepted``.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import numpy as np
 
 from labelloop.data.model import DataSample, Dataset
 from labelloop.data.preference import canonical
+from labelloop.data.provenance import independent_view
 from labelloop.data.schema import AnnotationSchema, Question
 from labelloop.errors import LabelloopError
 from labelloop.quality.alpha import LEVELS, SET_DISTANCES, AlphaModel, distance_matrix, krippendorff_alpha
@@ -98,6 +101,8 @@ class AgreementReport:
     kinds: list[str]
     questions: list[QuestionAgreement]
     inferred_schema: bool = False
+    include_accepted: bool = False
+    accepted_predictions_left_out: int = 0
 
     def question(self, name: str) -> QuestionAgreement:
         for q in self.questions:
@@ -107,19 +112,24 @@ class AgreementReport:
 
     def to_dict(self, top: int | None = None) -> dict[str, Any]:
         return {"dataset": self.dataset, "kinds": self.kinds, "inferred_schema": self.inferred_schema,
+                "include_accepted": self.include_accepted,
+                "accepted_predictions_left_out": self.accepted_predictions_left_out,
                 "questions": [q.to_dict(top) for q in self.questions]}
 
 
 def agreement(dataset: Dataset, *, questions: Sequence[str] | None = None, schema: AnnotationSchema | None = None,
               level: str | None = None, include_predictions: bool = False, bootstrap: int = 0, seed: int = 0,
-              ci_level: float = 0.95) -> AgreementReport:
-    """Agreement for every question of the schema (or the named ones)."""
+              ci_level: float = 0.95, include_accepted: bool = False) -> AgreementReport:
+    """Agreement for every question of the schema (or the named ones). Accepted predictions are left out
+    (and counted) unless ``include_accepted``."""
     check_interval(bootstrap, ci_level)
     kinds = ("human", "prediction") if include_predictions else ("human",)
     qs, inferred = resolve(dataset, schema, questions, kinds)
-    out = [question_agreement(dataset.samples, q, level=level, kinds=kinds, bootstrap=bootstrap, seed=seed,
+    view, left_out = independent_view(dataset, include_accepted)
+    out = [question_agreement(view.samples, q, level=level, kinds=kinds, bootstrap=bootstrap, seed=seed,
                               ci_level=ci_level, strict_level=bool(questions)) for q in qs]
-    return AgreementReport(dataset=dataset.name, kinds=list(kinds), questions=out, inferred_schema=inferred)
+    return AgreementReport(dataset=dataset.name, kinds=list(kinds), questions=out, inferred_schema=inferred,
+                           include_accepted=include_accepted, accepted_predictions_left_out=left_out)
 
 
 def question_agreement(samples: Sequence[DataSample], question: Question, *, level: str | None = None,

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from labelloop.data.model import Annotation, Dataset
+from labelloop.data.provenance import independent_view
 from labelloop.data.schema import AnnotationSchema, Question
 from labelloop.errors import LabelloopError
 from labelloop.quality.aggregators import (
@@ -255,18 +256,33 @@ def summarize(results: list[QuestionDecisions], by_sample: dict[str, dict[str, t
             "needs_review_samples": review, "questions": questions}
 
 
+def people_view(dataset: Dataset, schema: AnnotationSchema | None, questions: Sequence[str] | None,
+                kinds: Sequence[str], include_accepted: bool
+                ) -> tuple[Dataset, int, list[str], AnnotationSchema]:
+    """What merge and adjudicate decide on: the dataset without accepted predictions (unless
+    ``include_accepted``), how many were left out, and the questions and schema resolved on the whole
+    dataset (so a question only an accepted prediction answered is still listed, with nothing decided)."""
+    qs, _ = resolve(dataset, schema, questions, kinds)
+    sch = schema or dataset.schema or AnnotationSchema(name="inferred", questions=qs)
+    view, left_out = independent_view(dataset, include_accepted)
+    return view, left_out, [q.name for q in qs], sch
+
+
 def merge(dataset: Dataset, strategy: str = "majority", *, questions: Sequence[str] | None = None,
           schema: AnnotationSchema | None = None, include_predictions: bool = False, tie_breaker: str = "review",
           experts: Sequence[str] = (), seed: int = 0, min_agreement: float = 0.0, min_confidence: float = 0.0,
-          annotator: str | None = None) -> tuple[Dataset, dict[str, Any]]:
+          annotator: str | None = None, include_accepted: bool = False) -> tuple[Dataset, dict[str, Any]]:
     """Merge every question under ``strategy`` (a name in ``MERGE_STRATEGIES``); returns the new
-    dataset and a summary."""
+    dataset and a summary. Accepted predictions (``labelloop.data.provenance``) are no person's vote
+    unless ``include_accepted``; they stay in the dataset, and the summary counts the ones left out."""
     strat = MERGE_STRATEGIES.get(strategy)
     kinds = ("human", "prediction") if include_predictions else ("human",)
     o = Options(tie_breaker=tie_breaker, experts=list(experts), seed=seed, min_agreement=min_agreement,
                 min_confidence=min_confidence)
-    results = decide(dataset, strat, questions=questions, schema=schema, kinds=kinds, options=o)
+    view, left_out, names, sch = people_view(dataset, schema, questions, kinds, include_accepted)
+    results = decide(view, strat, questions=names, schema=sch, kinds=kinds, options=o)
     out, _, summary = apply(dataset, results, strategy, annotator or f"merge:{strategy}", schema)
+    summary["accepted_predictions_left_out"] = left_out
     return out, summary
 
 

@@ -18,15 +18,17 @@ from labelloop.quality.agreement import NOT_MEASURED, _norm, accuracy_against_re
 from labelloop.quality.units import latest_by_annotator, reference_values
 
 
-def merged_dataset(dataset: Dataset, strategy: str = "majority") -> tuple[Dataset, str]:
-    """The dataset with merged labels: as it is when it has ``aggregate`` annotations, else merged."""
+def merged_dataset(dataset: Dataset, strategy: str = "majority", include_accepted: bool = False
+                   ) -> tuple[Dataset, str]:
+    """The dataset with merged labels: as it is when it has ``aggregate`` annotations, else merged
+    (accepted predictions left out unless ``include_accepted``, as ``merge`` does)."""
     if any(a.kind == "aggregate" for s in dataset.samples for a in s.annotations):
         return dataset, "aggregate annotations in the dataset"
     if not any(a.kind == "human" and a.status == "submitted" for s in dataset.samples for a in s.annotations):
         return dataset, "no human answers to merge"
     from labelloop.quality.merge import merge
 
-    out, _ = merge(dataset, strategy)
+    out, _ = merge(dataset, strategy, include_accepted=include_accepted)
     return out, f"{strategy} merge of the human answers"
 
 

@@ -97,11 +97,19 @@ def question_tables(qa: QuestionAgreement, top: int = 10) -> list[Any]:
     return out
 
 
+def accepted_note(n: int) -> str:
+    """The line that says how many accepted predictions were not counted as people's answers."""
+    return (f"note: {n} annotation(s) are model predictions accepted unchanged and were left out as no person's "
+            "independent answer (count them with --include-accepted-predictions).")
+
+
 def report_tables(report: AgreementReport, top: int = 10) -> list[Any]:
     out: list[Any] = []
     if report.inferred_schema:
         out.append(Text("note: the dataset has no schema; question types were inferred from the values "
                         "(pass --schema to set them)."))
+    if report.accepted_predictions_left_out:
+        out.append(Text(accepted_note(report.accepted_predictions_left_out)))
     for qa in report.questions:
         out += question_tables(qa, top)
         out.append(Text(""))

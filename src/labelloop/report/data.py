@@ -70,7 +70,8 @@ def _alpha_sentence(questions: list[dict[str, Any]]) -> tuple[str, str | None]:
             "labels.", name)
 
 
-def _review(dataset: Dataset, schema: AnnotationSchema | None, review: Any) -> dict[str, Any] | None:
+def _review(dataset: Dataset, schema: AnnotationSchema | None, review: Any, include_accepted: bool = False
+            ) -> dict[str, Any] | None:
     """Review flags from ``labelloop.assist.review`` when it is installed and there are human answers."""
     if review is False or review is None:
         return None
@@ -85,7 +86,7 @@ def _review(dataset: Dataset, schema: AnnotationSchema | None, review: Any) -> d
     except ImportError:
         return None
     try:
-        return review_dataset(dataset, schema=schema).to_dict()
+        return review_dataset(dataset, schema=schema, include_accepted=include_accepted).to_dict()
     except LabelloopError as exc:
         return {"error": str(exc)}
 
@@ -118,8 +119,14 @@ def _option_labels(q: Any) -> dict[Any, str]:
 def dashboard_data(dataset: Dataset, *, title: str | None = None, schema: AnnotationSchema | None = None,
                    reference: Dataset | None = None, wanted: int | None = None, bootstrap: int = 500,
                    seed: int = 0, top: int = 200, merge_strategy: str = "majority", bins: int = 5,
-                   review: Any = True) -> dict[str, Any]:
-    """Every figure the dashboard shows, read from ``labelloop.quality`` (nothing is computed here)."""
+                   review: Any = True, include_accepted: bool = False) -> dict[str, Any]:
+    """Every figure the dashboard shows, read from ``labelloop.quality`` (nothing is computed here).
+
+    People's annotations that are model predictions accepted unchanged (``labelloop.data.provenance``) are
+    left out of agreement, the merged label and the review unless ``include_accepted``; the overview counts
+    them (``accepted_predictions``) and a note says what was done with them.
+    """
+    from labelloop.data.provenance import count_accepted
     from labelloop.quality.activity import annotator_activity, completion, distribution, kind_counts, throughput
     from labelloop.quality.agreement import agreement
     from labelloop.quality.alpha import alpha_reading
@@ -141,8 +148,15 @@ def dashboard_data(dataset: Dataset, *, title: str | None = None, schema: Annota
     sch = schema or dataset.schema or AnnotationSchema(name="inferred", questions=qs)
     if inferred and qs:
         notes.append("The dataset has no schema; question types were inferred from the values.")
-    report = agreement(dataset, schema=sch, bootstrap=bootstrap, seed=seed) if qs else None
-    merged, merged_how = merged_dataset(dataset, merge_strategy)
+    report = (agreement(dataset, schema=sch, bootstrap=bootstrap, seed=seed, include_accepted=include_accepted)
+              if qs else None)
+    merged, merged_how = merged_dataset(dataset, merge_strategy, include_accepted=include_accepted)
+    accepted = count_accepted(dataset)
+    if accepted:
+        notes.append(f"{accepted} human annotation(s) are model predictions accepted unchanged; "
+                     + ("they count as their annotators' answers (--include-accepted-predictions)." if include_accepted
+                        else "agreement, the merged label and the review leave them out as no person's independent "
+                             "answer (count them with --include-accepted-predictions)."))
     measured = [q for q in qs if q.type not in ("text", "span")]
     questions = []
     for q in qs:
@@ -183,7 +197,7 @@ def dashboard_data(dataset: Dataset, *, title: str | None = None, schema: Annota
         if s is not None and s.id not in samples:
             samples[s.id] = {"prompt": [{"role": m.role, "content": m.content} for m in s.prompt],
                              "candidates": [{"id": c.id, "model": c.model, "content": c.content} for c in s.candidates]}
-    review_out = _review(dataset, sch, review)
+    review_out = _review(dataset, sch, review, include_accepted)
     flag_counts = _flag_counts(review_out)
     if review_out and len(review_flags(review_out)) > top:  # the page lists the most severe; the counts use them all
         kept = sorted(review_flags(review_out), key=lambda f: -float(f.get("severity") or 0.0))[:top]
@@ -200,8 +214,9 @@ def dashboard_data(dataset: Dataset, *, title: str | None = None, schema: Annota
         "dataset": dataset.name,
         "schema": sch.name if sch else None,
         "options": {"bootstrap": bootstrap, "seed": seed, "wanted": wanted, "merge": merge_strategy, "bins": bins,
-                    "top": top},
+                    "top": top, "include_accepted": include_accepted},
         "overview": {"samples": len(dataset.samples), "annotations": kinds, "completion": completion(dataset, wanted),
+                     "accepted_predictions": accepted,
                      "alpha_sentence": sentence, "worst_question": worst,
                      "models": sorted({a.annotator for s in dataset.samples for a in s.annotations
                                        if a.kind == "prediction"})},

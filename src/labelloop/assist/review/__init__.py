@@ -9,6 +9,11 @@ Five checks, each with a threshold option:
 - ``position_bias``: one screen position picked far more often than chance (exact one-sided binomial
   test, Bonferroni-corrected over the positions).
 
+A person's annotation that is a model's prediction accepted unchanged (``labelloop.data.provenance``) is no
+evidence of that person's agreement or disagreement: unless ``include_accepted``, it is left out of the
+prediction, majority, straight-lining and position checks (and of the merged label and agreement they use),
+and counted per annotator (``accepted_predictions``). Its time still counts for ``too_fast``.
+
 A flag is a reason to look, not a verdict. With a provider, each disagreement gets an LLM's explanation,
 cached like pre-labels; when the call fails the flag says so and carries no explanation.
 
@@ -38,13 +43,14 @@ from labelloop.assist.review.checks import (
 from labelloop.assist.review.explain import REVIEW_VERSION, explain_flags, explain_message, parse_explanation
 from labelloop.assist.review.report import KINDS, TITLES, ReviewOptions, ReviewReport, review_options
 from labelloop.data.model import Dataset
+from labelloop.data.provenance import independent, independent_view
 from labelloop.data.schema import AnnotationSchema
 from labelloop.quality.units import latest_by_annotator
 
 
 def review_dataset(dataset: Dataset, *, schema: AnnotationSchema | None = None, provider: Provider | None = None,
                    cache: AnswerCache | None = None, on_progress: Callable[[int, int], None] | None = None,
-                   **options: Any) -> ReviewReport:
+                   include_accepted: bool = False, **options: Any) -> ReviewReport:
     """Flag suspicious human annotations of ``dataset``; ``options`` are the fields of :class:`ReviewOptions`."""
     from labelloop.quality.questions import resolve
 
@@ -54,14 +60,17 @@ def review_dataset(dataset: Dataset, *, schema: AnnotationSchema | None = None, 
     qs = compared_questions(sch)
     work = [Work(i, s, name, ann) for i, s in enumerate(dataset.samples)
             for name, ann in sorted(latest_by_annotator(s, ("human",)).items())]
+    own = work if include_accepted else [w for w in work if independent(w.ann)]
+    view, _ = independent_view(dataset, include_accepted)
+    accepted = Counter(w.annotator for w in work if not independent(w.ann))
     flags: list[dict[str, Any]] = []
     stats: dict[str, Counter] = defaultdict(Counter)
     agree: dict[str, dict[str, Any]] = {}
-    check_predictions(work, qs, o, flags, stats)
-    check_majority(dataset, sch, work, qs, o, flags, stats, agree)
+    check_predictions(own, qs, o, flags, stats)
+    check_majority(view, sch, own, qs, o, flags, stats, agree)
     median, threshold = check_time(work, o, flags, stats)
-    longest = check_runs(work, qs, o, flags, stats)
-    positions = check_positions(work, qs, o, flags, stats)
+    longest = check_runs(own, qs, o, flags, stats)
+    positions = check_positions(own, qs, o, flags, stats)
     explanations = None
     if provider is not None:
         explanations = explain_flags(flags, dataset, sch, provider,
@@ -73,7 +82,8 @@ def review_dataset(dataset: Dataset, *, schema: AnnotationSchema | None = None, 
         times = [float(w.ann.lead_time_s) for w in mine if w.ann.lead_time_s is not None]
         st = stats[name]
         annotators.append({
-            "annotator": name, "annotations": len(mine), "flags": int(per_flag[name]), "timed": len(times),
+            "annotator": name, "annotations": len(mine), "accepted_predictions": int(accepted[name]),
+            "flags": int(per_flag[name]), "timed": len(times),
             "median_lead_time_s": float(statistics.median(times)) if times else None,
             "too_fast": int(st["too_fast"]),
             "prediction_disagreements": int(st["prediction_disagreements"]),
@@ -90,7 +100,8 @@ def review_dataset(dataset: Dataset, *, schema: AnnotationSchema | None = None, 
                                                                 dataset.schema is None else ""),
                         options=o, samples=len(dataset.samples), human_annotations=len(work),
                         median_lead_time_s=median, fast_threshold_s=threshold, annotators=annotators, flags=flags,
-                        explanations=explanations)
+                        explanations=explanations, accepted_predictions=sum(accepted.values()),
+                        include_accepted=include_accepted)
 
 
 __all__ = ["KINDS", "REVIEW_VERSION", "TITLES", "ReviewOptions", "ReviewReport", "explain_message", "parse_explanation",

@@ -49,6 +49,8 @@ class ReviewReport:
     annotators: list[dict[str, Any]]
     flags: list[dict[str, Any]]
     explanations: dict[str, Any] | None = None
+    accepted_predictions: int = 0
+    include_accepted: bool = False
 
     def summary(self) -> dict[str, Any]:
         by_kind = Counter(f["kind"] for f in self.flags)
@@ -58,7 +60,8 @@ class ReviewReport:
                 "by_kind": {k: int(by_kind.get(k, 0)) for k in KINDS}, "flagged_annotations": len(flagged),
                 "flagged_annotators": sorted({f["annotator"] for f in self.flags}),
                 "median_lead_time_s": self.median_lead_time_s, "fast_threshold_s": self.fast_threshold_s,
-                "explanations": self.explanations}
+                "explanations": self.explanations, "accepted_predictions": self.accepted_predictions,
+                "include_accepted": self.include_accepted}
 
     def to_dict(self) -> dict[str, Any]:
         return {"dataset": self.dataset, "schema": self.schema, "options": asdict(self.options),
@@ -72,6 +75,10 @@ class ReviewReport:
                  f"{s['human_annotations']} human annotations by {s['annotators']} annotators on {s['samples']} "
                  f"samples (schema {_cell(self.schema)}); {s['flags']} flags on {s['flagged_annotations']} "
                  "annotations.", ""]
+        if self.accepted_predictions:
+            lines += [f"{self.accepted_predictions} of them are model predictions accepted unchanged: "
+                      + ("checked as the annotators' own answers." if self.include_accepted else
+                         "left out of the prediction, majority, straight-lining and position checks."), ""]
         if self.fast_threshold_s is not None:
             lines += [f"Median time per task {self.median_lead_time_s:.1f} s; under {self.fast_threshold_s:.1f} s "
                       "counts as too fast.", ""]

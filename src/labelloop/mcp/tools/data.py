@@ -78,10 +78,14 @@ def register(mcp: MCPServer, s: State) -> None:
         split: Annotated[dict[str, float] | None, Field(description="Split by prompt, e.g. {'train': 0.9, 'test': "
                                                        "0.1}; files get _train / _test suffixes.")] = None,
         seed: int = 0, input_format: Format_ = "auto",
+        include_accepted: Annotated[bool, Field(description="Take a person's annotation that is a model prediction "
+                                                "accepted unchanged as a human label; by default it is none, and "
+                                                "counted.")] = False,
     ) -> ExportResult:
         """Write training data (DPO pairs, reward-model pairs) or another format. Labels come from an aggregate,
         else a unanimous human label, else the reference (label_source picks one)."""
         with g.errors(EXPORT_NAMES):
             return g.clean(ops.export(g.path(path, "dataset", exists=True), g.path(output, "output"), format,
                                       pairs=pairs, label_source=label_source, question=question,
-                                      prompt_style=prompt_style, split=split, seed=seed, in_fmt=input_format))
+                                      prompt_style=prompt_style, split=split, seed=seed, in_fmt=input_format,
+                                      include_accepted=include_accepted))

@@ -24,6 +24,10 @@ from labelloop.mcp.state import State
 from labelloop.ops import quality as ops
 from labelloop.ops.report import dashboard as _dashboard
 
+Accepted_ = Annotated[bool, Field(description="Count a person's annotation that is a model prediction accepted "
+                                  "unchanged (e.g. in Label Studio) as their own answer; by default it is left out, "
+                                  "and counted.")]
+
 NAMES = {"datasets": "paths", "question": "questions", "fmt": "format"}
 """The operations' parameters by this group's argument names."""
 
@@ -43,12 +47,14 @@ def register(mcp: MCPServer, s: State) -> None:
         bootstrap: Annotated[int, Field(ge=0, description="Bootstrap replicates for 95% intervals (1000 is usual)."
                                         )] = 0,
         seed: int = 0, include_predictions: bool = False, schema: Schema_ = None, format: Format_ = "auto",
+        include_accepted: Accepted_ = False,
     ) -> Report:
         """Inter-annotator agreement per question: Krippendorff's alpha, kappas, AC1, per-annotator figures and the
         most disagreed items."""
         with g.errors(NAMES):
             report = ops.agreement(paths_(paths), question=questions, level=level, bootstrap=bootstrap, seed=seed,
-                                   include_predictions=include_predictions, schema=g.schema(schema), fmt=format)
+                                   include_predictions=include_predictions, schema=g.schema(schema), fmt=format,
+                                   include_accepted=include_accepted)
             return g.clean(Report(report=plain(report.to_dict())))
 
     @mcp.tool()
@@ -60,14 +66,15 @@ def register(mcp: MCPServer, s: State) -> None:
         tie_breaker: Literal["review", "schema", "random", "experts"] = "review",
         experts: Annotated[list[str] | None, Field(description="Expert annotators, highest priority first.")] = None,
         min_agreement: float = 0.0, min_confidence: float = 0.0, seed: int = 0, include_predictions: bool = False,
-        schema: Schema_ = None, format: Format_ = "auto",
+        schema: Schema_ = None, format: Format_ = "auto", include_accepted: Accepted_ = False,
     ) -> Report:
         """Merge every annotator's answers into one aggregate annotation per sample."""
         with g.errors(NAMES):
             out = g.path(output, "output")
             res = ops.merge(paths_(paths), out, strategy, question=questions, tie_breaker=tie_breaker,
                             experts=experts or [], min_agreement=min_agreement, min_confidence=min_confidence,
-                            seed=seed, include_predictions=include_predictions, schema=g.schema(schema), fmt=format)
+                            seed=seed, include_predictions=include_predictions, schema=g.schema(schema), fmt=format,
+                            include_accepted=include_accepted)
             return g.clean(Report(output=res.output, report=plain(res.summary)))
 
     @mcp.tool()
@@ -82,7 +89,7 @@ def register(mcp: MCPServer, s: State) -> None:
         reviewer: Annotated[str | None, Field(description="With decisions: the name for decisions naming none.")]
         = None,
         questions: Questions_ = None, include_predictions: bool = False, schema: Schema_ = None,
-        format: Format_ = "auto",
+        format: Format_ = "auto", include_accepted: Accepted_ = False,
     ) -> Report:
         """Settle disagreements by rule and queue the rest for a reviewer; or, with decisions, apply the reviewer's
         answers as aggregate annotations."""
@@ -96,14 +103,16 @@ def register(mcp: MCPServer, s: State) -> None:
                 return g.clean(Report(output=done.output, report=plain(done.summary)))
             res = ops.adjudicate(datasets, out, strategy, experts=experts or [],
                                  queue=g.path(queue, "queue") if queue else None, question=questions,
-                                 include_predictions=include_predictions, schema=sch, fmt=format, check_path=g.check)
+                                 include_predictions=include_predictions, schema=sch, fmt=format, check_path=g.check,
+                                 include_accepted=include_accepted)
             return g.clean(Report(output=res.output, report=plain(res.summary)))
 
     @mcp.tool()
     def dashboard(path: Dataset_, output: Output_ = "dashboard.html", fmt: Literal["html", "md"] = "html",
-                  title: str | None = None, format: Format_ = "auto") -> TextResult:
+                  title: str | None = None, format: Format_ = "auto", include_accepted: Accepted_ = False
+                  ) -> TextResult:
         """A quality dashboard of the dataset (agreement, progress, label distribution) as HTML or Markdown."""
         with g.errors({"datasets": "path", "input_format": "format"}):
             res = _dashboard([g.path(path, "dataset", exists=True)], g.path(output, "output"), fmt, title=title,
-                             input_format=format)
+                             input_format=format, include_accepted=include_accepted)
             return g.clean(TextResult(output=res.output, text=res.text if fmt == "md" else ""))

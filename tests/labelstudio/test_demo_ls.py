@@ -86,3 +86,30 @@ def test_commands_find_the_demo_server_without_flags(demo_dir):
     other = run("labelstudio", "status", "--data-dir", "elsewhere", cwd=cwd)
     assert other.stdout == ("No Label Studio started from elsewhere. Label Studio data dirs here: "
                             ".labelloop/label-studio (running); pass one with --data-dir.\n")
+
+
+def test_a_slow_start_says_what_is_happening(tmp_path, monkeypatch):
+    """A label-studio that never answers: the start says what it waits for, then the elapsed time, then gives up
+    with the log's last lines."""
+    from labelloop.annotate.labelstudio import LabelStudioServer
+    from labelloop.annotate.labelstudio import server as server_mod
+    from labelloop.errors import ServerError
+
+    fake = tmp_path / "bin" / "label-studio"
+    fake.parent.mkdir()
+    fake.write_text("#!/bin/sh\necho 'migrating the database'\nexec sleep 30\n")
+    fake.chmod(0o755)
+    monkeypatch.setattr(server_mod, "WAIT_NOTE_EVERY", 1)
+    said: list[str] = []
+    srv = LabelStudioServer(tmp_path / "ls", port=0, label_studio_bin=fake, timeout=3.5, log=said.append)
+    with pytest.raises(ServerError, match=r"did not answer .*/health within 4 s") as err:
+        srv.start()
+    assert "migrating the database" in str(err.value)
+    url = said[0].split(" on ", 1)[1].split(" ", 1)[0]
+    assert said[0] == (f"Starting Label Studio on {url} (the first start sets up its database: minutes on a small "
+                       f"machine; its log: {tmp_path / 'ls' / 'label-studio.log'}).")
+    # one note a second (a second is skipped only when a check of the port took longer than that)
+    seconds = [int(n.removeprefix("still starting Label Studio (").removesuffix(" s)…")) for n in said[1:]]
+    assert said[1:] == [f"still starting Label Studio ({n} s)…" for n in seconds]
+    assert seconds[0] == 1 and seconds == sorted(set(seconds)) and 2 <= len(seconds) <= 3
+    assert not srv.running()

@@ -38,7 +38,7 @@ def test_include_accepted_argument(tmp_path: Path) -> None:
         assert (tmp_path / "d3.jsonl").read_text().count('"Qs7"') == 1
         d = await call(s, "dashboard", path="toy.jsonl", output="dash.md", fmt="md")
         d3 = await call(s, "dashboard", path="toy.jsonl", output="dash3.md", fmt="md", include_accepted=True)
-        assert "agreement, the merged label and the review leave them out" in " ".join(d["text"].split())
+        assert "agreement, the merged label, the review and each person's figures leave" in " ".join(d["text"].split())
         assert "they count as their annotators" in " ".join(d3["text"].split())
 
     run_client(server_params(tmp_path), body)

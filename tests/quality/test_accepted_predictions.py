@@ -12,7 +12,7 @@ import pytest
 from accepted_data import ALICE, BOB, CAROL, MARK, alpha, dataset
 from labelloop.assist.review import review_dataset
 from labelloop.cli import main
-from labelloop.data.model import Annotation
+from labelloop.data.model import Annotation, Dataset
 from labelloop.data.preference import choose_label
 from labelloop.data.provenance import accepted_prediction, count_accepted, independent, without_accepted
 from labelloop.formats import load, save
@@ -126,16 +126,36 @@ def test_review_takes_no_accepted_prediction_as_evidence() -> None:
     assert counted["carol"]["prediction_comparisons"] == 7
 
 
+def shown_in_order(ds: Dataset) -> Dataset:
+    """Every person saw candidate 0 first (so position bias is measured)."""
+    for s in ds.samples:
+        for a in s.annotations_of("human"):
+            a.metadata["order"] = ["0", "1"]
+    return ds
+
+
 def test_dashboard_counts_and_honours_the_choice() -> None:
-    data = dashboard_data(dataset(), bootstrap=0, review=False)
+    data = dashboard_data(shown_in_order(dataset()), bootstrap=0, review=False)
     assert data["overview"]["accepted_predictions"] == 7
     assert data["agreement"]["accepted_predictions_left_out"] == 7
     assert data["questions"][0]["alpha"] == pytest.approx(alpha(ALICE, BOB), abs=1e-12)
     assert any(n.startswith("7 human annotation(s) are model predictions accepted unchanged; agreement")
                for n in data["notes"])
-    counted = dashboard_data(dataset(), bootstrap=0, review=False, include_accepted=True)
+    q = data["questions"][0]
+    assert q["distribution"]["human"]["answers"] == 12
+    assert [(r["annotator"], r["items"]) for r in q["accuracy_merged"] if r["kind"] == "human"] == [
+        ("alice", 3), ("bob", 3)]
+    assert [(r["annotator"], r["items"], r["first_picked"]) for r in q["position_bias"] if r["kind"] == "human"] == [
+        ("alice", 5, 3), ("bob", 6, 2)]
+    counted = dashboard_data(shown_in_order(dataset()), bootstrap=0, review=False, include_accepted=True)
     assert counted["questions"][0]["alpha"] == pytest.approx(alpha(ALICE, BOB, CAROL), abs=1e-12)
     assert counted["agreement"]["accepted_predictions_left_out"] == 0
+    q3 = counted["questions"][0]
+    assert q3["distribution"]["human"]["answers"] == 19
+    assert [(r["annotator"], r["items"]) for r in q3["accuracy_merged"] if r["kind"] == "human"] == [
+        ("alice", 6), ("bob", 6), ("carol", 7)]
+    assert [(r["annotator"], r["items"], r["first_picked"]) for r in q3["position_bias"] if r["kind"] == "human"] == [
+        ("alice", 5, 3), ("bob", 6, 2), ("carol", 7, 6)]
     assert dashboard_data(dataset(carol=False), bootstrap=0, review=False)["overview"]["accepted_predictions"] == 0
 
 

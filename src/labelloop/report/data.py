@@ -123,10 +123,12 @@ def dashboard_data(dataset: Dataset, *, title: str | None = None, schema: Annota
     """Every figure the dashboard shows, read from ``labelloop.quality`` (nothing is computed here).
 
     People's annotations that are model predictions accepted unchanged (``labelloop.data.provenance``) are
-    left out of agreement, the merged label and the review unless ``include_accepted``; the overview counts
-    them (``accepted_predictions``) and a note says what was done with them.
+    left out of agreement, the merged label, the review and each person's figures (answer distribution,
+    accuracy against the merged label, position bias) unless ``include_accepted``; completion and throughput
+    count them (the work was submitted). The overview counts them (``accepted_predictions``) and a note says
+    what was done with them.
     """
-    from labelloop.data.provenance import count_accepted
+    from labelloop.data.provenance import count_accepted, independent_view
     from labelloop.quality.activity import annotator_activity, completion, distribution, kind_counts, throughput
     from labelloop.quality.agreement import agreement
     from labelloop.quality.alpha import alpha_reading
@@ -152,17 +154,19 @@ def dashboard_data(dataset: Dataset, *, title: str | None = None, schema: Annota
               if qs else None)
     merged, merged_how = merged_dataset(dataset, merge_strategy, include_accepted=include_accepted)
     accepted = count_accepted(dataset)
+    people_view, _ = independent_view(dataset, include_accepted)  # a person's own answers, for their figures
+    merged_people, _ = independent_view(merged, include_accepted)
     if accepted:
         notes.append(f"{accepted} human annotation(s) are model predictions accepted unchanged; "
                      + ("they count as their annotators' answers (--include-accepted-predictions)." if include_accepted
-                        else "agreement, the merged label and the review leave them out as no person's independent "
-                             "answer (count them with --include-accepted-predictions)."))
+                        else "agreement, the merged label, the review and each person's figures leave them out as no "
+                             "person's independent answer (count them with --include-accepted-predictions)."))
     measured = [q for q in qs if q.type not in ("text", "span")]
     questions = []
     for q in qs:
         qa = report.question(q.name).to_dict() if report else {}
         prim = (qa.get("stats") or {}).get("alpha") or {}
-        dist = {k: distribution(dataset.samples, q, (k,)) for k in ("human", "reference", "prediction", "aggregate")
+        dist = {k: distribution(people_view.samples, q, (k,)) for k in ("human", "reference", "prediction", "aggregate")
                 if kinds[k]}
         labels = _option_labels(q)
         for d in dist.values():
@@ -176,9 +180,9 @@ def dashboard_data(dataset: Dataset, *, title: str | None = None, schema: Annota
             "alpha_items": prim.get("n_items"), "alpha_undefined": prim.get("undefined"),
             "reading": alpha_reading(prim.get("value")) if prim else None,
             "distribution": dist,
-            "accuracy_merged": accuracy_against_merged(merged, q) if q in measured else [],
+            "accuracy_merged": accuracy_against_merged(merged_people, q) if q in measured else [],
             "calibration": calibration(merged.samples, q, bins=bins) if q in measured else [],
-            "position_bias": first_pick_rates(dataset.samples, q),
+            "position_bias": first_pick_rates(people_view.samples, q),
         })
     sentence, worst = _alpha_sentence([q for q in questions if q["type"] not in ("text", "span")])
     if kinds["human"] == 0:

@@ -139,6 +139,7 @@ class SchemaTemplate(LabelStudioTemplate):
     """
 
     name = "generic"
+    _keyed: str | None = None  # the control label_config gives keys 1..N
 
     # ------------------------------------------------------------------ controls
     def controls(self, n: int) -> list[Control]:
@@ -231,10 +232,31 @@ class SchemaTemplate(LabelStudioTemplate):
             return int(q.max)
         return None
 
+    # ------------------------------------------------------------------ keys
+    def key_control(self, controls: Sequence[Control]) -> Control | None:
+        """The control whose choices keys 1..9 pick, as on the offline page: the first single-choice question
+        about the whole task (the best answer, the preference), when it has at most nine choices."""
+        for c in controls:
+            if (c.tag == "choices" and c.position is None and c.when is None and c.region_label is None
+                    and c.question.type == "single_choice" and 0 < len(c.choices) <= 9):
+                return c
+        return None
+
+    def hotkeys(self, n_candidates: int) -> str:
+        """The keys of a project's screen, as Markdown for its instructions ("" when no control has keys)."""
+        c = self.key_control(self.controls(max(1, n_candidates)))
+        if c is None:
+            return ""
+        keys = ", ".join(f"{i} {text}" for i, text in enumerate(c.choices, 1))
+        return f"**Keys**: {c.question.title or c.question.name}: {keys} (the same keys as the offline page)."
+
     # ------------------------------------------------------------------ label config
     def label_config(self, n_candidates: int, *, context: bool = False, uniform: bool = True) -> str:
+        """The config for tasks of exactly ``n_candidates`` answers (a push makes one project per answer count)."""
         n = max(1, n_candidates)
         controls = self.controls(n)
+        key = self.key_control(controls)
+        self._keyed = key.name if key is not None else None
         lines = ["<View>", "  " + self.metadata_comment()]
         if context:
             lines += ['  <Header value="Conversation so far" size="5"/>', '  <Text name="context" value="$context"/>']
@@ -294,7 +316,9 @@ class SchemaTemplate(LabelStudioTemplate):
             kind = "multiple" if multi else "single-radio"
             layout = ' layout="inline"' if len(c.choices) <= 8 else ""
             out.append(f'<Choices name={name} toName={to} choice="{kind}"{layout}{req}>')
-            out += [f"  <Choice value={quoteattr(text)}/>" for text in c.choices]
+            keyed = c.name == self._keyed
+            out += [f"  <Choice value={quoteattr(text)}" + (f' hotkey="{i}"' if keyed else "") + "/>"
+                    for i, text in enumerate(c.choices, 1)]
             out.append("</Choices>")
         elif c.tag == "rating":
             out.append(f'<Rating name={name} toName={to} maxRating="{self._star_max(q)}"{req}/>')

@@ -128,3 +128,19 @@ def test_setup_token_never_goes_to_a_host_off_loopback(tmp_path):
     assert named._sync_url("http://ls.internal:8080/") == "http://ls.internal:8080"
     assert named._sync_url("http://127.0.0.1:8080") is None
     assert backend._sync_url("http://localhost:8080") == "http://localhost:8080"
+
+
+def test_connect_checks_the_backend_before_label_studio(tmp_path):
+    import socket
+
+    with pytest.raises(LabelloopError) as err:
+        ops.connect(1, "ftp://127.0.0.1:9090", data_dir=tmp_path)
+    assert str(err.value) == ("url 'ftp://127.0.0.1:9090' is not an http(s) URL of an ML backend, e.g. "
+                              "http://127.0.0.1:9090.")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # bound, not listening: nothing answers
+        with pytest.raises(LabelloopError) as err:
+            ops.connect(1, f"http://127.0.0.1:{port}", data_dir=tmp_path)
+    assert str(err.value) == (f"No ML backend answers at url http://127.0.0.1:{port} (ConnectError): start it "
+                              "first with labelloop mlbackend serve (it may take a few seconds to listen).")

@@ -47,7 +47,8 @@ def _ls_print_start(started: ops.Started, show_password: bool, data_dir: Path) -
         login += f" with password {creds.password}"
     out.print(f"{login}; the password and API token are in {info.credentials_file} (readable only by you).",
               markup=False)
-    out.print(f"Stop it with: labelloop labelstudio stop --data-dir {data_dir}", markup=False)
+    flag = "" if Path(data_dir) == Path(".labelloop/label-studio") else f" --data-dir {data_dir}"  # the default
+    out.print(f"Stop it with: labelloop labelstudio stop{flag}", markup=False)
 
 
 @app.command("start")

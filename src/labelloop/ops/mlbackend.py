@@ -9,6 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
+
 from labelloop.annotate.labelstudio import connect as ls_connect
 from labelloop.assist.mlbackend import Auth, Limits, MLBackend, check_host
 from labelloop.assist.mlbackend import serve as run_server
@@ -101,6 +103,12 @@ def connect(project: int, url: str, *, title: str = "labelloop", server_url: str
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ParameterError("url", f"{{param}} {ParameterError.literal(repr(url))} is not an http(s) URL of an "
                                     "ML backend, e.g. http://127.0.0.1:9090.")
+    try:  # any answer, even 401 from a backend with --secret, says it is up
+        httpx.get(url.rstrip("/") + "/health", timeout=10)
+    except httpx.HTTPError as exc:
+        raise ParameterError("url", f"No ML backend answers at {{param}} {ParameterError.literal(url)} "
+                                    f"({ParameterError.literal(type(exc).__name__)}): start it first with "
+                                    "labelloop mlbackend serve (it may take a few seconds to listen).") from None
     with ls_connect(server_url, token, data_dir) as client:
         client.get_project(project)
         known = [b for b in client.list_ml_backends(project) if same_url(str(b.get("url") or ""), url)]

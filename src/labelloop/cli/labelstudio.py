@@ -206,13 +206,17 @@ def ls_pull(
     data_dir: Path = LsDataDirOpt,
     pages: bool = typer.Option(False, "--pages", help="Read tasks a page at a time instead of one JSON export "
                                "(for projects too large to export at once)."),
+    strict: bool = typer.Option(False, "--strict", help="An answer that fits no question or option (an answer "
+                                "the task does not have, a renamed option) is an error and nothing is written."),
     as_json: bool = JsonOpt,
     quiet: bool = QuietOpt,
 ) -> None:
-    """Every annotation of every annotator, as human annotations in candidate ids, next to the originals."""
+    """Every annotation of every annotator, as human annotations in candidate ids, next to the originals.
+
+    Answers that fit no question, required answers missing and accepted predictions are listed by task."""
     with progress_phases(quiet or as_json, "Pulling") as (report,):
         res = ops.pull(project, output=output, dataset=dataset, template=template, url=url, token=token,
-                       data_dir=data_dir, pages=pages, progress=report)
+                       data_dir=data_dir, pages=pages, strict=strict, progress=report)
     if as_json:
         out.print_json(json.dumps({"output": res.output, **res.stats}))
         return
@@ -221,6 +225,36 @@ def ls_pull(
               f"{st['new']} new, {st['updated']} changed, {st['unchanged']} already here, {st['skipped']} skipped "
               f"by the annotator; annotators: {', '.join(st['annotators']) or 'none'}. Wrote {res.output}.",
               markup=False)
+    for line in _pull_problems(st):
+        out.print(line, markup=False)
+
+
+def _counts(by_question: dict[str, int]) -> str:
+    return ", ".join(f"{q} {n}" for q, n in by_question.items())
+
+
+def _pull_problems(st: dict, shown: int = 20) -> list[str]:
+    """The pull's problems and notes, a line each, then the tasks they are in (at most ``shown`` a kind)."""
+    lines = []
+    if st["accepted_predictions"]:
+        lines.append(f"{st['accepted_predictions']} annotation(s) are a model's prediction accepted unchanged "
+                     "(marked accepted_prediction).")
+    if st["unmapped"]:
+        lines.append(f"{sum(st['unmapped'].values())} answer(s) fit no question or option, kept in "
+                     f"metadata.labelstudio.unmapped_results ({_counts(st['unmapped'])}):")
+        lines += [f"  task {t['task_id']} (sample {t['sample_id']}, {t['annotator']}): {'; '.join(t['values'])}"
+                  for t in st["unmapped_tasks"][:shown]]
+        if len(st["unmapped_tasks"]) > shown:
+            lines.append(f"  … and {len(st['unmapped_tasks']) - shown} more task(s) (see --json).")
+    if st["missing_required"]:
+        lines.append(f"{sum(st['missing_required'].values())} required answer(s) missing "
+                     f"({_counts(st['missing_required'])}):")
+        lines += [f"  task {t['task_id']} (sample {t['sample_id']}, {t['annotator']}): {', '.join(t['questions'])}"
+                  for t in st["missing_tasks"][:shown]]
+        if len(st["missing_tasks"]) > shown:
+            lines.append(f"  … and {len(st['missing_tasks']) - shown} more task(s) (see --json).")
+    lines += [f"Note: {n}" for n in st["notes"]]
+    return lines
 
 
 @ls_webhook_app.command("add")

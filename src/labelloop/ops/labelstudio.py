@@ -154,11 +154,12 @@ class Pulled(BaseModel):
 
 def pull(project: int, *, output: Path | None = None, dataset: str | Path | None = None,
          template: str | None = None, url: str | None = None, token: str | None = None,
-         data_dir: Path = DEFAULT_DATA_DIR, pages: bool = False, progress: Progress = no_progress,
-         check_path: CheckPath = any_path) -> Pulled:
+         data_dir: Path = DEFAULT_DATA_DIR, pages: bool = False, strict: bool = False,
+         progress: Progress = no_progress, check_path: CheckPath = any_path) -> Pulled:
     """Every annotation of every annotator of ``project``, as human annotations next to the originals, written
     to ``output`` (default ``labelstudio-project-ID.jsonl``, checked with ``check_path``); added to ``dataset``
-    (default: the output if it exists, else the copy kept at push time)."""
+    (default: the output if it exists, else the copy kept at push time, else the samples the tasks carry).
+    ``strict``: an answer that fits no question or option is an error and nothing is written."""
     out = output if output is not None else check_path(Path(f"labelstudio-project-{project}.jsonl"), "output")
     base = None
     if dataset:
@@ -166,7 +167,7 @@ def pull(project: int, *, output: Path | None = None, dataset: str | Path | None
     elif out.exists():
         base, _ = load_dataset(out)
     ds, stats = pull_project(project, url, token, dataset=base, data_dir=data_dir, template=template,
-                             progress=progress, method="pages" if pages else "export")
+                             progress=progress, method="pages" if pages else "export", strict=strict)
     save(ds, out)
     return Pulled(output=str(out), stats=stats.as_dict())
 

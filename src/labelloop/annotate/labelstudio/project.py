@@ -25,16 +25,32 @@ from labelloop.annotate.labelstudio.server import DEFAULT_DATA_DIR, Credentials,
 from labelloop.data.io import atomic_open
 from labelloop.data.model import Annotation, DataSample, Dataset
 from labelloop.data.positions import candidate_order
-from labelloop.errors import ParameterError, ProjectError
+from labelloop.data.schema import Option, Question
+from labelloop.errors import NotFoundError, ParameterError, ProjectError, SchemaError
 from labelloop.formats.labelstudio.config import (
     ID_KEY,
+    LabelConfig,
     LabelStudioTemplate,
     get_template,
+    read_label_config,
     template_for,
     template_from_config,
 )
 from labelloop.formats.labelstudio.instructions import guidelines_html
-from labelloop.formats.labelstudio.tasks import ORIGIN, sample_task, to_annotation
+from labelloop.formats.labelstudio.results import Control, InferredMapping, ResultValues, parse_result
+from labelloop.formats.labelstudio.tasks import (
+    _NO_TEMPLATE,
+    ACCEPTED_KEY,
+    ORIGIN,
+    SAMPLE_KEY,
+    accepted_prediction,
+    sample_from_payload,
+    sample_task,
+    task_sample,
+    to_annotation,
+    unmapped_question,
+    unmapped_text,
+)
 from labelloop.urls import same_url
 
 Progress = Callable[[int, int], None]
@@ -158,7 +174,7 @@ class LabelStudioAnnotator:
         batch: list[dict[str, Any]] = []
         total = len(dataset.samples)
         for sample in dataset.samples:
-            task, n_pred = self.task(tpl, sample, n, context)
+            task, n_pred = self.task(tpl, sample, n, context, dataset)
             batch.append(task)
             predictions += n_pred
             if len(batch) >= self.batch_size:
@@ -176,9 +192,11 @@ class LabelStudioAnnotator:
         return PushResult(project_id=project_id, url=client.url, project_url=f"{client.url}/projects/{project_id}",
                           tasks=tasks, predictions=predictions, positions=n, template=tpl.name)
 
-    def task(self, tpl: LabelStudioTemplate, sample: DataSample, n: int, context: bool) -> tuple[dict[str, Any], int]:
-        """One Label Studio task (data and predictions) for a sample."""
-        return sample_task(tpl, sample, candidate_order(sample, self.seed, self.shuffle), n, context)
+    def task(self, tpl: LabelStudioTemplate, sample: DataSample, n: int, context: bool,
+             dataset: Dataset | None = None) -> tuple[dict[str, Any], int]:
+        """One Label Studio task (data and predictions) for a sample; its data carries the whole sample (and the
+        name and metadata of ``dataset``), so a pull from any machine rebuilds it."""
+        return sample_task(tpl, sample, candidate_order(sample, self.seed, self.shuffle), n, context, dataset=dataset)
 
     def _remember(self, url: str, project_id: int, dataset: Dataset, tpl: LabelStudioTemplate) -> None:
         """Keep the pushed samples beside the server's data, merged with earlier pushes to the project."""
@@ -224,6 +242,11 @@ def _stored_dataset(data_dir: str | Path | None, project_id: int, url: str) -> D
 # ---------------------------------------------------------------------- pull
 @dataclass
 class PullStats:
+    """What a pull brought back, and what it could not: ``unmapped`` counts per question the answers that fit no
+    question or option (``unmapped_tasks`` lists them by task), ``missing_required`` the required answers
+    submitted annotations lack (``missing_tasks`` by task), ``accepted_predictions`` the annotations that are a
+    model's prediction nobody changed; ``notes`` say what could not be restored."""
+
     project_id: int
     url: str
     tasks: int = 0
@@ -234,6 +257,12 @@ class PullStats:
     skipped: int = 0
     rebuilt_samples: int = 0
     annotators: list[str] = field(default_factory=list)
+    unmapped: dict[str, int] = field(default_factory=dict)
+    unmapped_tasks: list[dict[str, Any]] = field(default_factory=list)
+    missing_required: dict[str, int] = field(default_factory=dict)
+    missing_tasks: list[dict[str, Any]] = field(default_factory=list)
+    accepted_predictions: int = 0
+    notes: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -246,12 +275,41 @@ def _ls_key(ann: Annotation) -> tuple[str, int, int] | None:
     return str(meta.get("url", "")).rstrip("/"), int(meta.get("project_id", -1)), int(meta["annotation_id"])
 
 
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def _rebuild(tpl: LabelStudioTemplate | None, config: LabelConfig | None, task: dict[str, Any], sid: str,
+             lost: dict[str, int]) -> DataSample:
+    """A sample from its task: the ``labelloop_sample`` payload (everything), else what the task shows (``lost``
+    counts why)."""
+    data = task.get("data") or {}
+    payload = data.get(SAMPLE_KEY)
+    if isinstance(payload, dict):
+        sample = sample_from_payload(payload, data)
+        if "annotations" not in payload or "content" not in next(iter(payload.get("candidates") or []), {"content": 1}):
+            lost["old"] = lost.get("old", 0) + 1
+        return sample
+    if tpl is not None:
+        lost["none"] = lost.get("none", 0) + 1
+        return tpl.sample_from_task({**data, ID_KEY: sid})
+    assert config is not None
+    return task_sample(data, task.get("id"), list(config.objects.values()))[0]
+
+
 def pull_project(project_id: int, server_url: str | None = None, api_token: str | None = None,
                  dataset: Dataset | None = None, data_dir: str | Path | None = None,
                  template: str | LabelStudioTemplate | None = None, page_size: int = 500,
                  progress: Progress | None = None, client: LabelStudioClient | None = None,
-                 method: str = "export") -> tuple[Dataset, PullStats]:
+                 method: str = "export", strict: bool = False) -> tuple[Dataset, PullStats]:
     """Every annotation of every annotator of a project, merged into ``dataset`` as ``human`` annotations.
+
+    With no ``dataset``, the copy kept at push time in ``data_dir``, else the samples the tasks carry (each
+    task's ``labelloop_sample``: the same dataset from any machine). A project labelloop did not make is read
+    through its own label config (the prompt from the data keys it shows, its single-choice questions).
+    Answers that fit no question or option are kept in ``metadata.labelstudio.unmapped_results`` and counted in
+    the stats; ``strict``: they are an error instead (``ProjectError``, the dataset is not returned). An
+    annotation Label Studio made from a prediction that nobody changed gets ``metadata["accepted_prediction"]``.
 
     ``method="export"`` reads Label Studio's JSON export in one request (about twice as fast on the
     server); ``"pages"`` reads ``/api/tasks`` a page at a time, for projects too large to export at once.
@@ -262,50 +320,85 @@ def pull_project(project_id: int, server_url: str | None = None, api_token: str 
     project = client.get_project(project_id)
     tpl = template if isinstance(template, LabelStudioTemplate) else (
         get_template(template) if template else template_from_config(project.get("label_config", "")))
+    config: LabelConfig | None = None
     if tpl is None:
-        raise ParameterError("template", f"Project {project_id} on {ParameterError.literal(client.url)} was not made "
-                                         "by labelloop (its label config has no labelloop template); name one with "
-                                         "{param}.")
+        try:
+            config = read_label_config(project.get("label_config", ""))
+        except SchemaError as exc:
+            raise ParameterError("template", f"Project {project_id} on {ParameterError.literal(client.url)} was not "
+                                             f"made by labelloop and its {ParameterError.literal(str(exc))}; name a "
+                                             "template with {param}.") from None
+    schema = tpl.schema if tpl is not None else config.schema  # type: ignore[union-attr]
     url = client.url.rstrip("/")
+    named = dataset is not None  # a dataset to add to keeps its name; else the name the tasks carry
     if dataset is None:
         dataset = _stored_dataset(data_dir, project_id, url) or Dataset(
-            name=_title(project.get("title") or f"project {project_id}"), schema=tpl.schema)
+            name=_title(project.get("title") or f"project {project_id}"), schema=schema)
     else:
         dataset = dataset.model_copy(deep=True)
     if dataset.schema is None:
-        dataset.schema = tpl.schema
+        dataset.schema = schema
     by_id = dataset.by_id()
     where: dict[tuple[str, int, int], tuple[DataSample, int]] = {}
-    for s in dataset.samples:
+
+    def index(s: DataSample) -> None:
         for i, a in enumerate(s.annotations):
             key = _ls_key(a)
             if key is not None:
                 where[key] = (s, i)
+
+    for s in dataset.samples:
+        index(s)
     emails = {int(u["id"]): u.get("email") or u.get("username") or f"user:{u['id']}" for u in client.users()}
     stats = PullStats(project_id=project_id, url=url)
     annotators: set[str] = set()
+    lost: dict[str, int] = {}
+    predictions: dict[int, dict[str, Any] | None] = {}
     total = int(project.get("task_number") or 0)
     tasks = client.export(project_id) if method == "export" else client.iter_tasks(project_id, page_size=page_size)
     for task in tasks:
         stats.tasks += 1
         data = task.get("data") or {}
         sid = str(data.get(ID_KEY, f"labelstudio-task-{task['id']}"))
+        about = (data.get(SAMPLE_KEY) or {}).get("dataset") if isinstance(data.get(SAMPLE_KEY), dict) else None
+        if isinstance(about, dict) and not named:
+            dataset.name = str(about.get("name") or dataset.name)
+            dataset.metadata = dict(about.get("metadata") or {})
+            named = True
         sample = by_id.get(sid)
         if sample is None:
-            sample = tpl.sample_from_task({**data, ID_KEY: sid})
+            sample = _rebuild(tpl, config, task, sid, lost)
             dataset.samples.append(sample)
             by_id[sid] = sample
             stats.rebuilt_samples += 1
+            index(sample)
+        for p in task.get("predictions") or []:
+            if isinstance(p, dict) and p.get("id") is not None:
+                predictions[int(p["id"])] = p
+
+        def read(result: list[dict[str, Any]], data: dict[str, Any] = data) -> dict[str, Any]:
+            return tpl.process_annotations(result, data) if tpl is not None else _foreign_values(
+                config, result, data)  # type: ignore[arg-type]
+
         for raw in sorted(task.get("annotations") or [], key=lambda a: int(a["id"])):
             stats.annotations += 1
-            ann = to_annotation(raw, task, tpl, url, project_id, emails)
+            values = None if tpl is not None or raw.get("was_cancelled") else read(raw.get("result") or [])
+            ann = to_annotation(raw, task, tpl or _NO_TEMPLATE, url, project_id, emails, values=values)
             annotators.add(ann.annotator)
             if ann.status == "skipped":
                 stats.skipped += 1
+            else:
+                _check(ann, raw, task, sid, schema, sample, stats)
+                accepted = _accepted(client, raw, read, predictions)
+                if accepted is not None:
+                    ann.metadata[ACCEPTED_KEY] = accepted
+                    stats.accepted_predictions += 1
             key = (url, project_id, int(raw["id"]))
             if key in where:
                 s, i = where[key]
-                if s.annotations[i].metadata["labelstudio"].get("updated_at") == raw.get("updated_at"):
+                old = s.annotations[i]
+                if old.metadata["labelstudio"].get("updated_at") == raw.get("updated_at") and (
+                        old.metadata.get(ACCEPTED_KEY) == ann.metadata.get(ACCEPTED_KEY)):
                     stats.unchanged += 1
                     continue
                 s.annotations[i] = ann
@@ -319,7 +412,88 @@ def pull_project(project_id: int, server_url: str | None = None, api_token: str 
     if progress:
         progress(stats.tasks, total)
     stats.annotators = sorted(annotators)
+    if lost.get("none"):
+        stats.notes.append(f"{_plural(lost['none'], 'task')} carry no labelloop sample (pushed by an older "
+                           "labelloop, or made by hand): rebuilt from what they show, without the prompt's earlier "
+                           "turns, models, metadata (subset) and reference labels.")
+    if lost.get("old"):
+        stats.notes.append(f"{_plural(lost['old'], 'task')} carry an older labelloop sample: rebuilt without the "
+                           "reference labels and predictions they were pushed with.")
+    if config is not None:
+        keys = ", ".join("$" + k for k in dict.fromkeys(config.objects.values())) or "no data key"
+        stats.notes.append(f"Project {project_id} was not made by labelloop: samples read through its label config "
+                           f"(text from {keys}).")
+    if strict and stats.unmapped:
+        first = stats.unmapped_tasks[0]
+        n = sum(stats.unmapped.values())
+        counts = ", ".join(f"{q}: {k}" for q, k in stats.unmapped.items())
+        raise ParameterError("strict", ParameterError.literal(
+            f"Project {project_id} has {_plural(n, 'answer')} that fit no question or option ({counts}; the first "
+            f"in task {first['task_id']}, {first['values'][0]}), ") + "so nothing was written: fix them in Label "
+            "Studio, or pull without {param} to keep them in metadata.labelstudio.unmapped_results.")
     return dataset, stats
+
+
+def _foreign_values(config: LabelConfig, result: list[dict[str, Any]], data: dict[str, Any]) -> ResultValues:
+    """A result of a project labelloop did not make: a ``Choices`` answer must be one of the choices its config
+    lists (anything else, e.g. an option renamed since, is unmapped); other controls are read as they are."""
+    inferred = InferredMapping()
+    schema = {q.name: q for q in config.schema.questions}
+
+    def control_of(item: dict[str, Any]) -> Control | None:
+        name = str(item.get("from_name", ""))
+        if name in config.choices:
+            q = schema.get(name) or Question(name=name, type="multi_choice" if name in config.multiple
+                                             else "single_choice", options=[Option(value=v) for v in
+                                                                            dict.fromkeys(config.choices[name])])
+            return Control(name, q, "choices", config.controls[name][1], choices={v: v for v in config.choices[name]},
+                           multi=name in config.multiple)
+        inferred.observe(item)
+        return inferred.control(item, {})
+
+    return parse_result(result, control_of, data, [])
+
+
+def _check(ann: Annotation, raw: dict[str, Any], task: dict[str, Any], sid: str, schema: Any, sample: DataSample,
+           stats: PullStats) -> None:
+    """Count and list by task the answers that fit no question or option, and the required answers missing."""
+    where = {"task_id": int(task["id"]), "sample_id": sid, "annotation_id": int(raw["id"]),
+             "annotator": ann.annotator}
+    unmapped = ann.metadata["labelstudio"].get("unmapped_results") or []
+    if unmapped:
+        qs = [unmapped_question(item) for item in unmapped]
+        for q in qs:
+            stats.unmapped[q] = stats.unmapped.get(q, 0) + 1
+        stats.unmapped_tasks.append({**where, "questions": list(dict.fromkeys(qs)),
+                                     "values": [unmapped_text(item) for item in unmapped]})
+    if schema is None:
+        return
+    missing = [q.name for q in schema.all_questions()
+               if q.required and schema.parent_of(q.name) is None and ann.values.get(q.name) is None]
+    if missing:
+        for q in missing:
+            stats.missing_required[q] = stats.missing_required.get(q, 0) + 1
+        stats.missing_tasks.append({**where, "questions": missing})
+
+
+def _accepted(client: LabelStudioClient, raw: dict[str, Any], read: Callable[[list[dict[str, Any]]], dict[str, Any]],
+              predictions: dict[int, dict[str, Any] | None]) -> dict[str, Any] | None:
+    """The prediction an annotation was made from, when nobody changed it (its values are the prediction's)."""
+    parent = raw.get("parent_prediction")
+    if isinstance(parent, dict):
+        parent = parent.get("id")
+    if parent is None:
+        return None
+    pid = int(parent)
+    if pid not in predictions:  # the export lists predictions by id only
+        try:
+            predictions[pid] = client.get(f"/api/predictions/{pid}/", what=f"prediction {pid}")
+        except NotFoundError:
+            predictions[pid] = None
+    pred = predictions[pid]
+    if pred is None:
+        return None
+    return accepted_prediction(read(raw.get("result") or []), pred, read(pred.get("result") or []))
 
 
 def export_annotations_to_dataset(project_id: int, server_url: str | None = None, api_token: str | None = None,

@@ -58,30 +58,53 @@ from labelloop.formats.labelstudio.config import (
     template_for,
     template_from_config,
 )
-from labelloop.formats.labelstudio.results import InferredMapping, ResultValues
+from labelloop.formats.labelstudio.results import InferredMapping, ResultValues, split_name
 
 ORIGIN = "labelstudio"
 REVIEW_KEYS = ("last_action", "reviews", "review_state", "review_status", "is_reviewed")
 SAMPLE_KEY = "labelloop_sample"
 AUTHORS_KEY = "labelloop_annotations"
+ACCEPTED_KEY = "accepted_prediction"  # an annotation that is a model's prediction nobody changed
 PROMPT_KEYS = ("prompt", "text", "question", "instruction", "input", "query")
 CAND_RE = re.compile(r"^(?:answer_([A-Z]{1,3})|(?:answer|response|text|completion|output)_?(\d+))$")
 
 
 # ---------------------------------------------------------------------- the shared mapping
-def sample_payload(sample: DataSample) -> dict[str, Any]:
-    """What a task needs besides what it shows, to rebuild the sample exactly."""
-    return {"id": sample.id, "prompt": [m.model_dump() for m in sample.prompt],
-            "candidates": [{"id": c.id, "model": c.model, "metadata": c.metadata} for c in sample.candidates],
-            "metadata": sample.metadata}
+def sample_payload(sample: DataSample, dataset: Dataset | None = None, *, annotations: bool = True) -> dict[str, Any]:
+    """Everything needed to rebuild the sample exactly, whoever pulls and from wherever: prompt turns, candidates
+    (text, model, metadata), metadata (a subset, a source) and (``annotations``) the annotations it was pushed with
+    (reference labels, predictions); with ``dataset``, that dataset's name and metadata too."""
+    out: dict[str, Any] = {"id": sample.id, "prompt": [m.model_dump(mode="json") for m in sample.prompt],
+                           "candidates": [{"id": c.id, "content": c.content, "model": c.model,
+                                           "metadata": c.metadata} for c in sample.candidates],
+                           "metadata": sample.metadata}
+    if annotations:
+        out["annotations"] = [a.model_dump(mode="json") for a in sample.annotations]
+    if dataset is not None:
+        out["dataset"] = {"name": dataset.name, "metadata": dataset.metadata}
+    return out
+
+
+def sample_from_payload(payload: dict[str, Any], data: dict[str, Any]) -> DataSample:
+    """The sample a task's ``labelloop_sample`` describes (candidate text from the task data when an older
+    payload has none)."""
+    order = [str(c) for c in data.get(ORDER_KEY) or []]
+    texts = {cid: str(data.get(f"answer_{position_label(i)}", "")) for i, cid in enumerate(order)}
+    cands = [Candidate(id=str(c["id"]), content=str(c["content"]) if "content" in c else texts.get(str(c["id"]), ""),
+                       model=c.get("model"), metadata=c.get("metadata") or {})
+             for c in payload.get("candidates") or []]
+    return DataSample(id=str(payload.get("id", data.get(ID_KEY))),
+                      prompt=[Message(**m) for m in payload.get("prompt") or []], candidates=cands,
+                      metadata=dict(payload.get("metadata") or {}),
+                      annotations=[Annotation.model_validate(a) for a in payload.get("annotations") or []])
 
 
 def sample_task(tpl: LabelStudioTemplate, sample: DataSample, order: Sequence[str], n: int, context: bool,
-                *, with_sample: bool = False) -> tuple[dict[str, Any], int]:
-    """One Label Studio task (data and predictions) for a sample; returns the task and its prediction count."""
+                *, dataset: Dataset | None = None, annotations: bool = True) -> tuple[dict[str, Any], int]:
+    """One Label Studio task (data and predictions) for a sample; returns the task and its prediction count. The
+    data carries the whole sample in ``labelloop_sample`` (see ``sample_payload``)."""
     data = tpl.task_data(sample, order, n, context=context)
-    if with_sample:
-        data[SAMPLE_KEY] = sample_payload(sample)
+    data[SAMPLE_KEY] = sample_payload(sample, dataset, annotations=annotations)
     preds = []
     for ann in sample.annotations:
         if ann.kind != "prediction":
@@ -154,6 +177,38 @@ def prediction_to_annotation(raw: dict[str, Any], values: dict[str, Any]) -> Ann
                       metadata={"labelstudio": meta} if meta else {})
 
 
+def unmapped_question(item: Any) -> str:
+    """The question a result item that fits no control was meant to answer: ``best``, ``rating`` for
+    ``rating_E`` on ``answer_E``, the control's name otherwise."""
+    if not isinstance(item, dict):
+        return "?"
+    name, _ = split_name(str(item.get("from_name", "")), str(item.get("to_name", "")))
+    return re.sub(r"__prompt$", "", name) or "?"
+
+
+def unmapped_text(item: Any) -> str:
+    """A result item that fits no control, short: ``best = Answer F``."""
+    if not isinstance(item, dict):
+        return repr(item)[:80]
+    value = item.get("value") or {}
+    shown = next((value[k] for k in (str(item.get("type", "")).lower(), "choices", "rating", "number", "text",
+                                     "labels", "ranker", "selected") if isinstance(value, dict) and k in value), value)
+    if isinstance(shown, list) and len(shown) == 1:
+        shown = shown[0]
+    return f"{item.get('from_name', '?')} = {json.dumps(shown, ensure_ascii=False)[:80]}"
+
+
+def accepted_prediction(values: dict[str, Any], prediction: dict[str, Any], prediction_values: dict[str, Any]) -> (
+        dict[str, Any] | None):
+    """``{"prediction_id", "model_version"}`` when an annotation's values are exactly those of the prediction
+    Label Studio made it from (nobody changed anything), else None."""
+    same = dict(values) == dict(prediction_values) and len(getattr(values, "unmapped", [])) == len(
+        getattr(prediction_values, "unmapped", []))
+    if not same:
+        return None
+    return {"prediction_id": int(prediction["id"]), "model_version": prediction.get("model_version")}
+
+
 def _candidate_keys(data: dict[str, Any]) -> list[str]:
     """The data keys that hold candidates in a task another project made, in screen order."""
     keys = [k for k in data if CAND_RE.match(k) and isinstance(data[k], str)]
@@ -164,6 +219,36 @@ def _candidate_keys(data: dict[str, Any]) -> list[str]:
         return (0, position_index(m.group(1)) or 0) if m.group(1) else (1, int(m.group(2)))
 
     return sorted(keys, key=sort_key)
+
+
+def task_sample(data: dict[str, Any], task_id: Any, text_keys: Sequence[str] = ()) -> tuple[
+        DataSample, list[str], dict[str, str]]:
+    """The sample a task of a project labelloop did not make shows, its screen order, and which data key is which
+    labelloop field. ``text_keys``: the data keys the project's label config shows (``$text``, ``$review``), in
+    its order; the first that is not a candidate is the prompt (else the first of ``prompt``, ``text``, …)."""
+    order = [str(c) for c in data.get(ORDER_KEY) or []]
+    shown = [k for k in text_keys if isinstance(data.get(k), str)]
+    keys = _candidate_keys({k: data[k] for k in shown} if shown else data)
+    if order and len(order) <= len(keys):
+        ids = order
+        keys = [f"answer_{position_label(i)}" for i in range(len(order))]
+    else:
+        ids = keys
+        order = list(keys)
+    cands = [Candidate(id=cid, content=str(data[k])) for cid, k in zip(ids, keys)]
+    pkey = next((k for k in shown if k not in keys), None) or next(
+        (k for k in PROMPT_KEYS if isinstance(data.get(k), str)), None)
+    prompt = [Message(role="user", content=str(data[pkey]))] if pkey else []
+    used = set(keys) | {pkey, ID_KEY, ORDER_KEY, AUTHORS_KEY}
+    meta = {k: v for k, v in data.items() if k not in used}
+    sid = data.get(ID_KEY) or (f"labelstudio-task-{task_id}" if task_id is not None else None)
+    if sid is None:
+        sid = content_id(prompt, cands)
+    fields = {k: f"candidates.{cid}" for k, cid in zip(keys, ids)}
+    if pkey:
+        fields[pkey] = "prompt"
+    fields.update({k: f"metadata.{k}" for k, v in meta.items() if isinstance(v, str)})
+    return DataSample(id=str(sid), prompt=prompt, candidates=cands, metadata=meta), order, fields
 
 
 # ---------------------------------------------------------------------- the format
@@ -276,35 +361,11 @@ class LabelStudioFormat(Format):
         stored = data.get(SAMPLE_KEY)
         order = [str(c) for c in data.get(ORDER_KEY) or []]
         if isinstance(stored, dict):
-            texts = {cid: str(data.get(f"answer_{position_label(i)}", "")) for i, cid in enumerate(order)}
-            cands = [Candidate(id=str(c["id"]), content=texts.get(str(c["id"]), ""), model=c.get("model"),
-                               metadata=c.get("metadata") or {}) for c in stored.get("candidates") or []]
-            sample = DataSample(id=str(stored.get("id", data.get(ID_KEY))),
-                                prompt=[Message(**m) for m in stored.get("prompt") or []], candidates=cands,
-                                metadata=dict(stored.get("metadata") or {}))
+            sample = sample_from_payload({**stored, "annotations": []}, data)  # annotations come from the task
             fields = {"prompt": "prompt", **{f"answer_{position_label(i)}": f"candidates.{cid}"
                                              for i, cid in enumerate(order)}}
             return sample, order, fields
-        keys = _candidate_keys(data)
-        if order and len(order) <= len(keys):
-            ids = order
-            keys = [f"answer_{position_label(i)}" for i in range(len(order))]
-        else:
-            ids = keys
-            order = list(keys)
-        cands = [Candidate(id=cid, content=str(data[k])) for cid, k in zip(ids, keys)]
-        pkey = next((k for k in PROMPT_KEYS if isinstance(data.get(k), str)), None)
-        prompt = [Message(role="user", content=str(data[pkey]))] if pkey else []
-        used = set(keys) | {pkey, ID_KEY, ORDER_KEY, AUTHORS_KEY}
-        meta = {k: v for k, v in data.items() if k not in used}
-        sid = data.get(ID_KEY) or (f"labelstudio-task-{task_id}" if task_id is not None else None)
-        if sid is None:
-            sid = content_id(prompt, cands)
-        fields = {k: f"candidates.{cid}" for k, cid in zip(keys, ids)}
-        if pkey:
-            fields[pkey] = "prompt"
-        fields.update({k: f"metadata.{k}" for k, v in meta.items() if isinstance(v, str)})
-        return DataSample(id=str(sid), prompt=prompt, candidates=cands, metadata=meta), order, fields
+        return task_sample(data, task_id)
 
     # writing -------------------------------------------------------------------------
     def write(self, dataset: Dataset, path: Path) -> int:
@@ -321,7 +382,7 @@ class LabelStudioFormat(Format):
         uniform = len({len(s.candidates) for s in dataset.samples}) == 1
         tasks = []
         for s in dataset.samples:
-            task, _ = sample_task(tpl, s, candidate_order(s, seed, shuffle), n, context, with_sample=True)
+            task, _ = sample_task(tpl, s, candidate_order(s, seed, shuffle), n, context, annotations=False)
             done = [a for a in s.annotations if a.kind != "prediction"] if with_annotations else []
             if done:
                 task["annotations"] = [_annotation_out(tpl, a, task["data"]) for a in done]

@@ -71,6 +71,8 @@ def register(mcp: MCPServer, s: State) -> None:
                                              "it exists, else the copy kept at push time).")] = None,
         template: Schema_ = None, url: LsUrl_ = None, data_dir: LsDir_ = None,
         pages: Annotated[bool, Field(description="Read tasks a page at a time instead of one export.")] = False,
+        strict: Annotated[bool, Field(description="An answer that fits no question or option is an error and "
+                                      "nothing is written (default: counted in the report's unmapped).")] = False,
     ) -> Report:
         """Every annotation of every annotator of a Label Studio project, as human annotations in candidate ids.
         Reports progress."""
@@ -83,7 +85,7 @@ def register(mcp: MCPServer, s: State) -> None:
 
             def work(report: ops.Progress) -> Report:
                 res = ops.pull(project, output=out, dataset=base, template=tpl, url=ls_url, token=token,
-                               data_dir=ddir, pages=pages, progress=report, check_path=g.check)
+                               data_dir=ddir, pages=pages, strict=strict, progress=report, check_path=g.check)
                 return Report(output=res.output, report=res.stats)
 
             async with progress(ctx) as prog:

@@ -31,10 +31,11 @@ STATE: dict = {}
 
 
 def make_dataset() -> Dataset:
-    """20 samples: 3 answers each (4 for two of them), a reference, a model's prediction; some multi-turn."""
+    """20 samples: 3 answers each (one layout, so one project), a reference, a model's prediction; some multi-turn.
+    Samples with different answer counts go to one project each: test_layouts_live."""
     samples = []
     for i in range(20):
-        n = 4 if i in (9, 19) else 3
+        n = 3
         ids = [str(k) for k in range(n)]
         cands = [Candidate(id=c, content=f"Answer {c} to question {i}: {'ü🙂' * (k + 1)} {'x' * (10 * k)}")
                  for k, c in enumerate(ids)]
@@ -104,7 +105,9 @@ def test_push_puts_tasks_and_prelabels(ls):
     ds = make_dataset()
     res = create_annotator(server_url=ls.creds.url, api_token=ls.creds.token, project_title="live round trip",
                            template_name="rewardbench2", data_dir=ls.data_dir, batch_size=7).run(ds)
-    assert (res.tasks, res.predictions, res.positions, res.template) == (20, 20, 4, "rewardbench2")
+    assert (res.tasks, res.predictions, res.positions, res.template, res.skipped) == (
+        20, 20, 3, "rewardbench2", 0)
+    assert [p["title"] for p in res.projects] == ["live round trip"]
     STATE["project"] = res.project_id
     tpl = get_template("rewardbench2")
     with ls.client() as c:

@@ -39,8 +39,9 @@ def _ls_print_start(started: ops.Started, show_password: bool, data_dir: Path) -
         out.print(info.port_note, markup=False)
     out.print(f"Label Studio {state} at {info.url}", markup=False)
     if push_result is not None:
-        out.print(f"Project {push_result.project_id}: {push_result.project_url} ({push_result.tasks} tasks, "
-                  f"{push_result.predictions} pre-labels, template {push_result.template})", markup=False)
+        for p in push_result.projects:
+            out.print(f"Project {p['project_id']}: {p['project_url']} ({p['tasks']} tasks with {p['positions']} "
+                      f"answers, {p['predictions']} pre-labels, template {push_result.template})", markup=False)
     creds = Credentials.load(data_dir)
     login = f"Log in as {info.email}"
     if show_password and creds is not None:
@@ -187,8 +188,11 @@ def ls_push(
     if as_json:
         out.print_json(json.dumps(res.model_dump()))
     else:
-        out.print(f"Pushed {res.tasks} tasks ({res.predictions} pre-labels, template {res.template}) to project "
-                  f"{res.project_id}: {res.project_url}", markup=False)
+        for p in res.projects:
+            skipped = f"; {p['skipped']} already there, skipped" if p["skipped"] else ""
+            out.print(f"Pushed {p['tasks']} tasks with {p['positions']} answers ({p['predictions']} pre-labels, "
+                      f"template {res.template}{skipped}) to project {p['project_id']}: {p['project_url']}",
+                      markup=False)
 
 
 @app.command("pull")

@@ -31,6 +31,7 @@ from labelloop.formats.labelstudio.config import (
     ID_KEY,
     LabelConfig,
     LabelStudioTemplate,
+    SchemaTemplate,
     get_template,
     read_label_config,
     template_for,
@@ -91,16 +92,21 @@ def project_dir(data_dir: str | Path | None, project_id: int) -> Path:
     return Path(data_dir or DEFAULT_DATA_DIR) / "projects" / str(project_id)
 
 
-def _title(text: str) -> str:
+def _title(text: str, suffix: str = "") -> str:
+    """A project title Label Studio takes (3 to 50 characters), ``suffix`` kept whole."""
     text = " ".join(text.split()) or "labelloop"
     if len(text) < 3:
         text = f"labelloop {text}"
-    return text[:50]
+    return text[:50 - len(suffix)] + suffix
 
 
 # ---------------------------------------------------------------------- push
 @dataclass
 class PushResult:
+    """A push: one project per layout (answer count); the top-level project fields are the first project's,
+    the counts are over all of them, ``projects`` lists each (id, URL, title, answers, tasks, pre-labels,
+    skipped)."""
+
     project_id: int
     url: str
     project_url: str
@@ -108,14 +114,30 @@ class PushResult:
     predictions: int
     positions: int
     template: str
+    skipped: int = 0
+    projects: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
+def layouts(dataset: Dataset) -> dict[int, list[DataSample]]:
+    """The samples by answer count, fewest first: each count is one layout (one project)."""
+    groups: dict[int, list[DataSample]] = {}
+    for s in dataset.samples:
+        groups.setdefault(len(s.candidates), []).append(s)
+    return dict(sorted(groups.items()))
+
+
+def config_positions(label_config: str) -> int:
+    """How many answers a label config made by labelloop shows (0: none)."""
+    return sum(1 for key in read_label_config(label_config).objects if key.startswith("answer_"))
+
+
 @dataclass
 class LabelStudioAnnotator:
-    """Puts a dataset in front of people in Label Studio. ``run(dataset)`` creates and fills a project."""
+    """Puts a dataset in front of people in Label Studio. ``run(dataset)`` creates and fills a project per
+    layout: each task shows exactly its own answers."""
 
     name: str = "labelstudio"
     server_url: str | None = None
@@ -136,6 +158,9 @@ class LabelStudioAnnotator:
         return get_template(self.template_name) if self.template_name else template_for(dataset)
 
     def run(self, dataset: Dataset, create_new_project: bool = True, project_id: int | None = None) -> PushResult:
+        """Samples with different answer counts go to one project each ("NAME (4 answers)"); into an existing
+        project (``create_new_project=False``) only samples of its layout go. A sample whose id the project
+        already has is skipped, so pushing again adds only new samples."""
         if not dataset.samples:
             raise ProjectError(f"Dataset {dataset.name!r} has no samples to push.")
         dataset.check_unique_ids()
@@ -143,54 +168,96 @@ class LabelStudioAnnotator:
             raise ProjectError("Pass a project id to push into an existing project, or create a new one.")
         client = self.client or connect(self.server_url, self.api_token, self.data_dir)
         tpl = self.template(dataset)
-        n = max(len(s.candidates) for s in dataset.samples)
-        context = any(len(s.prompt) > 1 for s in dataset.samples)
-        uniform = len({len(s.candidates) for s in dataset.samples}) == 1
-        config = tpl.label_config(n, context=context, uniform=uniform)
-        instructions = join_guidelines(tpl.schema.guidelines, self.guidelines)
-        if create_new_project:
-            project = client.create_project(
-                title=_title(self.project_title or dataset.name or self.name),
-                description=self.project_description or "",
-                label_config=config,
-                expert_instruction=guidelines_html(instructions),
-                show_instruction=bool(instructions),
-                show_skip_button=True,
-                maximum_annotations=max(1, self.overlap),
-            )
-            project_id = int(project["id"])
-        else:
-            project = client.get_project(int(project_id))  # type: ignore[arg-type]
-            if project.get("label_config") != config:
-                if template_from_config(project.get("label_config", "")) is None and project.get("task_number"):
-                    raise ProjectError(f"Project {project_id} on {client.url} already has tasks and was not made by "
-                                       "labelloop; push into a new project instead.")
-                client.update_project(int(project_id), label_config=config)  # type: ignore[arg-type]
-            if self.guidelines:
-                client.update_project(int(project_id),  # type: ignore[arg-type]
-                                      expert_instruction=guidelines_html(instructions), show_instruction=True)
-        assert project_id is not None
-        tasks, predictions = 0, 0
-        batch: list[dict[str, Any]] = []
+        groups = layouts(dataset)
+        base = self.project_title or dataset.name or self.name
+        done: list[dict[str, Any]] = []
+        counted = 0
         total = len(dataset.samples)
-        for sample in dataset.samples:
+
+        def progress(k: int) -> None:
+            if self.progress:
+                self.progress(counted + k, total)
+
+        if not create_new_project:
+            assert project_id is not None
+            project = client.get_project(int(project_id))
+            own = template_from_config(project.get("label_config", ""))
+            if own is not None and not self.template_name and project.get("task_number"):
+                tpl = own  # the project's tasks are the template's it was made with
+            shown = config_positions(project.get("label_config", "")) if project.get("task_number") else 0
+            if len(groups) > 1 or (shown and shown not in groups):
+                counts = ", ".join(str(n) for n in groups)
+                raise ProjectError(f"Project {project_id} on {client.url} shows "
+                                   + (f"{shown} answers" if shown else "one layout") +
+                                   f"; these samples have {counts} answers. Push them without a project id: "
+                                   "labelloop makes one project per answer count.")
+            [(n, samples)] = groups.items()
+            done.append(self._fill(client, tpl, int(project_id), dataset, n, samples, project, progress))
+        else:
+            for n, samples in groups.items():
+                title = _title(base) if len(groups) == 1 else _title(base, f" ({n} answer{'s' * (n != 1)})")
+                pid, project = self._create(client, tpl, title, n, samples)
+                done.append(self._fill(client, tpl, pid, dataset, n, samples, project, progress))
+                counted += len(samples)
+        first = done[0]
+        return PushResult(project_id=first["project_id"], url=client.url, project_url=first["project_url"],
+                          tasks=sum(d["tasks"] for d in done), predictions=sum(d["predictions"] for d in done),
+                          positions=first["positions"], template=tpl.name, skipped=sum(d["skipped"] for d in done),
+                          projects=done)
+
+    def _instructions(self, tpl: LabelStudioTemplate, n: int) -> tuple[str, bool]:
+        """The instructions' HTML (guidelines, then the keys) and whether to show them before labelling."""
+        text = join_guidelines(tpl.schema.guidelines, self.guidelines)
+        keys = tpl.hotkeys(n) if isinstance(tpl, SchemaTemplate) else ""
+        return guidelines_html("\n\n".join(x for x in (text, keys) if x)), bool(text)
+
+    def _create(self, client: LabelStudioClient, tpl: LabelStudioTemplate, title: str, n: int,
+                samples: list[DataSample]) -> tuple[int, dict[str, Any]]:
+        html, show = self._instructions(tpl, n)
+        project = client.create_project(
+            title=title, description=self.project_description or "",
+            label_config=tpl.label_config(n, context=any(len(s.prompt) > 1 for s in samples)),
+            expert_instruction=html, show_instruction=show, show_skip_button=True,
+            maximum_annotations=max(1, self.overlap))
+        return int(project["id"]), project
+
+    def _fill(self, client: LabelStudioClient, tpl: LabelStudioTemplate, project_id: int, dataset: Dataset, n: int,
+              samples: list[DataSample], project: dict[str, Any], progress: Callable[[int], None]) -> dict[str, Any]:
+        """Import the samples the project does not have yet (by sample id) as tasks."""
+        have: set[str] = set()
+        if project.get("task_number"):
+            have = {str(t["data"][ID_KEY]) for t in client.iter_tasks(project_id)
+                    if isinstance(t.get("data"), dict) and ID_KEY in t["data"]}
+        config = project.get("label_config") or ""
+        ours = template_from_config(config) is not None
+        if not have or not ours:  # an empty project (or one we did not make) gets this layout's config
+            context = any(len(s.prompt) > 1 for s in samples)
+            if not ours or config_positions(config) != n or (context and "$context" not in config):
+                if not ours and project.get("task_number"):
+                    raise ProjectError(f"Project {project_id} on {client.url} already has tasks and was not made "
+                                       "by labelloop; push into a new project instead.")
+                config = tpl.label_config(n, context=context)
+                client.update_project(project_id, label_config=config)
+        if self.guidelines:
+            html, _ = self._instructions(tpl, n)
+            client.update_project(project_id, expert_instruction=html, show_instruction=True)
+        context = "$context" in config
+        new = [s for s in samples if s.id not in have]
+        tasks = predictions = 0
+        batch: list[dict[str, Any]] = []
+        for k, sample in enumerate(new, 1):
             task, n_pred = self.task(tpl, sample, n, context, dataset)
             batch.append(task)
             predictions += n_pred
-            if len(batch) >= self.batch_size:
+            if len(batch) >= self.batch_size or k == len(new):
                 client.import_tasks(project_id, batch)
                 tasks += len(batch)
                 batch = []
-                if self.progress:
-                    self.progress(tasks, total)
-        if batch:
-            client.import_tasks(project_id, batch)
-            tasks += len(batch)
-            if self.progress:
-                self.progress(tasks, total)
-        self._remember(client.url, project_id, dataset, tpl)
-        return PushResult(project_id=project_id, url=client.url, project_url=f"{client.url}/projects/{project_id}",
-                          tasks=tasks, predictions=predictions, positions=n, template=tpl.name)
+                progress(tasks)
+        self._remember(client.url, project_id, dataset.model_copy(update={"samples": samples}), tpl)
+        return {"project_id": project_id, "project_url": f"{client.url}/projects/{project_id}",
+                "title": project.get("title", ""), "positions": n, "tasks": tasks, "predictions": predictions,
+                "skipped": len(samples) - len(new)}
 
     def task(self, tpl: LabelStudioTemplate, sample: DataSample, n: int, context: bool,
              dataset: Dataset | None = None) -> tuple[dict[str, Any], int]:

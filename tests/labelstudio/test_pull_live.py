@@ -64,6 +64,31 @@ def test_push_then_annotate_through_the_api(ls):
                  pred=pred["id"])
 
 
+def test_task_data_shows_no_reference_labels_and_meta_keeps_them(ls):
+    """What annotators can see (task data: Data Manager columns) holds no reference label, prediction or model;
+    the task's meta keeps them, in the tasks API and in the export alike."""
+    pid = STATE["project"]
+    with ls.client() as c:
+        paged = {t["data"]["labelloop_id"]: t for t in c.iter_tasks(pid)}
+        exported = {t["data"]["labelloop_id"]: t for t in c.export(pid)}
+    ref = {"annotator": "rewardbench2", "kind": "reference", "values": {"best": "c0"}, "origin": "rewardbench2"}
+    pred = {"annotator": "judge", "kind": "prediction", "model_version": "judge-v1",
+            "values": {"best": "c1", "ranking": ["c1", "c0", "c2"]}}
+    for tasks in (paged, exported):
+        t0 = tasks["p0"]
+        assert t0["data"]["labelloop_sample"] == {
+            "id": "p0", "prompt": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "What is 0?"}],
+            "candidates": [{"id": f"c{k}", "content": f"answer {k} to 0"} for k in range(3)],
+            "metadata": {"subset": "focus"}}
+        shown = json.dumps(t0["data"])
+        assert ("rewardbench2" in shown, "judge" in shown, "model-0" in shown) == (False, False, False)
+        hidden = t0["meta"]["labelloop_sample"]
+        assert hidden["candidates"] == [{"id": f"c{k}", "model": f"model-{k}", "metadata": {}} for k in range(3)]
+        assert hidden["dataset"] == {"name": "pull test", "metadata": {"source": "unit"}}
+        assert [{k: a[k] for k in ref} for a in hidden["annotations"][:1]] == [ref]
+        assert [{k: a[k] for k in pred} for a in hidden["annotations"][1:]] == [pred]
+
+
 def test_pull_reports_what_fits_nothing_and_marks_accepted_predictions(ls):
     pid, tasks = STATE["project"], STATE["tasks"]
     ds, stats = pull_project(pid, ls.creds.url, ls.creds.token, data_dir=ls.data_dir)

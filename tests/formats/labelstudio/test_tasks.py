@@ -162,3 +162,35 @@ def test_results_that_fit_no_control_go_to_the_annotation_s_metadata_not_its_val
     assert ann.metadata["labelstudio"]["unmapped_results"] == odd
     pred = prediction_to_annotation({"model_version": "m"}, tpl.process_annotations(picked + odd, data))
     assert (pred.values, pred.metadata["labelstudio"]["unmapped_results"]) == ({"preference": "1"}, odd)
+
+
+def test_a_pushed_task_hides_reference_labels_and_models_in_meta_and_reads_back(tmp_path):
+    """A task for a server: its data (what annotators see) has no annotation and no model; its meta has them; an
+    export of such tasks reads back with the models, and an older task (all in its data) too."""
+    from labelloop.formats.labelstudio import get_template, sample_task
+    from labelloop.formats.labelstudio.tasks import task_payload
+
+    ds = sample_dataset()
+    s = ds.samples[0]
+    tpl = get_template("rewardbench")
+    task, n_pred = sample_task(tpl, s, ["b", "a"], 2, True, dataset=ds, meta=True)
+    assert n_pred == 1
+    assert task["data"]["labelloop_sample"] == {
+        "id": "s1", "prompt": [{"role": "system", "content": "be nice"}, {"role": "user", "content": "hi 😀 there"}],
+        "candidates": [{"id": "a", "content": "hello 😀 x"}, {"id": "b", "content": "yo"}],
+        "metadata": {"subset": "chat"}}
+    assert "rb" not in json.dumps(task["data"]) and "m1" not in json.dumps(task["data"])
+    hidden = task["meta"]["labelloop_sample"]
+    assert hidden["candidates"] == [{"id": "a", "model": "m1", "metadata": {}}, {"id": "b", "model": None,
+                                                                                 "metadata": {}}]
+    assert hidden["annotations"] == [a.model_dump(mode="json") for a in s.annotations]
+    assert hidden["dataset"] == {"name": "t", "metadata": {}}
+    whole, _ = sample_task(tpl, s, ["b", "a"], 2, True, dataset=ds)
+    assert task_payload(task) == whole["data"]["labelloop_sample"]  # the two halves are the whole sample
+    assert task_payload(whole) == whole["data"]["labelloop_sample"]  # an older task: all in its data
+    (tmp_path / "label_config.xml").write_text(tpl.label_config(2, context=True), encoding="utf-8")
+    for t in (task, whole):
+        path = tmp_path / "export.json"
+        path.write_text(json.dumps([{**t, "id": 9, "annotations": [], "predictions": []}]), encoding="utf-8")
+        [back] = load(path, format="labelstudio").samples
+        assert (back.id, back.prompt, back.candidates, back.metadata) == (s.id, s.prompt, s.candidates, s.metadata)

@@ -43,10 +43,10 @@ from labelloop.formats.labelstudio.tasks import (
     _NO_TEMPLATE,
     ACCEPTED_KEY,
     ORIGIN,
-    SAMPLE_KEY,
     accepted_prediction,
     sample_from_payload,
     sample_task,
+    task_payload,
     task_sample,
     to_annotation,
     unmapped_question,
@@ -261,9 +261,11 @@ class LabelStudioAnnotator:
 
     def task(self, tpl: LabelStudioTemplate, sample: DataSample, n: int, context: bool,
              dataset: Dataset | None = None) -> tuple[dict[str, Any], int]:
-        """One Label Studio task (data and predictions) for a sample; its data carries the whole sample (and the
-        name and metadata of ``dataset``), so a pull from any machine rebuilds it."""
-        return sample_task(tpl, sample, candidate_order(sample, self.seed, self.shuffle), n, context, dataset=dataset)
+        """One Label Studio task (data, meta and predictions) for a sample; it carries the whole sample (and the
+        name and metadata of ``dataset``), so a pull from any machine rebuilds it: what the task shows in its data,
+        what annotators must not see (reference labels, predictions, models) in its ``meta``."""
+        return sample_task(tpl, sample, candidate_order(sample, self.seed, self.shuffle), n, context, dataset=dataset,
+                           meta=True)
 
     def _remember(self, url: str, project_id: int, dataset: Dataset, tpl: LabelStudioTemplate) -> None:
         """Keep the pushed samples beside the server's data, merged with earlier pushes to the project."""
@@ -351,7 +353,7 @@ def _rebuild(tpl: LabelStudioTemplate | None, config: LabelConfig | None, task: 
     """A sample from its task: the ``labelloop_sample`` payload (everything), else what the task shows (``lost``
     counts why)."""
     data = task.get("data") or {}
-    payload = data.get(SAMPLE_KEY)
+    payload = task_payload(task)
     if isinstance(payload, dict):
         sample = sample_from_payload(payload, data)
         if "annotations" not in payload or "content" not in next(iter(payload.get("candidates") or []), {"content": 1}):
@@ -427,7 +429,7 @@ def pull_project(project_id: int, server_url: str | None = None, api_token: str 
         stats.tasks += 1
         data = task.get("data") or {}
         sid = str(data.get(ID_KEY, f"labelstudio-task-{task['id']}"))
-        about = (data.get(SAMPLE_KEY) or {}).get("dataset") if isinstance(data.get(SAMPLE_KEY), dict) else None
+        about = (task_payload(task) or {}).get("dataset")
         if isinstance(about, dict) and not named:
             dataset.name = str(about.get("name") or dataset.name)
             dataset.metadata = dict(about.get("metadata") or {})

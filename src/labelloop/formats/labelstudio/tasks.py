@@ -29,7 +29,9 @@ keeps the ids in ``metadata["labelstudio"]["prediction_ids"]``. Two ways to map 
 Writing: one JSON list of tasks for Label Studio's import, ``prediction`` annotations as
 predictions, and a ``<stem>.label_config.xml`` to create the project with. The sample itself
 (prompt turns, candidate ids, models, metadata) travels in ``data.labelloop_sample``, so reading
-the file back, or Label Studio's export after import, rebuilds it exactly. Human, reference and
+the file back, or Label Studio's export after import, rebuilds it exactly. (A push to a server puts what
+annotators must not see, the annotations and models, in the task's ``meta`` instead: ``hidden_payload``;
+reading an export joins the two again.) Human, reference and
 aggregate labels are written as ``annotations`` only with ``annotations=True`` (Label Studio
 credits imported annotations to the importing user, so their authors are kept in
 ``data.labelloop_annotations``).
@@ -85,6 +87,38 @@ def sample_payload(sample: DataSample, dataset: Dataset | None = None, *, annota
     return out
 
 
+def hidden_payload(sample: DataSample, dataset: Dataset | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``sample_payload`` split in two for a task on a server: what the task shows (prompt turns, candidate ids
+    and text, metadata) for ``data``, and what annotators must not see (the annotations it was pushed with:
+    reference labels, predictions; the candidates' models and metadata; the dataset) for the task's ``meta``,
+    which Label Studio stores and returns in its export and tasks API but shows in no Data Manager column."""
+    shown: dict[str, Any] = {"id": sample.id, "prompt": [m.model_dump(mode="json") for m in sample.prompt],
+                             "candidates": [{"id": c.id, "content": c.content} for c in sample.candidates],
+                             "metadata": sample.metadata}
+    hidden: dict[str, Any] = {"candidates": [{"id": c.id, "model": c.model, "metadata": c.metadata}
+                                             for c in sample.candidates],
+                              "annotations": [a.model_dump(mode="json") for a in sample.annotations]}
+    if dataset is not None:
+        hidden["dataset"] = {"name": dataset.name, "metadata": dataset.metadata}
+    return shown, hidden
+
+
+def task_payload(task: dict[str, Any]) -> dict[str, Any] | None:
+    """A task's whole ``labelloop_sample``: the part in its data joined with the part in its ``meta`` (see
+    ``hidden_payload``; an older task has it all in its data), or None when the data carries none."""
+    shown = (task.get("data") or {}).get(SAMPLE_KEY)
+    if not isinstance(shown, dict):
+        return None
+    hidden = task.get("meta")
+    hidden = hidden.get(SAMPLE_KEY) if isinstance(hidden, dict) else None
+    if not isinstance(hidden, dict):
+        return shown
+    extra = {str(c.get("id")): c for c in hidden.get("candidates") or [] if isinstance(c, dict)}
+    cands = [{**c, **{k: v for k, v in extra.get(str(c.get("id")), {}).items() if k != "id"}}
+             for c in shown.get("candidates") or [] if isinstance(c, dict)]
+    return {**shown, **{k: v for k, v in hidden.items() if k != "candidates"}, "candidates": cands}
+
+
 def sample_from_payload(payload: dict[str, Any], data: dict[str, Any]) -> DataSample:
     """The sample a task's ``labelloop_sample`` describes (candidate text from the task data when an older
     payload has none)."""
@@ -100,11 +134,17 @@ def sample_from_payload(payload: dict[str, Any], data: dict[str, Any]) -> DataSa
 
 
 def sample_task(tpl: LabelStudioTemplate, sample: DataSample, order: Sequence[str], n: int, context: bool,
-                *, dataset: Dataset | None = None, annotations: bool = True) -> tuple[dict[str, Any], int]:
+                *, dataset: Dataset | None = None, annotations: bool = True, meta: bool = False) -> tuple[
+                    dict[str, Any], int]:
     """One Label Studio task (data and predictions) for a sample; returns the task and its prediction count. The
-    data carries the whole sample in ``labelloop_sample`` (see ``sample_payload``)."""
+    task carries the whole sample in ``labelloop_sample`` (see ``sample_payload``): all in its data, or with
+    ``meta`` (a task pushed to a server) what annotators must not see in the task's ``meta`` (``hidden_payload``)."""
     data = tpl.task_data(sample, order, n, context=context)
-    data[SAMPLE_KEY] = sample_payload(sample, dataset, annotations=annotations)
+    hidden: dict[str, Any] | None = None
+    if meta:
+        data[SAMPLE_KEY], hidden = hidden_payload(sample, dataset)
+    else:
+        data[SAMPLE_KEY] = sample_payload(sample, dataset, annotations=annotations)
     preds = []
     for ann in sample.annotations:
         if ann.kind != "prediction":
@@ -115,6 +155,8 @@ def sample_task(tpl: LabelStudioTemplate, sample: DataSample, order: Sequence[st
             pred["score"] = ann.score
         preds.append(pred)
     task: dict[str, Any] = {"data": data}
+    if hidden is not None:
+        task["meta"] = {SAMPLE_KEY: hidden}
     if preds:
         task["predictions"] = preds
     return task, len(preds)
@@ -319,7 +361,7 @@ class LabelStudioFormat(Format):
         if not isinstance(data, dict):
             raise RowError("field 'data' is not an object")
         task_id = row.get("id")
-        sample, order, fields = self._sample(data, task_id)
+        sample, order, fields = self._sample(data, task_id, row.get("meta"))
         project = int(row["project"]) if isinstance(row.get("project"), int) else -1
         use_tpl = self.template is not None and ORDER_KEY in data
         for raw in sorted((p for p in row.get("predictions") or [] if isinstance(p, dict)),
@@ -356,9 +398,10 @@ class LabelStudioFormat(Format):
             return self.template.process_annotations(result, data)
         return self.inferred.values(result, data, order, fields)
 
-    def _sample(self, data: dict[str, Any], task_id: Any) -> tuple[DataSample, list[str], dict[str, str]]:
+    def _sample(self, data: dict[str, Any], task_id: Any, meta: Any = None) -> tuple[
+            DataSample, list[str], dict[str, str]]:
         """The sample a task shows, its screen order, and which data key is which labelloop field."""
-        stored = data.get(SAMPLE_KEY)
+        stored = task_payload({"data": data, "meta": meta})
         order = [str(c) for c in data.get(ORDER_KEY) or []]
         if isinstance(stored, dict):
             sample = sample_from_payload({**stored, "annotations": []}, data)  # annotations come from the task
@@ -452,5 +495,5 @@ def read_export(path: str | Path, **options: Any) -> Dataset:
     return load(path, format="labelstudio", options=options)
 
 
-__all__ = ["LabelStudioFormat", "sample_task", "to_annotation", "prediction_to_annotation",
-           "read_export", "ORIGIN", "REVIEW_KEYS", "SAMPLE_KEY"]
+__all__ = ["LabelStudioFormat", "sample_task", "hidden_payload", "task_payload", "to_annotation",
+           "prediction_to_annotation", "read_export", "ORIGIN", "REVIEW_KEYS", "SAMPLE_KEY"]

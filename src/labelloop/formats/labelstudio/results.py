@@ -25,6 +25,9 @@ from labelloop.data.positions import position_index, position_label
 from labelloop.data.schema import AnnotationSchema, Option, Question
 
 SPAN_TAGS = ("labels", "hypertextlabels")
+RANKED_BUCKET = "ranked"  # the one Bucket of a labelloop Ranker: items are ranked by dragging them into it
+UNRANKED = "_"  # where Label Studio keeps the items nobody moved into a bucket
+ABSENT = object()  # a control's result that holds no answer (a ranker left untouched)
 _ANSWER = re.compile(r"^Answer ([A-Z]{1,3})$")
 _POSITION = re.compile(r"^([A-Z]{1,3})$")
 _PER_POSITION = re.compile(r"^answer_([A-Z]{1,3})$")
@@ -60,6 +63,7 @@ class Control:
     region_label: str | None = None  # questions about a span: asked per region of this label text
     open: bool = False  # a config we did not make: values kept as picked, not checked against ``choices``
     multi: bool | None = None  # a Choices control that takes several choices (default: a multi_choice question)
+    bucket: str | None = None  # a Ranker whose items are ranked inside this Bucket (predictions are written so)
 
     def __post_init__(self) -> None:
         if self.multi is None:
@@ -105,6 +109,8 @@ def parse_result(result: list[dict[str, Any]] | None, control_of: Callable[[dict
                 span_keys.add(key)
             continue
         parsed, ok = _parse_value(c, value, order)
+        if parsed is ABSENT:
+            continue
         if not ok:
             unmapped.append(item)
             continue
@@ -158,12 +164,26 @@ def _parse_value(c: Control, value: dict[str, Any], order: list[str]) -> tuple[A
         return "\n".join(str(t) for t in value.get("text") or []), True
     if c.tag == "ranker":
         ranker = value.get("ranker") or {}
-        if c.open:
-            ids = next(iter(ranker.values()), []) if ranker else []
-            return [answer_to_id(str(x), order, positions=True) for x in ids], True
-        ids = ranker.get(c.name)
-        if ids is None and len(ranker) == 1:
-            ids = next(iter(ranker.values()))
+        if c.open:  # a plain Ranker is one list; buckets that sort items into groups are no ranking we read
+            moved = [k for k in ranker if k != UNRANKED]
+            if not any(ranker.get(k) for k in moved):
+                return ABSENT, False
+            if len(moved) != 1 or ranker.get(UNRANKED):
+                return None, False
+            return [answer_to_id(str(x), order, positions=True) for x in ranker[moved[0]]], True
+        if RANKED_BUCKET in ranker or UNRANKED in ranker:
+            # A Ranker with our Bucket: only what a person dragged into it is ranked. Label Studio saves the
+            # ranker even when nobody touched it (everything still in "_"): that is no answer, not a ranking
+            # in screen order; a ranking that leaves some answers out fits no full-ranking question.
+            ids, rest = ranker.get(RANKED_BUCKET) or [], ranker.get(UNRANKED) or []
+            if not ids:
+                return ABSENT, False
+            if rest or set(ranker) - {RANKED_BUCKET, UNRANKED}:
+                return None, False
+        else:
+            ids = ranker.get(c.name)
+            if ids is None and len(ranker) == 1:
+                ids = next(iter(ranker.values()))
         out = []
         for x in ids or []:
             i = position_index(str(x))
@@ -236,6 +256,8 @@ def value_to_result(c: Control, value: Any, pos_of: dict[str, int]) -> list[dict
         return [{**base, "value": {"text": [str(value)]}}] if value != "" else []
     if c.tag == "ranker":
         ids = [position_label(pos_of[v]) if v in pos_of else f"option:{v}" for v in value]
+        if c.bucket is not None:
+            return [{**base, "value": {"ranker": {c.bucket: ids, UNRANKED: []}}}]
         return [{**base, "value": {"ranker": {c.name: ids}}}]
     return []
 
@@ -368,5 +390,6 @@ class InferredMapping:
         return parse_result(result, lambda item: self.control(item, fields), data, order)
 
 
-__all__ = ["Control", "InferredMapping", "ResultValues", "SPAN_TAGS", "answer_to_id", "is_answer_label", "js_to_py",
-           "parse_result", "py_to_js", "same_value", "spans_to_result", "split_name", "value_to_result"]
+__all__ = ["ABSENT", "RANKED_BUCKET", "SPAN_TAGS", "UNRANKED", "Control", "InferredMapping", "ResultValues",
+           "answer_to_id", "is_answer_label", "js_to_py", "parse_result", "py_to_js", "same_value", "spans_to_result",
+           "split_name", "value_to_result"]

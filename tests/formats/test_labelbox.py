@@ -127,7 +127,8 @@ def test_without_the_sidecar_values_spans_nesting_and_kinds_survive(tmp_path):
         {"field": "candidates.0", "start": 6, "end": 7, "label": "error", "values": {"kind": "math"}},
         {"field": "prompt", "start": 8, "end": 13, "label": "good"},
         {"field": "prompt.0", "start": 0, "end": 2, "label": "good"}]
-    assert s.annotations[4].values == {"preference": "Response B", "quality": {"0": "1", "1": "3"}}
+    # "Response B" names the second model output, so the ontology's candidate options answer in candidate ids
+    assert s.annotations[4].values == {"preference": "1", "quality": {"0": "1", "1": "3"}}
 
 
 def test_ontology_matches_the_schema_and_reads_back():
@@ -162,15 +163,16 @@ def test_documented_payloads_parse(tmp_path):
                                                              ("prediction", "labelbox:pairwise.mal")]
     assert s.annotations[0].values == {
         "entities": [{"field": "prompt", "start": 0, "end": 9, "label": "ner"}],
-        "Choose the best response": "Response B",
+        "Choose the best response": "1",
         "Provide a reason for your choice": "This is the more concise answer",
-        "checklist_convo": {"prompt.1": ["first_checklist_answer", "second_checklist_answer"]},
-        "nested_checklist_question": {"prompt.1": ["first_checklist_answer"]},
-        "sub_checklist_question": {"prompt.1": ["first_sub_checklist_answer"]},
+        # message-scoped on the user's turn (message-1): questions about the prompt, plain values
+        "checklist_convo": ["first_checklist_answer", "second_checklist_answer"],
+        "nested_checklist_question": ["first_checklist_answer"],
+        "sub_checklist_question": ["first_sub_checklist_answer"],
         "nested_radio_question": "first_radio_answer",
         "sub_radio_question": "first_sub_radio_answer",
     }
-    assert s.annotations[1].values == {"Choose the best response": "Response B",
+    assert s.annotations[1].values == {"Choose the best response": "1",
                                        "Provide a reason for your choice": "This is the more concise answer"}
     assert ds.schema is not None and ds.schema.parent_of("sub_radio_question")[1] == "first_radio_answer"
 

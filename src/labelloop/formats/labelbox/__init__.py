@@ -34,9 +34,19 @@ share a label), a span on the prompt points at the prompt message's ``messageId`
 Reading takes the data rows file (``--format labelbox``, or recognised by ``row_data`` with
 ``global_key`` or by conversational ``messages``) and the annotation files beside it: lines from
 a file with ``mal`` in its name are ``prediction`` annotations, others ``human`` unless the
-sidecar says otherwise. Without the sidecar the schema comes from ``<stem>.ontology.json`` when
-present (radio, checklist, text, NER tools, nested options), else answers are kept by feature
-name. Message-scoped answers on a prompt turn are keyed ``prompt.N``.
+sidecar says otherwise. A project export (Export v2 rows: ``data_row`` and ``projects -> labels``,
+``objects`` and ``classifications`` with ``radio_answer`` / ``checklist_answers`` / ``text_answer``)
+reads as one ``human`` annotation per label, by its ``created_by``. Without the sidecar the schema
+comes from ``<stem>.ontology.json`` when present (radio, checklist, text, NER tools, nested
+options), else from what the labels' answers imply. Either way an option that names a model output
+(``Response B``, an output's title or ``modelConfigName``) is a choice among the candidates, so
+"Choose the best response" answers in candidate ids and makes training pairs; a message-scoped
+question answered on the prompt's labelled message (the last user turn, as in Labelbox's
+examples) is a plain question about the prompt (``fields=["prompt"]``), written back with that
+``messageId``; answers on other prompt messages stay as lines in the annotation's
+``metadata.labelbox.other_lines`` and are written back as they came. A nested question whose name
+another question already has (Labelbox allows one name under two parents) is ``parent/name``.
+Messages keep their ``timestampUsec``, user ids and names (``metadata.labelbox.messages``).
 """
 
 from labelloop.formats.labelbox.format import GT_KINDS, LabelboxFormat, row_data, sample_from_row

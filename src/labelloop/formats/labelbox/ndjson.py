@@ -18,8 +18,10 @@ from labelloop.errors import FormatError, InputFileError, LabelloopError, Output
 from labelloop.formats.labelbox.ontology import (
     NAME_DIGITS,
     RANK_SEP,
+    about_prompt,
     answer_text,
     candidate_titles,
+    feature_name,
     last_user,
     message_ids,
     rating_values,
@@ -54,6 +56,9 @@ class NDJSONWriter:
                 for cid, sub in v.items():
                     if sub is not None:
                         out.append({**self.classification(q, sub, values, cid), "messageId": self.titles[cid]})
+            elif about_prompt(q):
+                out.append({**self.classification(q, v, values, None),
+                            "messageId": self.msg_ids[last_user(self.sample)]})
             else:
                 out.append(self.classification(q, v, values, None))
         return out
@@ -63,16 +68,18 @@ class NDJSONWriter:
             return self.titles[v]
         return answer_text(v)
 
-    def classification(self, q: Question, v: Any, values: dict[str, Any], cid: str | None) -> dict[str, Any]:
+    def classification(self, q: Question, v: Any, values: dict[str, Any], cid: str | None,
+                       parent: str | None = None) -> dict[str, Any]:
+        name = feature_name(q, parent)
         if q.type == "single_choice":
-            return {"name": q.name, "answer": self.choice(q, v, values, cid)}
+            return {"name": name, "answer": self.choice(q, v, values, cid)}
         if q.type == "multi_choice":
-            return {"name": q.name, "answer": [self.choice(q, x, values, cid) for x in v]}
+            return {"name": name, "answer": [self.choice(q, x, values, cid) for x in v]}
         if q.type == "rating" and rating_values(q) is not None:
-            return {"name": q.name, "answer": {"name": answer_text(v)}}
+            return {"name": name, "answer": {"name": answer_text(v)}}
         if q.type == "ranking":
-            return {"name": q.name, "answer": RANK_SEP.join(self.answer_name(q, x) for x in v)}
-        return {"name": q.name, "answer": answer_text(v)}
+            return {"name": name, "answer": RANK_SEP.join(self.answer_name(q, x) for x in v)}
+        return {"name": name, "answer": answer_text(v)}
 
     def choice(self, q: Question, v: Any, values: dict[str, Any], cid: str | None) -> dict[str, Any]:
         out: dict[str, Any] = {"name": self.answer_name(q, v)}
@@ -84,7 +91,7 @@ class NDJSONWriter:
             if cid is not None:
                 fv = fv.get(cid) if isinstance(fv, dict) else None
             if fv is not None:
-                nested.append(self.classification(f, fv, values, cid))
+                nested.append(self.classification(f, fv, values, cid, parent=q.name))
         if nested:
             out["classifications"] = nested
         return out
@@ -99,11 +106,12 @@ class NDJSONWriter:
             mid = self.titles[fld.split(".", 1)[1]]
         else:
             raise OutputError(f"Sample {self.sample.id!r}: span field {fld!r} has no Labelbox message.")
-        out: dict[str, Any] = {"name": self.tools[(q.name, span["label"])],
+        tool = self.tools[(q.name, span["label"])]
+        out: dict[str, Any] = {"name": tool,
                                "location": {"start": int(span["start"]), "end": int(span["end"]) - 1},
                                "messageId": mid}
         asked = {f.name: f for value, f in q.followups() if value == span["label"]}
-        nested = [self.classification(asked[k], v, {}, None) for k, v in (span.get("values") or {}).items()
+        nested = [self.classification(asked[k], v, {}, None, parent=tool) for k, v in (span.get("values") or {}).items()
                   if k in asked and v is not None]
         if nested:
             out["classifications"] = nested
@@ -111,21 +119,37 @@ class NDJSONWriter:
 
 
 class NDJSONReader:
-    """One data row's annotation lines back to values; without a schema, answers are kept by feature name."""
+    """One data row's annotation lines back to values; without a schema, answers are kept by feature name.
+
+    A message-scoped answer on a model output is that candidate's (``{candidate id: value}``); on the prompt's
+    labelled message (the last user turn) it is the question's plain value; on another prompt message it is
+    kept as the line itself in ``other_lines`` (the annotation's ``metadata.labelbox.other_lines``), which
+    writing puts back.
+    """
 
     def __init__(self, schema: AnnotationSchema | None, sample: DataSample) -> None:
         self.schema, self.sample = schema, sample
         self.by_title = {t: cid for cid, t in candidate_titles(sample).items()}
+        models = [c.model for c in sample.candidates if c.model]
+        self.by_model = {c.model: c.id for c in sample.candidates if c.model and models.count(c.model) == 1}
         self.msg_index = {m: i for i, m in enumerate(message_ids(sample))}
         self.tools = {v: k for k, v in tool_names(schema).items()} if schema else {}
+        self.other_lines: list[dict[str, Any]] = []
 
-    def question(self, name: str) -> Question | None:
+    def question(self, name: str, parent: str | None = None) -> Question | None:
         if self.schema is None:
             return None
-        try:
-            return self.schema.question(name)
-        except LabelloopError:
-            return None
+        for candidate in ([f"{parent}/{name}"] if parent else []) + [name]:
+            try:
+                return self.schema.question(candidate)
+            except LabelloopError:
+                continue
+        return None
+
+    def key_of(self, name: str, parent: str | None = None) -> str:
+        """The question name a (nested) feature answers under: ``parent/name`` when the schema renamed it."""
+        q = self.question(name, parent)
+        return q.name if q is not None else name
 
     def field(self, mid: Any) -> str | None:
         if mid is None:
@@ -140,6 +164,7 @@ class NDJSONReader:
 
     def values(self, lines: list[dict[str, Any]], where: str) -> dict[str, Any]:
         values: dict[str, Any] = {}
+        self.other_lines = []
         for line in lines:
             if "location" in line:
                 self.entity(line, values, where)
@@ -155,31 +180,40 @@ class NDJSONReader:
                 if fld is None:
                     raise FormatError(f"{where}: messageId {mid!r} of {name!r} is neither a message nor a model "
                                       f"output of data row {self.sample.id!r}.")
-                key = fld.split(".", 1)[1] if fld.startswith("candidates.") else (
-                    fld if fld != "prompt" else f"prompt.{last_user(self.sample)}")
+                if fld.startswith("prompt."):  # not the labelled message: kept as it is, written back as it was
+                    self.other_lines.append({k: v for k, v in line.items() if k not in ("dataRow", "uuid")})
+                    continue
+                q = self.question(name)
+                if fld == "prompt" and q is not None and q.per_candidate:
+                    raise FormatError(f"{where}: {name!r} answers prompt message {mid!r}, but the schema asks it "
+                                      "about each answer (per candidate).")
+                if fld.startswith("candidates."):
+                    key = fld.split(".", 1)[1]
             self.classification(name, line.get("answer", line.get("answers")), values, key, where)
         for v in values.values():
             if isinstance(v, list) and v and isinstance(v[0], dict) and "field" in v[0]:
                 v.sort(key=lambda s: (s["field"], s["start"], s["end"], s["label"]))
         return values
 
-    def classification(self, name: str, answer: Any, values: dict[str, Any], key: str | None, where: str) -> None:
-        q = self.question(name)
-        value = self.parse(q, answer, values, key, where, name)
+    def classification(self, name: str, answer: Any, values: dict[str, Any], key: str | None, where: str,
+                       parent: str | None = None) -> None:
+        q = self.question(name, parent)
+        qname = q.name if q is not None else name
+        value = self.parse(q, answer, values, key, where, qname)
         if key is not None:
-            values.setdefault(name, {})[key] = value
+            values.setdefault(qname, {})[key] = value
         else:
-            values[name] = value
+            values[qname] = value
 
     def parse(self, q: Question | None, answer: Any, values: dict[str, Any], key: str | None, where: str,
               name: str) -> Any:
         if isinstance(answer, list):
-            out = [self.choice(q, a, values, key, where) for a in answer]
+            out = [self.choice(q, a, values, key, where, name) for a in answer]
             if q is not None and q.type == "single_choice" and len(out) == 1:
                 return out[0]
             return out
         if isinstance(answer, dict):
-            picked = self.choice(q, answer, values, key, where)
+            picked = self.choice(q, answer, values, key, where, name)
             return [picked] if q is not None and q.type == "multi_choice" else picked
         if not isinstance(answer, str):
             raise FormatError(f"{where}: answer of {name!r} is {answer!r}, not text, an option or a list of options.")
@@ -192,17 +226,22 @@ class NDJSONReader:
     def option_value(self, q: Question | None, name: str) -> Any:
         if q is None:
             return name
-        if q.options_from_candidates and name in self.by_title:
-            return self.by_title[name]
+        if q.options_from_candidates and name not in {o.value for o in q.options}:
+            if name in self.by_title:
+                return self.by_title[name]
+            if name in self.by_model:
+                return self.by_model[name]
         if q.type == "rating":
             return plain_number(name, NAME_DIGITS)
         return name
 
-    def choice(self, q: Question | None, answer: Any, values: dict[str, Any], key: str | None, where: str) -> Any:
+    def choice(self, q: Question | None, answer: Any, values: dict[str, Any], key: str | None, where: str,
+               parent: str) -> Any:
         if not isinstance(answer, dict) or "name" not in answer:
             raise FormatError(f"{where}: option {answer!r} has no 'name'.")
         for sub in answer.get("classifications") or []:
-            self.classification(str(sub.get("name")), sub.get("answer", sub.get("answers")), values, key, where)
+            self.classification(str(sub.get("name")), sub.get("answer", sub.get("answers")), values, key, where,
+                                parent=parent)
         return self.option_value(q, str(answer["name"]))
 
     def entity(self, line: dict[str, Any], values: dict[str, Any], where: str) -> None:
@@ -219,10 +258,66 @@ class NDJSONReader:
         if line.get("classifications"):
             inner: dict[str, Any] = {}
             for sub in line["classifications"]:
-                self.classification(str(sub.get("name")), sub.get("answer", sub.get("answers")), inner, None, where)
+                self.classification(str(sub.get("name")), sub.get("answer", sub.get("answers")), inner, None, where,
+                                    parent=tool)
             span["values"] = inner
         values.setdefault(qname, []).append(span)
 
+
+# ---------------------------------------------------------------------- Export v2 -> NDJSON lines
+def export_lines(annotations: Any, where: str) -> list[dict[str, Any]]:
+    """One label's ``annotations`` of a Labelbox project export (``objects`` and ``classifications``, Export v2)
+    as the NDJSON import lines the reader takes: the same feature names, answers and message ids."""
+    if not isinstance(annotations, dict):
+        raise FormatError(f"{where}: a label's 'annotations' is not an object.")
+    out = []
+    for obj in annotations.get("objects") or []:
+        loc = (obj.get("conversational_location") or {}) if isinstance(obj, dict) else {}
+        span = loc.get("location") or obj.get("location") if isinstance(obj, dict) else None
+        if not isinstance(span, dict):
+            raise FormatError(f"{where}: object {obj.get('name') if isinstance(obj, dict) else obj!r} has no "
+                              "conversational_location (labelloop reads entities of conversations).")
+        line: dict[str, Any] = {"name": obj.get("name"), "location": {"start": span.get("start"),
+                                                                       "end": span.get("end")}}
+        if loc.get("message_id") is not None:
+            line["messageId"] = loc["message_id"]
+        nested = [_export_classification(c, where) for c in obj.get("classifications") or []]
+        if nested:
+            line["classifications"] = nested
+        out.append(line)
+    out += [_export_classification(c, where) for c in annotations.get("classifications") or []]
+    return out
+
+
+def _export_classification(c: Any, where: str) -> dict[str, Any]:
+    if not isinstance(c, dict) or not c.get("name"):
+        raise FormatError(f"{where}: a classification has no 'name'.")
+    line: dict[str, Any] = {"name": c["name"]}
+    if c.get("message_id") is not None:
+        line["messageId"] = c["message_id"]
+    for key in ("radio_answer", "conversational_radio_answer"):
+        if isinstance(c.get(key), dict):
+            line["answer"] = _export_answer(c[key], where)
+            return line
+    for key in ("checklist_answers", "conversational_checklist_answers"):
+        if isinstance(c.get(key), list):
+            line["answer"] = [_export_answer(a, where) for a in c[key]]
+            return line
+    for key in ("text_answer", "conversational_text_answer"):
+        if isinstance(c.get(key), dict):
+            line["answer"] = str(c[key].get("content") or "")
+            return line
+    raise FormatError(f"{where}: classification {c['name']!r} has no radio_answer, checklist_answers or text_answer.")
+
+
+def _export_answer(a: Any, where: str) -> dict[str, Any]:
+    if not isinstance(a, dict) or not a.get("name"):
+        raise FormatError(f"{where}: an answer has no 'name'.")
+    out: dict[str, Any] = {"name": a["name"]}
+    nested = [_export_classification(c, where) for c in a.get("classifications") or []]
+    if nested:
+        out["classifications"] = nested
+    return out
 
 
 def read_ndjson(path: Path) -> dict[str, list[tuple[dict[str, Any], str]]]:

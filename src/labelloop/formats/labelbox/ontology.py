@@ -6,6 +6,7 @@ Reading and writing labels both go through these names, so they live apart from 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from labelloop.errors import FormatError
 RANK_SEP = " > "
 MAX_RADIO_RATINGS = 50
 NAME_DIGITS = 10  # a rating value names its option with no float noise: 0.1 + 0.2 is "0.3"
+DEFAULT_TITLE = re.compile(r"^Response [A-Z]+$")
 COLORS = ("#ff0000", "#00a0ff", "#00c000", "#ff9900", "#aa00ff", "#00c0c0", "#ff0080", "#808000")
 
 
@@ -82,22 +84,25 @@ def ontology_from_schema(schema: AnnotationSchema, n_candidates: int = 2) -> dic
     for q in schema.questions:
         if q.type == "span":
             for o in q.options:
-                tools.append({"tool": "named-entity", "name": names[(q.name, o.value)], "required": False,
+                tool = names[(q.name, o.value)]
+                tools.append({"tool": "named-entity", "name": tool, "required": False,
                               "color": COLORS[len(tools) % len(COLORS)],
-                              "classifications": [_classification(f, titles, nested=True) for f in o.followups],
+                              "classifications": [_classification(f, titles, nested=True, parent=tool)
+                                                  for f in o.followups],
                               "schemaNodeId": None, "featureSchemaId": None})
     classifications = [_classification(q, titles, nested=False) for q in schema.questions if q.type != "span"]
     return {"tools": tools, "classifications": classifications}
 
 
-def _classification(q: Question, titles: list[str], *, nested: bool) -> dict[str, Any]:
+def _classification(q: Question, titles: list[str], *, nested: bool, parent: str | None = None) -> dict[str, Any]:
     kind, options = "text", []
     if q.type in ("single_choice", "multi_choice"):
         kind = "radio" if q.type == "single_choice" else "checklist"
         if q.options_from_candidates:
             options += [{"label": t, "value": t, "options": []} for t in titles]
         options += [{"label": o.text, "value": o.value,
-                     "options": [_classification(f, titles, nested=True) for f in o.followups]} for o in q.options]
+                     "options": [_classification(f, titles, nested=True, parent=q.name) for f in o.followups]}
+                    for o in q.options]
     elif q.type == "rating" and rating_values(q) is not None:
         kind = "radio"
         labels = {float(r.value): r.label for r in q.rubric}
@@ -108,22 +113,36 @@ def _classification(q: Question, titles: list[str], *, nested: bool) -> dict[str
     instructions = q.title or q.name
     if q.type == "ranking":
         instructions += f" (best first, separated by '{RANK_SEP.strip()}')"
-    out: dict[str, Any] = {"type": kind, "instructions": instructions, "name": q.name, "required": q.required,
+    out: dict[str, Any] = {"type": kind, "instructions": instructions, "name": feature_name(q, parent),
+                           "required": q.required,
                            "options": options, "schemaNodeId": None, "featureSchemaId": None}
     if not nested:
-        out["scope"] = "index" if q.per_candidate else "global"
+        out["scope"] = "index" if q.per_candidate or about_prompt(q) else "global"
     return out
 
 
-def schema_from_ontology(ontology: dict[str, Any], source: str = "ontology") -> AnnotationSchema:
-    """A labelloop schema from a Labelbox ontology: radio, checklist, text, NER tools and nested options."""
+def schema_from_ontology(ontology: dict[str, Any], source: str = "ontology", *,
+                         candidate_names: frozenset[str] = frozenset(),
+                         scopes: dict[str, str] | None = None) -> AnnotationSchema:
+    """A labelloop schema from a Labelbox ontology: radio, checklist, text, NER tools and nested options.
+
+    An option that names a model output (``Response A``, ``Response B``…, or one of ``candidate_names``: the
+    titles and ``modelConfigName`` of the data rows' model outputs) is a choice among the candidates, so
+    "Choose the best response" answers in candidate ids. A message-scoped (``index``) classification is asked
+    per candidate, unless ``scopes`` (what the label files show: ``"prompt"`` when answers point only at
+    prompt messages) says it is about the prompt: then it is a plain question with ``fields=["prompt"]``,
+    answered on the prompt's labelled message. A nested question whose name is already taken (Labelbox
+    allows one name under two parents) is named ``parent/name`` and written back under its own name.
+    """
     if not isinstance(ontology, dict) or not isinstance(ontology.get("classifications", []), list):
         raise FormatError(f"{source}: a Labelbox ontology is an object with 'tools' and 'classifications'.")
-    questions = [_question(c, source) for c in ontology.get("classifications") or []]
+    reader = _OntologyReader(source, candidate_names, scopes or {})
+    questions = [reader.question(c, None) for c in ontology.get("classifications") or []]
     labels = []
     for t in ontology.get("tools") or []:
         if t.get("tool") == "named-entity":
-            labels.append(Option(value=str(t["name"]), followups=[_question(c, source)
+            labels.append(Option(value=str(t["name"]), followups=[reader.question(c, False,
+                                                                                  parent=str(t["name"]))
                                                                   for c in t.get("classifications") or []]))
     if labels:
         questions.append(Question(name="entities", type="span", title="Entities", options=labels, required=False))
@@ -133,23 +152,108 @@ def schema_from_ontology(ontology: dict[str, Any], source: str = "ontology") -> 
         raise FormatError(f"{source}: {exc}") from None
 
 
-def _question(c: dict[str, Any], source: str, per_candidate: bool | None = None) -> Question:
-    kind = c.get("type")
-    name = str(c.get("name") or c.get("instructions") or "")
-    per = c.get("scope") == "index" if per_candidate is None else per_candidate
-    if kind == "text":
-        return Question(name=name, type="text", title=str(c.get("instructions") or ""),
-                        required=bool(c.get("required")), per_candidate=per)
-    if kind not in ("radio", "checklist"):
-        raise FormatError(f"{source}: classification {name!r} has type {kind!r}; labelloop reads radio, checklist "
-                          "and text.")
-    opts = [Option(value=str(o["value"]), label=str(o.get("label") or o["value"]),
-                   followups=[_question(sub, source, per) for sub in o.get("options") or []])
-            for o in c.get("options") or []]
-    return Question(name=name, type="single_choice" if kind == "radio" else "multi_choice",
-                    title=str(c.get("instructions") or ""), options=opts, required=bool(c.get("required")),
-                    per_candidate=per)
+def ontology_from_lines(lines: list[dict[str, Any]]) -> dict[str, Any]:
+    """The ontology a set of NDJSON annotation lines implies, for files that come without one: each feature
+    with the options its answers name (a dict answer is a radio, a list a checklist, text free text), the
+    nested questions under the options they were answered under, entities as NER tools."""
+    classifications: dict[str, dict[str, Any]] = {}
+    tools: dict[str, dict[str, Any]] = {}
 
+    def add(into: dict[str, dict[str, Any]], line: dict[str, Any]) -> None:
+        name, answer = str(line.get("name") or ""), line.get("answer", line.get("answers"))
+        if not name:
+            return
+        kind = "checklist" if isinstance(answer, list) else "radio" if isinstance(answer, dict) else "text"
+        c = into.setdefault(name, {"type": kind, "name": name, "instructions": name, "required": False,
+                                   "options": {}, "scope": "index" if line.get("messageId") is not None else "global"})
+        if line.get("messageId") is not None:
+            c["scope"] = "index"
+        for a in answer if isinstance(answer, list) else [answer] if isinstance(answer, dict) else []:
+            if isinstance(a, dict) and a.get("name") is not None:
+                opt = c["options"].setdefault(str(a["name"]), {})
+                for sub in a.get("classifications") or []:
+                    if isinstance(sub, dict):
+                        add(opt, sub)
+
+    for line in lines:
+        if not isinstance(line, dict):
+            continue
+        if "location" in line:
+            tool = tools.setdefault(str(line.get("name") or ""), {})
+            for sub in line.get("classifications") or []:
+                if isinstance(sub, dict):
+                    add(tool, sub)
+        else:
+            add(classifications, line)
+
+    def freeze(specs: dict[str, dict[str, Any]], nested: bool) -> list[dict[str, Any]]:
+        out = []
+        for c in specs.values():
+            c = dict(c, options=[{"value": v, "label": v, "options": freeze(subs, True)}
+                                 for v, subs in c["options"].items()])
+            if nested:
+                c.pop("scope")
+            out.append(c)
+        return out
+
+    return {"tools": [{"tool": "named-entity", "name": name, "classifications": freeze(subs, True)}
+                      for name, subs in tools.items() if name],
+            "classifications": freeze(classifications, False)}
+
+
+def is_candidate_name(name: str, candidate_names: frozenset[str] = frozenset()) -> bool:
+    """Whether an option's name stands for a model output: a default title or a row's title / model name."""
+    return bool(DEFAULT_TITLE.match(name)) or name in candidate_names
+
+
+def feature_name(q: Question, parent: str | None = None) -> str:
+    """The Labelbox feature name of a question: a nested ``parent/name`` goes back under its own name."""
+    return q.name[len(parent) + 1:] if parent and q.name.startswith(f"{parent}/") else q.name
+
+
+def about_prompt(q: Question) -> bool:
+    """A message-scoped question about the prompt (answered on its labelled message), not about each answer."""
+    return q.type != "span" and not q.per_candidate and q.fields == ["prompt"]
+
+
+class _OntologyReader:
+    def __init__(self, source: str, candidate_names: frozenset[str], scopes: dict[str, str]) -> None:
+        self.source, self.candidate_names, self.scopes = source, candidate_names, scopes
+        self.taken: set[str] = set()
+
+    def question(self, c: dict[str, Any], per_candidate: bool | None, parent: str | None = None,
+                 about_prompt: bool = False) -> Question:
+        kind = c.get("type")
+        name = str(c.get("name") or c.get("instructions") or "")
+        title = str(c.get("instructions") or "")
+        if name in self.taken and parent is not None:  # one nested name under two parents
+            name = f"{parent}/{name}"
+        self.taken.add(name)
+        if per_candidate is None:
+            index = c.get("scope") == "index"
+            about_prompt = index and self.scopes.get(name) == "prompt"
+            per = index and not about_prompt
+        else:
+            per = per_candidate
+        kw: dict[str, Any] = {"fields": ["prompt"]} if about_prompt else {}
+        if kind == "text":
+            return Question(name=name, type="text", title=title, required=bool(c.get("required")), per_candidate=per,
+                            **kw)
+        if kind not in ("radio", "checklist"):
+            raise FormatError(f"{self.source}: classification {name!r} has type {kind!r}; labelloop reads radio, "
+                              "checklist and text.")
+        opts, from_candidates = [], False
+        for o in c.get("options") or []:
+            value = str(o["value"])
+            if is_candidate_name(value, self.candidate_names) and not o.get("options"):
+                from_candidates = True
+                continue
+            opts.append(Option(value=value, label=str(o.get("label") or o["value"]),
+                               followups=[self.question(sub, per, parent=name, about_prompt=about_prompt)
+                                          for sub in o.get("options") or []]))
+        return Question(name=name, type="single_choice" if kind == "radio" else "multi_choice", title=title,
+                        options=opts, options_from_candidates=from_candidates, required=bool(c.get("required")),
+                        per_candidate=per, **kw)
 
 
 def write_ontology(schema: AnnotationSchema, out: str | Path, n_candidates: int = 2) -> Path:

@@ -121,3 +121,12 @@ def export_annotations_to_dataset(project_id: int, server_url: str | None = None
     from labelloop.annotate.labelstudio.project import export_annotations_to_dataset as _export
 
     return _export(project_id, server_url, api_token, dataset=dataset, **options)
+
+
+# ---- decisions (issue 22) -------------------------------------------------------
+def model_leaderboard(dataset: Dataset | str | Path, **options: Any) -> dict[str, Any]:
+    """The leaderboard of the models that wrote the candidates, as ``labelloop leaderboard --json`` prints it
+    (``options`` as ``labelloop.ops.decisions.leaderboard``'s: source, rounds, seed, anchor, anchor_model, …)."""
+    from labelloop.ops.decisions import leaderboard
+
+    return leaderboard(dataset if isinstance(dataset, Dataset) else [dataset], **options).data

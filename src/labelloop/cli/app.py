@@ -10,7 +10,7 @@ import sys
 
 import typer
 
-from labelloop.cli import annotate, assist, data, labelbox, labelstudio, mlbackend, quality, report
+from labelloop.cli import annotate, assist, data, decisions, labelbox, labelstudio, mlbackend, quality, report
 from labelloop.cli import mcp as mcp_cmd
 from labelloop.cli._common import err
 from labelloop.errors import LabelloopError, ParameterError
@@ -37,6 +37,7 @@ app.command("agreement")(quality.agreement_cmd)
 app.command("iaa", help="Same as 'agreement'.")(quality.agreement_cmd)
 app.command("merge")(quality.merge_cmd)
 app.add_typer(quality.adjudicate_app, name="adjudicate")
+app.command("leaderboard")(decisions.leaderboard_cmd)
 app.command("review")(assist.review)
 app.command("guidelines")(assist.guidelines)
 app.command("select")(assist.select_cmd)

@@ -98,3 +98,85 @@ class BradleyTerry:
                 self.confidence_[key] = None
                 self.needs_review_[key] = True
         return self
+
+
+# ---------------------------------------------------------------------- maximum likelihood on a logit scale
+# The leaderboard (``labelloop.quality.leaderboard``) needs what ``fit_strengths`` does not give: the plain
+# maximum-likelihood fit (no prior) as Chatbot Arena computes it, covariates beside the players (the screen
+# position), and thousands of bootstrap refits of a million comparisons. So the games are first counted into
+# unique rows (who against whom, at which positions, with which outcome) and the log-likelihood is maximised by
+# Newton's method over those rows: the cost of a refit is the number of distinct rows, not of comparisons.
+def fit_logit(plus: np.ndarray, minus: np.ndarray, outcome: np.ndarray, weight: np.ndarray, n_params: int,
+              n_players: int, *, n_iter: int = 100, tol: float = 1e-10, max_abs: float = 60.0,
+              ) -> tuple[np.ndarray, bool]:
+    """Bradley-Terry log-strengths (natural log odds) by Newton's method, and whether it converged.
+
+    Row ``r`` says: the parameters ``plus[r]`` (a 2-d array of column indices, -1 for none) against
+    ``minus[r]`` gave ``outcome[r]`` (1 a win, 0.5 a tie, 0 a loss for the plus side) ``weight[r]`` times;
+    P(plus side wins) = sigmoid(sum of plus parameters - sum of minus parameters). The first ``n_players``
+    parameters are the players, whose sum is held at 0 (the likelihood does not see a common shift); the rest
+    are covariates. A tie counts as half a win and half a loss, so it is the same fit as half a win each way.
+    ``max_abs``: a parameter that grows past it means the maximum does not exist (a player never lost or never
+    won against the rest): the fit stops and says it did not converge.
+    """
+    x = np.zeros((len(outcome), n_params))
+    rows = np.arange(len(outcome))
+    for cols, sign in ((plus, 1.0), (minus, -1.0)):
+        for k in range(cols.shape[1]):
+            ok = cols[:, k] >= 0
+            np.add.at(x, (rows[ok], cols[ok, k]), sign)
+    keep = weight > 0
+    x, y, w = x[keep], outcome[keep], weight[keep]
+    pin = np.zeros(n_params)
+    pin[:n_players] = 1.0
+    pin_h = np.outer(pin, pin)
+    beta = np.zeros(n_params)
+
+    def loglik(b: np.ndarray) -> float:
+        eta = x @ b
+        return float((w * (y * -np.logaddexp(0.0, -eta) + (1.0 - y) * -np.logaddexp(0.0, eta))).sum())
+
+    ll = loglik(beta)
+    for _ in range(n_iter):
+        eta = x @ beta
+        p = 1.0 / (1.0 + np.exp(-eta))
+        grad = x.T @ (w * (y - p)) - pin * pin.dot(beta)
+        hess = (x * (w * p * (1.0 - p))[:, None]).T @ x + pin_h
+        try:
+            step = np.linalg.solve(hess, grad)
+        except np.linalg.LinAlgError:
+            step = np.linalg.lstsq(hess, grad, rcond=None)[0]
+        t = 1.0
+        while True:
+            new = beta + t * step
+            new_ll = loglik(new)
+            if new_ll >= ll - 1e-12 or t < 1e-8:
+                break
+            t /= 2.0
+        beta, ll = new, new_ll
+        if np.abs(beta).max() > max_abs:
+            return beta, False
+        if np.abs(t * step).max() < tol:
+            return beta, True
+    return beta, bool(np.abs(grad).max() < 1e-6)
+
+
+def strongly_connected(n: int, beats: np.ndarray) -> bool:
+    """Whether every player can be reached from every other by "beat (or tied) someone who beat …" links:
+    Zermelo's condition for the maximum-likelihood strengths to exist. ``beats[i, j]`` > 0 when i beat j."""
+    if n <= 1:
+        return True
+    adj = beats > 0
+
+    def reach(a: np.ndarray) -> bool:
+        seen = np.zeros(n, bool)
+        seen[0] = True
+        stack = [0]
+        while stack:
+            i = stack.pop()
+            for j in np.nonzero(a[i] & ~seen)[0]:
+                seen[j] = True
+                stack.append(int(j))
+        return bool(seen.all())
+
+    return reach(adj) and reach(adj.T)

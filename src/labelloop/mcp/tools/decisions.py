@@ -1,0 +1,54 @@
+"""Tools for decisions: the model leaderboard."""
+
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from mcp.server.mcpserver import MCPServer
+from pydantic import Field
+
+from labelloop.mcp.args import Datasets_, Format_, Schema_
+from labelloop.mcp.guard import plain
+from labelloop.mcp.models import Report
+from labelloop.mcp.state import State
+from labelloop.ops import decisions as ops
+
+NAMES = {"datasets": "paths", "fmt": "format"}
+"""The operations' parameters by this group's argument names."""
+
+
+def register(mcp: MCPServer, s: State) -> None:
+    g = s.guard
+
+    def paths_(paths: list[str]) -> list[Path]:
+        return [g.path(p, "dataset", exists=True) for p in paths]
+
+    @mcp.tool()
+    def leaderboard(
+        paths: Datasets_,
+        source: Annotated[Literal["auto", "human", "aggregate", "reference", "prediction"],
+                          Field(description="Whose preferences: each person's answer (human), the merged label "
+                                "(aggregate), the data's own labels (reference), a model or LLM judge "
+                                "(prediction), or the first of these the data has (auto).")] = "auto",
+        annotators: Annotated[list[str] | None, Field(description="Only these annotators of the source.")] = None,
+        rounds: Annotated[int, Field(ge=0, description="Bootstrap rounds (votes resampled) for 95% intervals.")]
+        = 1000,
+        seed: int = 0,
+        anchor: Annotated[float, Field(description="The mean score, or with anchor_model that model's score.")]
+        = 1000.0,
+        anchor_model: Annotated[str | None, Field(description="A model whose score is anchor.")] = None,
+        prior: Annotated[float | None, Field(ge=0, description="Ties added to every compared pair (default: none "
+                                             "when the maximum-likelihood scores exist, else 0.5).")] = None,
+        min_comparisons: Annotated[int, Field(ge=0, description="Warn about pairs compared fewer times.")] = 10,
+        position: Literal["auto", "on", "off"] = "auto",
+        include_accepted: bool = False, schema: Schema_ = None, format: Format_ = "auto",
+    ) -> Report:
+        """Rank the models that wrote the candidates (Candidate.model) by Bradley-Terry from the preferences:
+        scores on the Elo-like scale with bootstrap intervals, win rates, comparisons per pair, and the screen
+        position checked."""
+        with g.errors(NAMES):
+            res = ops.leaderboard(paths_(paths), source=source, annotators=annotators or (), rounds=rounds,
+                                  seed=seed, anchor=anchor, anchor_model=anchor_model, prior=prior,
+                                  min_comparisons=min_comparisons, position=position,
+                                  include_accepted=include_accepted, schema=g.schema(schema), fmt=format)
+            return g.clean(Report(report=plain(res.data)))

@@ -1,0 +1,83 @@
+"""The decisions the labels support, as Markdown: the model leaderboard (``labelloop leaderboard``, the
+dashboard's leaderboard section) and the reward-model evaluation (``labelloop evaluate``). Every piece of data
+text (a model's name, a subset) goes through ``labelloop.markdown.escape``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from labelloop.data.numbers import compact, figure, percent
+from labelloop.markdown import escape
+
+MAX_PAIRS_LISTED = 20
+MAX_MATRIX = 12  # models shown in the win-rate and count matrices; the JSON has them all
+
+
+def _table(head: list[str], rows: list[list[Any]]) -> list[str]:
+    out = ["| " + " | ".join(escape(h) for h in head) + " |", "|" + "---|" * len(head)]
+    out += ["| " + " | ".join(escape(c if isinstance(c, str) else figure(c)) for c in r) + " |" for r in rows]
+    return out + [""]
+
+
+def _score(v: float | None) -> str:
+    return figure(None if v is None else round(v, 1), 1)
+
+
+def leaderboard_lines(lb: dict[str, Any], heading: str = "##") -> list[str]:
+    """The leaderboard's Markdown lines, headings at ``heading`` level (the dashboard nests it one deeper)."""
+    ci = f"{lb['rounds']} bootstrap rounds over votes, seed {lb['seed']}" if lb["rounds"] else "no bootstrap"
+    where = (f"the mean at {compact(lb['anchor']['value'])}" if lb["anchor"]["model"] is None
+             else f"{escape(lb['anchor']['model'])} at {compact(lb['anchor']['value'])}")
+    out = [f"{lb['votes']} {escape(lb['source'])} votes by {lb['voters']} annotator(s) give {lb['comparisons']} "
+           f"comparisons. Bradley-Terry scores: 400 × log10 of the odds, {where}; 95% intervals from {ci}."
+           + (f" Fitted with {compact(lb['prior'])} ties added to every compared pair." if lb["prior"] else ""), ""]
+    out += [f"> {escape(w)}" for w in lb["warnings"]] + ([""] if lb["warnings"] else [])
+    rows = [[str(r["rank"]), r["model"], _score(r["score"]),
+             f"{_score(r['ci_low'])} – {_score(r['ci_high'])}" if r["ci_low"] is not None else "—",
+             f"{r['rank_ci'][0]}–{r['rank_ci'][1]}" if r.get("rank_ci") else "—",
+             str(r["comparisons"]), percent(r["win_rate"])] for r in lb["models"]]
+    out += _table(["rank", "model", "score", "95% interval", "rank interval", "comparisons", "win rate"], rows)
+    names = [r["model"] for r in lb["models"]][:MAX_MATRIX]
+    more = f" (the first {MAX_MATRIX}; --json has all)" if len(lb["models"]) > MAX_MATRIX else ""
+    out += [f"{heading}# Win rate (row beats column, ties half){more}", ""]
+    out += _table(["", *names], [[a, *("—" if a == b else percent(lb["win_rate"][a][b]) for b in names)]
+                                 for a in names])
+    out += [f"{heading}# Comparisons per pair{more}", ""]
+    out += _table(["", *names], [[a, *("—" if a == b else str(lb["pair_counts"][a][b]) for b in names)]
+                                 for a in names])
+    under = lb["under_compared"]
+    if under:
+        out += [f"Pairs compared fewer than {lb['min_comparisons']} times: "
+                + ", ".join(f"{escape(u['models'][0])} – {escape(u['models'][1])} ({u['comparisons']})"
+                            for u in under[:MAX_PAIRS_LISTED])
+                + (f" and {len(under) - MAX_PAIRS_LISTED} more" if len(under) > MAX_PAIRS_LISTED else "") + ".", ""]
+    pos = lb["position"]
+    out += [f"{heading}# Screen position", ""]
+    if not pos["picks"]:
+        out += ["No vote recorded the order the answers were shown in, so position cannot be checked.", ""]
+    else:
+        rows = []
+        for t in pos["picks"]:
+            shares = ", ".join(f"{k} {percent(v / t['answers'])}" for k, v in t["counts"].items())
+            rows.append([str(t["candidates"]), str(t["answers"]), shares, percent(t["chance"]),
+                         f"{t['p_adjusted']:.3g}"])
+        out += _table(["answers shown", "picks", "share of picks by position", "chance", "p (adjusted)"], rows)
+        out += [("Picks are far from chance (adjusted p < 0.05)." if pos["far_from_chance"]
+                 else "Picks are within chance of the shown position."), ""]
+    adj = pos.get("adjusted")
+    if adj:
+        effects = ", ".join(f"{k} {v:+.1f}" for k, v in adj["position_effects"].items())
+        out += [f"Ranking with screen position as a covariate (position effects in points: {effects}):", ""]
+        out += _table(["rank", "model", "score"], [[str(r["rank"]), r["model"], _score(r["score"])]
+                                                   for r in adj["models"]])
+    if lb["skipped"]:
+        out += ["Left out: " + ", ".join(f"{n} {escape(k)}" for k, n in sorted(lb["skipped"].items())) + ".", ""]
+    return out
+
+
+def leaderboard_markdown(lb: dict[str, Any], title: str | None = None) -> str:
+    """The whole leaderboard as a Markdown document (``labelloop leaderboard``)."""
+    return "\n".join([f"# {escape(title or 'Model leaderboard')}", "", *leaderboard_lines(lb)]).rstrip() + "\n"
+
+
+__all__ = ["leaderboard_lines", "leaderboard_markdown"]

@@ -31,7 +31,13 @@ from labelloop.data.numbers import compact, plain_number
 from labelloop.data.positions import position_index, position_label
 from labelloop.data.schema import AnnotationSchema, Option, Question, schema_from_dict
 from labelloop.errors import LabelloopError, SchemaError
-from labelloop.formats.labelstudio.results import Control, parse_result, spans_to_result, value_to_result
+from labelloop.formats.labelstudio.results import (
+    RANKED_BUCKET,
+    Control,
+    parse_result,
+    spans_to_result,
+    value_to_result,
+)
 from labelloop.formats.schemas import load_schema
 from labelloop.registry import Registry
 from labelloop.templates import TEMPLATES
@@ -216,7 +222,7 @@ class SchemaTemplate(LabelStudioTemplate):
                 return Control(name, q, "choices", to_name, position, choices=choices)
             return Control(name, q, "number", to_name, position)
         if q.type == "ranking":
-            return Control(name, q, "ranker", to_name, position)
+            return Control(name, q, "ranker", to_name, position, bucket=RANKED_BUCKET)
         if q.type == "text":
             return Control(name, q, "textarea", to_name, position)
         raise SchemaError(f"Question {q.name!r} of type {q.type!r} has no Label Studio control.")  # pragma: no cover
@@ -330,9 +336,12 @@ class SchemaTemplate(LabelStudioTemplate):
             out.append(f'<TextArea name={name} toName={to} rows="3" maxSubmissions="1" editable="true"{req}/>')
         elif c.tag == "ranker":
             items = quoteattr(f"{q.name}_items")
-            out.append(f"<List name={items} value={quoteattr('$' + q.name + '_items')} title=\"Drag to order, "
-                       f'best first\"/>')
-            out.append(f"<Ranker name={name} toName={items}/>")
+            # Items are ranked by dragging them into the bucket: Label Studio saves a Ranker untouched on submit,
+            # and a plain one would then read as a ranking in screen order that nobody gave.
+            out.append(f"<List name={items} value={quoteattr('$' + q.name + '_items')} title=\"Answers: drag each one to Ranked\"/>")
+            out.append(f"<Ranker name={name} toName={items}>")
+            out.append(f'  <Bucket name="{RANKED_BUCKET}" title="Ranked, best first"/>')
+            out.append("</Ranker>")
         elif c.tag == "labels":
             out.append(f"<Labels name={name} toName={to}>")
             out += [f"  <Label value={quoteattr(text)}/>" for text in c.choices]

@@ -130,3 +130,12 @@ def model_leaderboard(dataset: Dataset | str | Path, **options: Any) -> dict[str
     from labelloop.ops.decisions import leaderboard
 
     return leaderboard(dataset if isinstance(dataset, Dataset) else [dataset], **options).data
+
+
+def evaluate_scores(dataset: Dataset | str | Path, scores: str | Path | None = None, **options: Any
+                    ) -> dict[str, Any]:
+    """A reward model's (``scores``: sample_id, candidate_id, score) or the LLM judges' accuracy against the labels,
+    as ``labelloop evaluate --json`` prints it (``options`` as ``labelloop.ops.decisions.evaluate``'s)."""
+    from labelloop.ops.decisions import evaluate
+
+    return evaluate(dataset if isinstance(dataset, Dataset) else [dataset], scores, **options).data

@@ -38,6 +38,7 @@ app.command("iaa", help="Same as 'agreement'.")(quality.agreement_cmd)
 app.command("merge")(quality.merge_cmd)
 app.add_typer(quality.adjudicate_app, name="adjudicate")
 app.command("leaderboard")(decisions.leaderboard_cmd)
+app.command("evaluate")(decisions.evaluate_cmd)
 app.command("review")(assist.review)
 app.command("guidelines")(assist.guidelines)
 app.command("select")(assist.select_cmd)
@@ -52,24 +53,26 @@ def flag_for(argv: list[str], param: str) -> str:
     (``--bootstrap``), or its metavar for an argument; ``--param-name`` when no command declares it."""
     import click
 
+    # typer >= 0.24 brings its own copy of click (typer._click), so groups and options are told by what they have,
+    # not by the classes of the click this module imports
     command: click.Command = typer.main.get_command(app)
     args = list(argv)
-    while isinstance(command, click.Group) and args:
+    while hasattr(command, "commands") and args:
         word = args.pop(0)
         if word.startswith("-"):
             continue
-        sub = command.get_command(click.Context(command), word)
+        sub = command.commands.get(word)
         if sub is None:
-            if isinstance(command, click.Group) and "run" in command.commands:  # adjudicate DATASET …
+            if "run" in command.commands:  # adjudicate DATASET …
                 command = command.commands["run"]
             break
         command = sub
     for p in command.params:
         if p.name == param:
-            if isinstance(p, click.Option):
+            if getattr(p, "param_type_name", "") == "option":
                 longs = [o for o in p.opts if o.startswith("--")]
                 return (longs or p.opts)[0]
-            return p.human_readable_name
+            return getattr(p, "human_readable_name", None) or getattr(p, "metavar", None) or p.name.upper()
     return "--" + param.replace("_", "-")
 
 

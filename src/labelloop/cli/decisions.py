@@ -55,3 +55,37 @@ def leaderboard_cmd(
     elif not quiet:
         typer.echo(f"Wrote {output} ({len(r.data['models'])} models, {r.data['comparisons']} comparisons).",
                    err=True)
+
+
+def evaluate_cmd(
+    datasets: list[str] = QualityInputs,
+    scores: str | None = typer.Option(None, "--scores", "-s", help="A reward model's scores: a table with the "
+                                      "columns sample_id, candidate_id, score (.jsonl, .json, .csv or .parquet); or "
+                                      "a dataset whose prediction annotations are LLM judges' answers. Default: the "
+                                      "dataset's own predictions."),
+    label_source: str = typer.Option("auto", "--labels", help="Which labels are right: auto (the merged label, else "
+                                     "a unanimous human one, else the reference), aggregate, human or reference."),
+    judges: str | None = typer.Option(None, "--judge", help="Only these judges (prediction annotators): a,b."),
+    rounds: int = typer.Option(1000, "--rounds", help="Bootstrap rounds (samples resampled within each subset) for "
+                               "the 95% intervals; 0: none."),
+    seed: int = typer.Option(0, "--seed", help="Seed for the bootstrap."),
+    subset_key: str = typer.Option("subset", "--subset-key", help="The sample metadata field that names the subset."),
+    include_accepted: bool = AcceptedOpt,
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write the Markdown to this file instead of "
+                                       "the terminal."),
+    schema: str | None = QualitySchemaOpt,
+    fmt: str = FormatOpt,
+    as_json: bool = typer.Option(False, "--json", help="Print every figure as JSON instead of Markdown."),
+    quiet: bool = QuietOpt,
+) -> None:
+    """A reward model's (or LLM judge's) accuracy against the labels, per subset, by RewardBench's rules."""
+    r = ops.evaluate(datasets, scores, label_source=label_source, judges=judges or (), rounds=rounds, seed=seed,
+                     subset_key=subset_key, include_accepted=include_accepted, schema=schema, fmt=fmt,
+                     output=None if as_json else output)
+    if as_json:
+        out.print_json(json.dumps(r.data, default=str))
+        return
+    if output is None:
+        sys.stdout.write(r.text)
+    elif not quiet:
+        typer.echo(f"Wrote {output} ({len(r.data['scorers'])} scorer(s)).", err=True)

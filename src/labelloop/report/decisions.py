@@ -80,4 +80,51 @@ def leaderboard_markdown(lb: dict[str, Any], title: str | None = None) -> str:
     return "\n".join([f"# {escape(title or 'Model leaderboard')}", "", *leaderboard_lines(lb)]).rstrip() + "\n"
 
 
-__all__ = ["leaderboard_lines", "leaderboard_markdown"]
+def _ci(ci: list[float] | None) -> str:
+    return f"{percent(ci[0])} – {percent(ci[1])}" if ci else "—"
+
+
+def evaluation_lines(ev: dict[str, Any], heading: str = "##") -> list[str]:
+    """One scorer's evaluation as Markdown lines (``labelloop evaluate``)."""
+    ci = f"{ev['rounds']} bootstrap rounds over samples, seed {ev['seed']}" if ev["rounds"] else "no bootstrap"
+    ov = ev["overall"]
+    labels = ", ".join(f"{n} {escape(k)}" for k, n in ev["labels_from"].items()) or "no"
+    out = [f"{heading} {escape(ev['scorer'])}", "",
+           f"{ev['samples']} samples scored against their labels ({labels}); 95% intervals from {ci}.", ""]
+    score = "—" if ov["score"] is None else f"{percent(ov['score'])} ({_ci(ov['score_ci'])})"
+    if ov.get("reason"):
+        score += (f"; {escape(ov['reason'])} (the mean of the others: {percent(ov['score_of_scored_subsets'])})")
+    out += [f"- Score (the mean of the subset scores, as RewardBench 2 reports it): {score}",
+            f"- Accuracy over all samples: {percent(ov['accuracy'])} ({_ci(ov['accuracy_ci'])})", ""]
+    rows = [[s["subset"], str(s["samples"]), escape(s["rule"]), percent(s["score"]), _ci(s["ci"]),
+             percent(s["accuracy"])] for s in ev["subsets"]]
+    out += _table(["subset", "samples", "rule", "score", "95% interval", "accuracy"], rows)
+    for s in ev["subsets"]:
+        t = s.get("ties")
+        if not t:
+            continue
+        parts = (f"reference accuracy {percent(t['ref_accuracy'])} ({t['ref_samples']} samples), tied accuracy "
+                 f"{percent(t['tied_accuracy'])} ({t['tied_samples']} samples), {t['prompts_with_both']} prompt(s) "
+                 "with both")
+        if t["score"] is None:
+            out += [f"Ties: {parts}; no Ties score: {t['reason']}.", ""]
+        else:
+            out += [f"Ties: {parts}; correct preferred {percent(t['correctness_preferred'])}, hard "
+                    f"{percent(t['correctness_preferred_hard'])}, margin score {figure(t['margin_score'])}.", ""]
+    if ev["left_out"]:
+        out += ["Left out: " + ", ".join(f"{n} {escape(k)}" for k, n in sorted(ev["left_out"].items())) + ".", ""]
+    return out
+
+
+def evaluation_markdown(data: dict[str, Any], title: str | None = None) -> str:
+    """Every scorer's evaluation as one Markdown document."""
+    out = [f"# {escape(title or 'Evaluation')}", ""]
+    if data.get("scores_not_in_dataset"):
+        out += [f"> {data['scores_not_in_dataset']} score(s) name a sample or candidate the dataset does not have; "
+                "they are not used.", ""]
+    for ev in data["scorers"]:
+        out += evaluation_lines(ev)
+    return "\n".join(out).rstrip() + "\n"
+
+
+__all__ = ["evaluation_lines", "evaluation_markdown", "leaderboard_lines", "leaderboard_markdown"]

@@ -1,4 +1,4 @@
-"""Tools for decisions: the model leaderboard."""
+"""Tools for decisions: the model leaderboard, a reward model's or judge's accuracy against the labels."""
 
 
 from pathlib import Path
@@ -13,7 +13,7 @@ from labelloop.mcp.models import Report
 from labelloop.mcp.state import State
 from labelloop.ops import decisions as ops
 
-NAMES = {"datasets": "paths", "fmt": "format"}
+NAMES = {"datasets": "paths", "fmt": "format", "judges": "judges"}
 """The operations' parameters by this group's argument names."""
 
 
@@ -51,4 +51,30 @@ def register(mcp: MCPServer, s: State) -> None:
                                   seed=seed, anchor=anchor, anchor_model=anchor_model, prior=prior,
                                   min_comparisons=min_comparisons, position=position,
                                   include_accepted=include_accepted, schema=g.schema(schema), fmt=format)
+            return g.clean(Report(report=plain(res.data)))
+
+    @mcp.tool()
+    def evaluate(
+        paths: Datasets_,
+        scores: Annotated[str | None, Field(description="A reward model's scores under the roots: a table with the "
+                                            "columns sample_id, candidate_id, score (.jsonl, .json, .csv, .parquet), "
+                                            "or a dataset whose prediction annotations are LLM judges' answers. "
+                                            "Default: the dataset's own predictions.")] = None,
+        label_source: Annotated[Literal["auto", "aggregate", "human", "reference"],
+                                Field(description="Which labels are right: auto (the merged label, else a unanimous "
+                                      "human one, else the reference), aggregate, human or reference.")] = "auto",
+        judges: Annotated[list[str] | None, Field(description="Only these judges (prediction annotators).")] = None,
+        rounds: Annotated[int, Field(ge=0, description="Bootstrap rounds for 95% intervals.")] = 1000,
+        seed: int = 0,
+        subset_key: Annotated[str, Field(description="The sample metadata field naming the subset.")] = "subset",
+        include_accepted: bool = False, schema: Schema_ = None, format: Format_ = "auto",
+    ) -> Report:
+        """A reward model's (or LLM judge's) accuracy against the labels by RewardBench's rules (pairs: chosen above
+        rejected; best-of-N: the correct answer above every incorrect one; RewardBench 2's Ties score), per subset
+        and overall, with bootstrap intervals."""
+        with g.errors(NAMES):
+            res = ops.evaluate(paths_(paths), g.path(scores, "scores file", exists=True) if scores else None,
+                               label_source=label_source, judges=judges or (), rounds=rounds, seed=seed,
+                               subset_key=subset_key, include_accepted=include_accepted, schema=g.schema(schema),
+                               fmt=format)
             return g.clean(Report(report=plain(res.data)))

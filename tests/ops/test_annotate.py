@@ -53,6 +53,27 @@ def test_import_results_saves_the_people_s_answers(two: Path, tmp_path: Path) ->
     r = annotate.import_results(two, [results], tmp_path / "out.jsonl")
     assert r.model_dump() == {"output": str(tmp_path / "out.jsonl"), "files": [str(results)], "imported": 1,
                               "replaced": 0, "kept_existing": 0, "by_annotator": {"carol": 1},
-                              "by_status": {"skipped": 1}, "file_id": page.file_id, "schema_hash": page.schema_hash}
+                              "by_status": {"skipped": 1}, "file_id": page.file_id, "schema_hash": page.schema_hash,
+                              "added_to_output": False, "output_annotators": []}
     carol = [a for a in load(r.output).samples[0].annotations if a.annotator == "carol"]
     assert [(a.kind, a.status) for a in carol] == [("human", "skipped")]
+    # dave's results into the same output: added to the labels it holds (ann1, ann2 from the dataset, carol)
+    dave = tmp_path / "dave.json"
+    rows[0]["annotator"] = "dave"
+    dave.write_text(json.dumps({**doc, "annotator": "dave", "results": rows}), encoding="utf-8")
+    r = annotate.import_results(two, [dave], tmp_path / "out.jsonl")
+    assert (r.imported, r.added_to_output, r.output_annotators) == (1, True, ["ann1", "ann2", "carol"])
+    people = [a.annotator for a in load(r.output).samples[0].annotations if a.kind == "human"]
+    assert people == ["ann1", "ann2", "carol", "dave"]
+    # importing into the dataset's own file is no "existing output"
+    r = annotate.import_results(tmp_path / "out.jsonl", [dave], tmp_path / "out.jsonl")
+    assert (r.imported, r.replaced, r.added_to_output) == (1, 1, False)
+    # an output that is no dataset is refused, never overwritten
+    junk = tmp_path / "junk.jsonl"
+    junk.write_text("not json\n", encoding="utf-8")
+    with pytest.raises(ParameterError) as info:
+        annotate.import_results(two, [dave], junk)
+    assert info.value.param == "output" and str(info.value).startswith(
+        f"{junk} already exists and cannot be read as a dataset (")
+    assert str(info.value).endswith("); import into a new file, or remove it first.")
+    assert junk.read_text(encoding="utf-8") == "not json\n"

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from labelloop.data.model import Dataset
+from labelloop.data.model import Annotation, Candidate, DataSample, Dataset, Message
 from labelloop.data.preference import choose_label
+from labelloop.data.schema import AnnotationSchema, Question
 from labelloop.errors import LabelloopError, ParameterError, UnknownNameError
 from labelloop.quality.adjudicate import adjudicate, apply_decisions, write_queue
 from labelloop.quality.merge import merge
@@ -47,10 +48,14 @@ def test_majority_merge_writes_one_aggregate_per_sample(pairs: Dataset) -> None:
 def test_rating_strategies(pairs: Dataset) -> None:
     avg, _ = merge(pairs, "average", questions=["rating"])
     s2 = _agg(avg, "s2", "merge:average")
-    # candidate 0: 3, 2, 2 -> mean 2.33 -> 2; candidate 1: 3, 4, 5 -> 4, spread 2 needs review
-    assert s2.values == {"rating": {"0": 2, "1": 4}}
+    # candidate 0: 3, 2, 2 -> the arithmetic mean 7/3; candidate 1: 3, 4, 5 -> 4, spread 2 needs review
+    assert s2.values == {"rating": {"0": 7 / 3, "1": 4}}
     assert s2.metadata["questions"]["rating"]["needs_review"] is True
     assert s2.metadata["questions"]["rating"]["candidates"]["1"]["mean"] == pytest.approx(4.0)
+    rounded, _ = merge(pairs, "average", questions=["rating"], round_to_scale=True)
+    s2 = _agg(rounded, "s2", "merge:average")
+    assert s2.values == {"rating": {"0": 2, "1": 4}}  # 7/3 rounded to the 1..5 scale
+    assert s2.metadata["questions"]["rating"]["candidates"]["0"]["mean"] == 7 / 3
     med, _ = merge(pairs, "median", questions=["rating"])
     assert _agg(med, "s3", "merge:median").values == {"rating": {"0": 2, "1": 4}}  # median of 1, 2 = 1.5 -> 2
 
@@ -145,3 +150,20 @@ def test_bad_decisions_name_file_and_line(pairs: Dataset, tmp_path: Path) -> Non
     path.write_text("{not json\n")
     with pytest.raises(LabelloopError, match="line 1: not valid JSON"):
         apply_decisions(pairs, path)
+
+
+def test_average_is_the_arithmetic_mean_as_datalabel_gives_it() -> None:
+    # DataLabel's merge --strategy average of 1, 1 and 0.5 on a 0..1 scale (step 0.5) gives 0.833; labelloop gave
+    # 1 (the mean snapped to the scale). Now: (1 + 1 + 0.5) / 3 = 5/6, and 1 only with round_to_scale.
+    q = Question(name="score", type="rating", min=0, max=1, step=0.5)
+    ds = Dataset(name="dl", schema=AnnotationSchema(name="dl", questions=[q]), samples=[
+        DataSample(id="t1", prompt=[Message(role="user", content="Hi")], candidates=[Candidate(id="0", content="Hello")],
+                   annotations=[Annotation(annotator=a, values={"score": v}) for a, v in
+                                (("ann1", 1), ("ann2", 1), ("ann3", 0.5))])])
+    merged, _ = merge(ds, "average")
+    assert _agg(merged, "t1", "merge:average").values == {"score": 5 / 6}
+    assert round(5 / 6, 3) == 0.833
+    merged, _ = merge(ds, "average", round_to_scale=True)
+    assert _agg(merged, "t1", "merge:average").values == {"score": 1}
+    merged, _ = merge(ds, "median")  # the median of 1, 1, 0.5 is on the scale already
+    assert _agg(merged, "t1", "merge:median").values == {"score": 1}

@@ -57,7 +57,9 @@ def create(
 def import_results_cmd(
     dataset: str = typer.Argument(..., help="The dataset the annotator file was built from."),
     results: list[Path] = typer.Argument(..., help="Results exported from the page (.json, .jsonl or .csv)."),
-    output: Path = typer.Option(..., "--output", "-o", help="Where the dataset with the human annotations goes."),
+    output: Path = typer.Option(..., "--output", "-o", help="Where the dataset with the human annotations goes; "
+                                "when it exists and holds the same samples (an earlier import), the results are "
+                                "added to the labels it holds."),
     template: str | None = typer.Option(None, "--template", "-t", help="Template the annotator was built with "
                                         "(default: the schema inside the results or the dataset's)."),
     schema: str | None = typer.Option(None, "--schema", "-s", help="Schema file the annotator was built with."),
@@ -78,5 +80,8 @@ def import_results_cmd(
     status = ", ".join(f"{k} {v}" for k, v in sorted(r.by_status.items())) or "none"
     extra = f"; replaced {r.replaced} older" if r.replaced else ""
     extra += f"; kept {r.kept_existing} newer already in the dataset" if r.kept_existing else ""
+    if r.added_to_output:
+        extra += (f"; added to the labels {output} already held ({', '.join(r.output_annotators)})"
+                  if r.output_annotators else f"; added to {output}, which held no one's labels yet")
     out.print(f"Imported {r.imported} result(s) from {len(r.files)} file(s) (annotators: {who}; "
               f"status: {status}{extra}). Wrote {output}.", markup=False)

@@ -96,7 +96,10 @@ def prelabel(
 
 
 def review(
-    dataset: str = typer.Argument(..., help="Dataset with human annotations (file, directory or hf:NAME)."),
+    datasets: list[str] = typer.Argument(..., metavar="DATASET", help="Dataset with human annotations (file, "
+                                         "directory or hf:NAME); several files of the same samples are combined, "
+                                         "as for agreement (e.g. the dataset, then the offline page's results "
+                                         "files, or one DataLabel results file per annotator)."),
     output: Path = typer.Option(..., "--output", "-o", help="The JSON report."),
     markdown: Path | None = typer.Option(None, "--markdown", help="Also write a Markdown summary here."),
     template: str | None = typer.Option(None, "--template", "-t", help="Template name (default: the dataset's "
@@ -129,6 +132,10 @@ def review(
     min_annotators: int = typer.Option(3, "--min-annotators", min=2, help="Answers a sample needs before a person "
                                        "is compared with the majority."),
     seed: int = typer.Option(0, "--seed", help="Seed of the answer order shown to the LLM."),
+    include_accepted: bool = typer.Option(False, "--include-accepted-predictions", help="Count a person's "
+                                          "annotation that is a model prediction accepted unchanged (e.g. in Label "
+                                          "Studio) as their own answer; by default it is left out of the checks, "
+                                          "and counted."),
     fmt: str = typer.Option("auto", "--format", "-f", help="Input format, or 'auto'."),
     as_json: bool = JsonTextOpt,
     quiet: bool = QuietOpt,
@@ -140,7 +147,7 @@ def review(
     """
     quiet = quiet or as_json
     with progress_phases(quiet, "Reading", "Explaining") as (reading, report):
-        res = ops.review(dataset, output=output, markdown=markdown, template=template, schema=schema,
+        res = ops.review(datasets, output=output, markdown=markdown, template=template, schema=schema,
                          provider=provider, model=model, base_url=base_url, api_key_env=api_key_env,
                          temperature=temperature, timeout=timeout, max_retries=max_retries, concurrency=concurrency,
                          max_explanations=max_explanations, cache=None if no_cache else cache,
@@ -148,7 +155,7 @@ def review(
                          position_alpha=position_alpha, position_min_answers=position_min_answers,
                          prediction_min_score=prediction_min_score, rating_gap=rating_gap,
                          min_annotators=min_annotators, seed=seed, fmt=fmt, note=notes(quiet), reading=reading,
-                         progress=report)
+                         progress=report, include_accepted=include_accepted)
     summary = {"output": res.output, "markdown": res.markdown, **res.summary}
     if as_json:
         out.print_json(json.dumps(summary, default=str))
@@ -157,6 +164,10 @@ def review(
     out.print(f"Reviewed {summary['human_annotations']} human annotations by {summary['annotators']} annotators on "
               f"{summary['samples']} samples: {summary['flags']} flags ({by}). Wrote {output}"
               + (f" and {markdown}." if markdown else "."), markup=False)
+    if summary.get("accepted_predictions") and not summary.get("include_accepted"):
+        from labelloop.quality.render import accepted_note
+
+        out.print(accepted_note(summary["accepted_predictions"]), markup=False)
     e = summary["explanations"]
     if e is not None:
         out.print(f"Explanations by {e['annotator']}: {e['explained']} of {e['asked']} ({e['failed']} failed, "

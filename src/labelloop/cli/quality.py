@@ -73,6 +73,9 @@ def merge_cmd(
     min_confidence: float = typer.Option(0.0, "--min-confidence", help="Flag Dawid-Skene decisions whose "
                                          "posterior is below this."),
     seed: int = typer.Option(0, "--seed", help="Seed for the random tie-breaker."),
+    round_to_scale: bool = typer.Option(False, "--round", help="With --strategy average, round each mean rating to "
+                                        "the nearest point of the question's scale (by default the exact mean is "
+                                        "kept: 1, 1 and 0.5 merge to 0.8333)."),
     include_predictions: bool = PredictionsOpt,
     include_accepted: bool = AcceptedOpt,
     schema: str | None = QualitySchemaOpt,
@@ -83,7 +86,8 @@ def merge_cmd(
     """Merge every annotator's answers into one aggregate annotation per sample."""
     r = ops.merge(datasets, output, strategy, question=question, tie_breaker=tie_breaker,
                   experts=comma_list(experts), min_agreement=min_agreement, min_confidence=min_confidence, seed=seed,
-                  include_predictions=include_predictions, schema=schema, fmt=fmt, include_accepted=include_accepted)
+                  include_predictions=include_predictions, schema=schema, fmt=fmt, include_accepted=include_accepted,
+                  round_to_scale=round_to_scale)
     summary = {**r.summary, "output": r.output}
     if as_json:
         out.print_json(json.dumps(summary, default=str))

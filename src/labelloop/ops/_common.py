@@ -3,6 +3,8 @@ schema found, and reading the small files an operation takes beside its dataset.
 
 from __future__ import annotations
 
+import json
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
@@ -128,10 +130,55 @@ def load_dataset(path: str | Path, fmt: str = "auto", *, note: Note = no_note, p
 
 def load_datasets(paths: Sequence[str | Path], fmt: str = "auto", schema: SchemaRef | None = None) -> Dataset:
     """Several files of the same samples (e.g. one DataLabel results file per annotator) as one dataset, with
-    ``schema`` (a template name, a schema file or a schema) when given: what the quality operations read."""
+    ``schema`` (a template name, a schema file or a schema) when given: what the quality operations read.
+
+    Results files the offline page exported (``is_page_results``) may follow their dataset (``data.parquet
+    results_ana.json results_ben.json``): they are read as ``import-results`` reads them, every value checked,
+    and added to the dataset read from the other paths as human annotations."""
     if not paths:
         raise ParameterError("datasets", "Give at least one dataset path.")
-    return load_inputs(list(paths), fmt=fmt, schema=schema_for(None, None, schema, required=False))
+    sch = schema_for(None, None, schema, required=False)
+    results = [p for p in paths if is_page_results(p)]
+    rest = [p for p in paths if not any(p is r for r in results)]
+    if results and not rest:
+        raise ParameterError("datasets", f"{ParameterError.literal(', '.join(map(str, results)))}: results files "
+                             "of the offline page name their tasks only; give the dataset the page was built from "
+                             "first (DATASET RESULTS...).")
+    ds = load_inputs(rest, fmt=fmt, schema=sch)
+    if results:
+        from labelloop.annotate.results import import_results
+
+        ds, _ = import_results(ds, list(results), schema=sch)
+    return ds
+
+
+PAGE_RESULTS_SUFFIXES = (".json", ".jsonl", ".ndjson", ".csv")
+_PAGE_JSON = re.compile(r'^\s*\{\s*"format"\s*:\s*"labelloop-results(-header)?"')
+_PAGE_CSV = ("task_id", "file_id", "schema_hash", "seed")
+
+
+def is_page_results(path: str | Path) -> bool:
+    """Whether ``path`` is a results file exported from the offline annotator page (JSON or JSONL that opens
+    with ``"format": "labelloop-results"``, or a CSV whose header names task_id, file_id, schema_hash and seed);
+    only the file's first 4 KiB are read."""
+    p = Path(path)
+    if p.suffix.lower() not in PAGE_RESULTS_SUFFIXES or not p.is_file():
+        return False
+    try:
+        with p.open("rb") as fh:
+            head = fh.read(4096).decode("utf-8-sig", errors="replace")
+    except OSError:
+        return False
+    first = head.splitlines()[0] if head else ""
+    if p.suffix.lower() == ".csv":
+        return all(c in [c.strip().strip('"') for c in first.split(",")] for c in _PAGE_CSV)
+    if _PAGE_JSON.match(head):
+        return True
+    try:  # a JSONL export without its header line: rows that carry their file id
+        row = json.loads(first)
+    except ValueError:
+        return False
+    return isinstance(row, dict) and all(k in row for k in ("task_id", "file_id", "schema_hash"))
 
 
 def schema_for(ds: Dataset | None, template: str | None = None, schema: SchemaRef | None = None,

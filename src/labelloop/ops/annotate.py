@@ -9,6 +9,8 @@ from pydantic import BaseModel
 
 from labelloop.annotate.html import build_annotator
 from labelloop.annotate.results import import_results as _import_results
+from labelloop.data.model import Dataset
+from labelloop.errors import LabelloopError, ParameterError
 from labelloop.formats import save
 from labelloop.ops._common import (
     Note,
@@ -44,6 +46,10 @@ class ImportResult(BaseModel):
     by_status: dict[str, int]
     file_id: str
     schema_hash: str
+    added_to_output: bool = False
+    """The output already held this dataset's samples: the results were added to the labels it holds."""
+    output_annotators: list[str] = []
+    """With ``added_to_output``: the people whose labels the output held before this import."""
 
 
 def create(dataset: str | Path, output: Path = Path("annotator.html"), *, template: str | None = None,
@@ -65,9 +71,46 @@ def import_results(dataset: str | Path, results: Sequence[Path], output: Path, *
                    schema: SchemaRef | None = None, fmt: str = "auto", note: Note = no_note,
                    progress: Progress = no_progress) -> ImportResult:
     """The page's exported results added to the dataset as human annotations, every value checked, saved to
-    ``output``. Without ``template`` / ``schema`` the schema is the one the results files name."""
+    ``output``. Without ``template`` / ``schema`` the schema is the one the results files name.
+
+    An ``output`` that already exists and holds the same samples (an earlier import, say of another person's
+    results) is what the results are added to, so importing people one after the other keeps everyone's
+    labels (a person's own earlier import is replaced by their newer one, as within one import). An existing
+    ``output`` with other samples, or that cannot be read, is refused with a sentence, never overwritten."""
     ds, _ = load_dataset(dataset, fmt, note=note, progress=progress)
     sch = schema_for(None, template, schema, required=False)
-    merged, report = _import_results(ds, list(results), schema=sch)
+    base, before = ds, None
+    out = Path(output)
+    if out.exists() and not _same_path(out, dataset):
+        base = _existing_output(out, ds)
+        before = sorted({a.annotator for s in base.samples for a in s.annotations if a.kind == "human"})
+    merged, report = _import_results(base, list(results), schema=sch)
     save(merged, output)
-    return ImportResult(output=str(output), **report.as_dict())
+    return ImportResult(output=str(output), **report.as_dict(), added_to_output=before is not None,
+                        output_annotators=before or [])
+
+
+def _same_path(a: Path, b: str | Path) -> bool:
+    try:
+        return a.resolve() == Path(b).resolve()
+    except OSError:
+        return False
+
+
+def _existing_output(out: Path, ds: Dataset) -> Dataset:
+    """The dataset ``out`` holds, when it holds the samples of ``ds`` (same ids, prompts and candidates, in the
+    same order); otherwise a ParameterError naming ``output``."""
+    try:
+        held, _ = load_dataset(out)
+    except LabelloopError as exc:
+        raise ParameterError("output", f"{ParameterError.literal(str(out))} already exists and cannot be read as a "
+                             f"dataset ({ParameterError.literal(str(exc).rstrip('.'))}); import into a new file, "
+                             "or remove it first.") from None
+    same = len(held.samples) == len(ds.samples) and all(
+        h.id == s.id and h.prompt == s.prompt and [(c.id, c.content) for c in h.candidates] ==
+        [(c.id, c.content) for c in s.candidates] for h, s in zip(held.samples, ds.samples, strict=True))
+    if not same:
+        raise ParameterError("output", f"{ParameterError.literal(str(out))} already exists and holds other samples "
+                             f"than {ParameterError.literal(ds.name)}; importing into it would replace its labels: "
+                             "choose a new {param}, or remove it first.")
+    return held

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,16 @@ from labelloop.assist.llm import Provider, get_provider
 from labelloop.data.io import atomic_open
 from labelloop.errors import ParameterError
 from labelloop.formats import save
-from labelloop.ops._common import Note, Progress, SchemaRef, load_dataset, no_note, no_progress, schema_for
+from labelloop.ops._common import (
+    Note,
+    Progress,
+    SchemaRef,
+    load_dataset,
+    load_datasets,
+    no_note,
+    no_progress,
+    schema_for,
+)
 
 
 # ---------------------------------------------------------------------- the provider
@@ -140,7 +149,7 @@ class ReviewResult(BaseModel):
     report: dict[str, Any]
 
 
-def review(dataset: str | Path, *, output: Path | None = None, markdown: Path | None = None,
+def review(dataset: str | Path | Sequence[str | Path], *, output: Path | None = None, markdown: Path | None = None,
            template: str | None = None, schema: SchemaRef | None = None, provider: str | None = None,
            model: str | None = None, base_url: str | None = None, api_key_env: str | None = None,
            temperature: float | None = None, timeout: float | None = None, max_retries: int | None = None,
@@ -148,14 +157,22 @@ def review(dataset: str | Path, *, output: Path | None = None, markdown: Path | 
            min_seconds: float = 3.0, fast_ratio: float = 0.25, straight_run: int = 10,
            position_alpha: float = 0.01, position_min_answers: int = 10, prediction_min_score: float = 0.7,
            rating_gap: float = 2.0, min_annotators: int = 3, seed: int = 0, fmt: str = "auto",
-           note: Note = no_note, reading: Progress = no_progress, progress: Progress = no_progress) -> ReviewResult:
+           note: Note = no_note, reading: Progress = no_progress, progress: Progress = no_progress,
+           include_accepted: bool = False) -> ReviewResult:
     """Flag suspicious human annotations; with a provider an LLM explains each disagreement. Writes the JSON
-    report to ``output`` and the Markdown one to ``markdown`` (each when given)."""
+    report to ``output`` and the Markdown one to ``markdown`` (each when given). ``dataset`` may be several
+    files of the same samples, as for agreement (e.g. the dataset, then the offline page's results files).
+    ``include_accepted``: count people's annotations that are model predictions accepted unchanged as their own
+    answers (by default they are left out of the checks, and counted)."""
     from labelloop.assist.review import review_dataset
 
     prov = llm_provider(provider, model, base_url, api_key_env, temperature=temperature, timeout=timeout,
                         max_retries=max_retries, seed=seed)
-    ds, _ = load_dataset(dataset, fmt, note=note, progress=reading)
+    paths = [dataset] if isinstance(dataset, (str, Path)) else list(dataset)
+    if len(paths) == 1:
+        ds, _ = load_dataset(paths[0], fmt, note=note, progress=reading)
+    else:
+        ds = load_datasets(paths, fmt)
     sch = schema_for(ds, template, schema, required=False)
     answers = _answers(cache, prov is not None)
     try:
@@ -165,7 +182,7 @@ def review(dataset: str | Path, *, output: Path | None = None, markdown: Path | 
                                 position_alpha=position_alpha, position_min_answers=position_min_answers,
                                 prediction_min_score=prediction_min_score, rating_gap=rating_gap,
                                 min_annotators=min_annotators, concurrency=concurrency, seed=seed,
-                                max_explanations=max_explanations)
+                                max_explanations=max_explanations, include_accepted=include_accepted)
     finally:
         answers.close()
     whole = report.to_dict()

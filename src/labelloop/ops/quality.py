@@ -63,15 +63,18 @@ def agreement(datasets: Sequence[str | Path], *, question: Sequence[str] | None 
 def merge(datasets: Sequence[str | Path], output: Path, strategy: str = "majority", *,
           question: Sequence[str] | None = None, tie_breaker: str = "review", experts: Sequence[str] = (),
           min_agreement: float = 0.0, min_confidence: float = 0.0, seed: int = 0, include_predictions: bool = False,
-          schema: SchemaRef | None = None, fmt: str = "auto", include_accepted: bool = False) -> MergeResult:
+          schema: SchemaRef | None = None, fmt: str = "auto", include_accepted: bool = False,
+          round_to_scale: bool = False) -> MergeResult:
     """Every annotator's answers merged into one aggregate annotation per sample, saved to ``output``;
-    accepted predictions are no vote unless ``include_accepted`` (the summary counts those left out)."""
+    accepted predictions are no vote unless ``include_accepted`` (the summary counts those left out).
+    ``round_to_scale``: ``average`` rounds each mean to the question's scale (by default it is the exact mean)."""
     MERGE_STRATEGIES.get(strategy)  # the library's refusal, before a large file is read
     ds = load_datasets(datasets, fmt, schema)
     merged, summary = _merge(ds, strategy, questions=list(question) if question else None,
                              include_predictions=include_predictions, tie_breaker=tie_breaker,
                              experts=list(experts), seed=seed, min_agreement=min_agreement,
-                             min_confidence=min_confidence, include_accepted=include_accepted)
+                             min_confidence=min_confidence, include_accepted=include_accepted,
+                             round_to_scale=round_to_scale)
     save(merged, output)
     return MergeResult(output=str(output), summary=summary)
 

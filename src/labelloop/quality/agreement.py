@@ -5,7 +5,10 @@ question, the question's own level first), Fleiss' kappa, Gwet's AC1, Cohen's ka
 pair of annotators on the items they share, Kendall's W and tau for rankings; a seeded
 bootstrap interval (items resampled) for alpha and the kappas; the most disagreed items with
 who said what; each annotator's agreement with the rest; and each annotator's and each model's
-accuracy against ``reference`` annotations.
+accuracy against ``reference`` annotations. For a question whose options are the candidates (best-of-N),
+whose ids name a different answer in every sample, also Bennett's S with each sample's own chance and alpha over
+the pairwise preferences the answers imply (``labelloop.quality.best_of_n``). A coefficient left undefined
+because everyone agreed on everything says "perfect agreement" (``labelloop.quality.stat.perfect``).
 
 Only submitted annotations count; an annotator's latest one per sample is used; skipped items
 are missing data, not dropped items. Numbers compare as numbers (1 == 1.0). A person's annotation that
@@ -28,10 +31,11 @@ from labelloop.data.provenance import independent_view
 from labelloop.data.schema import AnnotationSchema, Question
 from labelloop.errors import LabelloopError
 from labelloop.quality.alpha import LEVELS, SET_DISTANCES, AlphaModel, distance_matrix, krippendorff_alpha
+from labelloop.quality.best_of_n import bennett_s, options_are_candidates, pairwise_alpha
 from labelloop.quality.kappa import fleiss_kappa, gwet_ac1, pairwise_cohen, percent_agreement
 from labelloop.quality.questions import resolve
 from labelloop.quality.ranking import ranking_agreement, ranks
-from labelloop.quality.stat import Stat, Undefined, check_interval
+from labelloop.quality.stat import Stat, Undefined, check_interval, perfect
 from labelloop.quality.units import Ratings, collect, latest_by_annotator, reference_values, set_value
 
 NOT_MEASURED = {"text": "free text is not compared for agreement; merge keeps every answer for adjudication",
@@ -159,11 +163,20 @@ def question_agreement(samples: Sequence[DataSample], question: Question, *, lev
     opts = {"bootstrap": bootstrap, "seed": seed, "ci_level": ci_level}
     if question.type == "ranking":
         _ranking(qa, samples, question, ratings, levels, kinds, opts)
+        _perfect(qa)
         return qa
     for i, lv in enumerate(levels):
         qa.alpha[lv] = krippendorff_alpha(ratings, lv, **(opts if i == 0 else {}))
     qa.stats["alpha"] = qa.alpha[levels[0]]
     qa.stats["percent_agreement"] = percent_agreement(ratings)
+    if options_are_candidates(question):
+        qa.stats["bennett_s"] = bennett_s(samples, question, kinds, **opts)
+        qa.stats["pairwise_alpha"] = pairwise_alpha(samples, question, kinds, **opts)
+        for st in qa.alpha.values():
+            st.extra["units"] = "candidate ids pooled across samples"
+        qa.notes.append("the options are the candidates, whose ids name a different answer in every sample: read "
+                        "Bennett's S (chance: 1 / the sample's number of answers) and alpha over the pairwise "
+                        "preferences; the nominal alpha, kappas and AC1 pool the ids across samples")
     qa.stats["fleiss_kappa"] = fleiss_kappa(ratings, **opts)
     qa.stats["gwet_ac1"] = gwet_ac1(ratings)
     ordered = question.type == "rating" or levels[0] in ("ordinal", "interval", "ratio")
@@ -174,7 +187,21 @@ def question_agreement(samples: Sequence[DataSample], question: Question, *, lev
     qa.disagreements = disagreements(ratings, levels[0])
     if question.type == "multi_choice":
         qa.notes.append("kappa, AC1 and percent agreement treat each distinct set of choices as one category")
+    _perfect(qa)
     return qa
+
+
+def _perfect(qa: QuestionAgreement) -> None:
+    """Coefficients left undefined where every pair of answers agrees read as perfect agreement."""
+    pa = qa.stats.get("percent_agreement")
+    if pa is not None and pa.value is not None and pa.value >= 1.0 - 1e-12:
+        for st in [*qa.stats.values(), *qa.alpha.values()]:
+            perfect(st)
+    for p in qa.pairs:
+        if p.get("percent_agreement") is not None and p["percent_agreement"] >= 1.0 - 1e-12:
+            for st in p.values():
+                if isinstance(st, Stat):
+                    perfect(st)
 
 
 # ---------------------------------------------------------------------- rankings

@@ -52,6 +52,7 @@ class Options:
     seed: int = 0
     min_agreement: float = 0.0
     min_confidence: float = 0.0
+    round_to_scale: bool = False
 
 
 @dataclass(frozen=True)
@@ -105,8 +106,9 @@ def _experts(q: Question, o: Options, c: Candidates) -> Aggregator:
 
 _strategy("majority", "most frequent answer; ties need review unless --tie-breaker; multi-choice per option, "
           "rankings by Borda, text kept for review", lambda q, o, c: None, MERGE_STRATEGIES, ADJUDICATION_STRATEGIES)
-_strategy("average", "ratings: the mean, snapped to the scale; other questions as majority",
-          lambda q, o, c: MeanRating() if q.type == "rating" else None, MERGE_STRATEGIES)
+_strategy("average", "ratings: the arithmetic mean (rounded to the scale only with round_to_scale); other "
+          "questions as majority",
+          lambda q, o, c: MeanRating(snap=o.round_to_scale) if q.type == "rating" else None, MERGE_STRATEGIES)
 _strategy("median", "ratings: the median, snapped to the scale; other questions as majority",
           lambda q, o, c: MedianRating() if q.type == "rating" else None, MERGE_STRATEGIES)
 _strategy("strict", "only unanimous answers; everything else needs review", _unanimous, MERGE_STRATEGIES)
@@ -271,14 +273,17 @@ def people_view(dataset: Dataset, schema: AnnotationSchema | None, questions: Se
 def merge(dataset: Dataset, strategy: str = "majority", *, questions: Sequence[str] | None = None,
           schema: AnnotationSchema | None = None, include_predictions: bool = False, tie_breaker: str = "review",
           experts: Sequence[str] = (), seed: int = 0, min_agreement: float = 0.0, min_confidence: float = 0.0,
-          annotator: str | None = None, include_accepted: bool = False) -> tuple[Dataset, dict[str, Any]]:
+          annotator: str | None = None, include_accepted: bool = False,
+          round_to_scale: bool = False) -> tuple[Dataset, dict[str, Any]]:
     """Merge every question under ``strategy`` (a name in ``MERGE_STRATEGIES``); returns the new
     dataset and a summary. Accepted predictions (``labelloop.data.provenance``) are no person's vote
-    unless ``include_accepted``; they stay in the dataset, and the summary counts the ones left out."""
+    unless ``include_accepted``; they stay in the dataset, and the summary counts the ones left out.
+    ``average`` keeps the arithmetic mean of the ratings (5/6 stays 0.8333…) unless ``round_to_scale``,
+    which rounds it to the nearest point of the question's scale (halves up)."""
     strat = MERGE_STRATEGIES.get(strategy)
     kinds = ("human", "prediction") if include_predictions else ("human",)
     o = Options(tie_breaker=tie_breaker, experts=list(experts), seed=seed, min_agreement=min_agreement,
-                min_confidence=min_confidence)
+                min_confidence=min_confidence, round_to_scale=round_to_scale)
     view, left_out, names, sch = people_view(dataset, schema, questions, kinds, include_accepted)
     results = decide(view, strat, questions=names, schema=sch, kinds=kinds, options=o)
     out, _, summary = apply(dataset, results, strategy, annotator or f"merge:{strategy}", schema)

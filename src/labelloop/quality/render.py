@@ -11,10 +11,14 @@ from rich.text import Text
 from labelloop.data.display import visible
 from labelloop.data.numbers import figure
 from labelloop.quality.agreement import AgreementReport, QuestionAgreement
-from labelloop.quality.stat import Stat
+from labelloop.quality.stat import PERFECT_PREFIX, Stat
 
 LABELS = {"percent_agreement": "percent agreement", "fleiss_kappa": "Fleiss' kappa", "gwet_ac1": "Gwet's AC1",
-          "kendall_w": "Kendall's W", "kendall_tau": "mean Kendall tau-b"}
+          "kendall_w": "Kendall's W", "kendall_tau": "mean Kendall tau-b",
+          "bennett_s": "Bennett's S (per-sample chance)",
+          "pairwise_alpha": "Krippendorff's alpha (pairwise preferences)"}
+CANDIDATE_STATS = ("bennett_s", "pairwise_alpha")
+"""The figures of a question whose options are the candidates, shown right after percent agreement."""
 
 
 def _short(v: Any, width: int = 40) -> str:
@@ -25,9 +29,13 @@ def _short(v: Any, width: int = 40) -> str:
 
 def _note(stat: Stat) -> str:
     bits = []
+    if stat.extra.get("perfect_agreement") and stat.reason:
+        bits.append(f"undefined: {stat.reason.removeprefix(PERFECT_PREFIX)}")
     for key in ("method", "categories", "units", "compares", "pairs"):
         if key in stat.extra:
             bits.append(f"{key}: {stat.extra[key]}")
+    if "chance" in stat.extra:
+        bits.append(f"chance: {stat.extra['chance']:.3f} ({stat.extra['answers']} answers)")
     if "unanimous_items" in stat.extra:
         bits.append(f"unanimous items: {stat.extra['unanimous_items']:.3f}")
     if stat.bootstrap_undefined:
@@ -44,9 +52,12 @@ def question_tables(qa: QuestionAgreement, top: int = 10) -> list[Any]:
         t = Table(title="Coefficients", title_justify="left")
         for col in ("coefficient", "value [95% CI]", "items", "note"):
             t.add_column(col, justify="right" if col == "items" else "left")
-        rows = [(LABELS.get(key, key), st) for key, st in qa.stats.items() if key != "alpha"]
+        rows = [(LABELS.get(key, key), st) for key, st in qa.stats.items()
+                if key != "alpha" and key not in CANDIDATE_STATS]
+        first = [(LABELS[key], qa.stats[key]) for key in CANDIDATE_STATS if key in qa.stats]
         alphas = [(f"Krippendorff's alpha ({lv})", st) for lv, st in qa.alpha.items()]
-        rows = rows[:1] + alphas[:1] + rows[1:] + alphas[1:]  # the question's own level right after % agreement
+        # % agreement, the best-of-N figures, then the question's own level
+        rows = rows[:1] + first + alphas[:1] + rows[1:] + alphas[1:]
         for label, st in rows:
             t.add_row(label, st.text(), str(st.n_items), _note(st))
         out.append(t)

@@ -1,7 +1,9 @@
 """One agreement figure: a value, or "undefined" with the reason, never a made-up 1.0 or 0.0.
 
 A coefficient that cannot be computed (one category only, no item rated twice) is reported as
-undefined so that a team never reads "perfect agreement" out of a division by zero.
+undefined so that a team never reads a made-up value out of a division by zero. When it is undefined
+because everyone gave the same answer on every item (``perfect``), that is what it says: the agreement
+observed is perfect, only chance cannot be told from it.
 """
 
 from __future__ import annotations
@@ -53,15 +55,29 @@ class Stat:
 
     def text(self, digits: int = 3) -> str:
         if self.value is None:
-            return f"undefined ({self.reason})"
+            return f"{PERFECT} (coefficient undefined)" if self.extra.get("perfect_agreement") \
+                else f"undefined ({self.reason})"
         s = f"{self.value:.{digits}f}"
         if self.ci is not None:
             s += f" [{self.ci[0]:.{digits}f}, {self.ci[1]:.{digits}f}]"
         return s
 
 
+PERFECT = "perfect agreement"
+PERFECT_PREFIX = f"{PERFECT}; the coefficient is undefined: "
+
+
 def undefined(name: str, reason: str, n_items: int = 0, **extra: Any) -> Stat:
     return Stat(name=name, value=None, reason=reason, n_items=n_items, extra=extra)
+
+
+def perfect(stat: Stat) -> Stat:
+    """Mark a coefficient left undefined on items where every rater gave the same answer: its reason then
+    starts with "perfect agreement" and ``extra["perfect_agreement"]`` is True (the value stays None)."""
+    if stat.value is None and stat.n_items > 0 and not stat.extra.get("perfect_agreement"):
+        stat.extra["perfect_agreement"] = True
+        stat.reason = f"{PERFECT_PREFIX}{stat.reason}"
+    return stat
 
 
 def check_interval(bootstrap: int, level: float) -> None:

@@ -51,6 +51,13 @@ def register(mcp: MCPServer, s: State) -> None:
         temperature: float = 0.0, timeout: float = 60.0,
         max_retries: Annotated[int, Field(ge=0)] = 4, max_attempts: Annotated[int, Field(ge=1)] = 3,
         both_orders: bool = False, seed: int = 0, format: Format_ = "auto",
+        per_call: Annotated[int, Field(ge=1, le=100, description="Samples asked about in one call; each answer "
+                                       "is checked alone.")] = 1,
+        batch: Annotated[bool, Field(description="Through the provider's batch API (half the price, within 24 h): "
+                                     "submits, collects what has ended and returns; call again to continue (the "
+                                     "file is written once every sample has its answer or failure).")] = False,
+        retry_failed: Annotated[bool, Field(description="With batch: ask live for what the batches failed.")]
+        = False,
     ) -> Report:
         """Ask an LLM for pre-labels; each valid answer becomes a prediction annotation. Reports progress."""
         with g.errors(NAMES):
@@ -61,8 +68,8 @@ def register(mcp: MCPServer, s: State) -> None:
                     model=model, base_url=url, api_key_env=key_env, schema=g.schema(schema),
                     concurrency=concurrency, cache=None if no_cache else g.path(cache, "cache dir"), limit=limit,
                     temperature=temperature, timeout=timeout, max_retries=max_retries, max_attempts=max_attempts,
-                    both_orders=both_orders, seed=seed, fmt=format, progress=prog.in_loop,
-                    in_thread=anyio.to_thread.run_sync)
+                    both_orders=both_orders, seed=seed, fmt=format, per_call=per_call, batch=batch, wait=False,
+                    retry_failed=retry_failed, progress=prog.in_loop, in_thread=anyio.to_thread.run_sync)
             return g.clean(Report(output=res.output, report={"annotator": res.annotator, **res.summary}))
 
     @mcp.tool()
@@ -71,13 +78,22 @@ def register(mcp: MCPServer, s: State) -> None:
         output: Annotated[str | None, Field(description="Also write the review as Markdown here.")] = None,
         schema: Schema_ = None, provider: ProviderOpt_ = None, model: str | None = None,
         base_url: BaseUrl_ = None, format: Format_ = "auto",
+        more_paths: Annotated[list[str] | None, Field(description="More files of the same samples, read with the "
+                                                      "dataset as agreement reads them: the offline page's exported "
+                                                      "results files, DataLabel results files.")] = None,
+        include_accepted: Annotated[bool, Field(description="Count a person's annotation that is a model "
+                                                "prediction accepted unchanged (e.g. in Label Studio) as their own "
+                                                "answer; by default it is left out of the checks, and counted.")]
+        = False,
     ) -> Report:
         """Review a dataset's annotations for likely mistakes (and, with an LLM provider, a judge's second look)."""
         with g.errors(NAMES):
             url, key_env = endpoint(provider, base_url)
-            res = ops.review(g.path(path, "dataset", exists=True),
+            files = [g.path(p, "dataset", exists=True) for p in [path, *(more_paths or [])]]
+            res = ops.review(files if more_paths else files[0],
                              markdown=g.path(output, "output") if output else None, schema=g.schema(schema),
-                             provider=provider, model=model, base_url=url, api_key_env=key_env, fmt=format)
+                             provider=provider, model=model, base_url=url, api_key_env=key_env, fmt=format,
+                             include_accepted=include_accepted)
             return g.clean(Report(output=res.markdown, report=plain(res.report)))
 
     @mcp.tool()

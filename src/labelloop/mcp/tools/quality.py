@@ -28,6 +28,9 @@ Accepted_ = Annotated[bool, Field(description="Count a person's annotation that 
                                   "unchanged (e.g. in Label Studio) as their own answer; by default it is left out, "
                                   "and counted.")]
 
+MorePaths_ = Annotated[list[str] | None, Field(description="More files of the same samples, read with the dataset: "
+                                             "the offline page's exported results files, DataLabel results files.")]
+
 NAMES = {"datasets": "paths", "question": "questions", "fmt": "format"}
 """The operations' parameters by this group's argument names."""
 
@@ -67,6 +70,9 @@ def register(mcp: MCPServer, s: State) -> None:
         experts: Annotated[list[str] | None, Field(description="Expert annotators, highest priority first.")] = None,
         min_agreement: float = 0.0, min_confidence: float = 0.0, seed: int = 0, include_predictions: bool = False,
         schema: Schema_ = None, format: Format_ = "auto", include_accepted: Accepted_ = False,
+        round_to_scale: Annotated[bool, Field(description="With strategy average, round each mean rating to the "
+                                              "nearest point of the question's scale (by default the exact mean is "
+                                              "kept).")] = False,
     ) -> Report:
         """Merge every annotator's answers into one aggregate annotation per sample."""
         with g.errors(NAMES):
@@ -74,7 +80,7 @@ def register(mcp: MCPServer, s: State) -> None:
             res = ops.merge(paths_(paths), out, strategy, question=questions, tie_breaker=tie_breaker,
                             experts=experts or [], min_agreement=min_agreement, min_confidence=min_confidence,
                             seed=seed, include_predictions=include_predictions, schema=g.schema(schema), fmt=format,
-                            include_accepted=include_accepted)
+                            include_accepted=include_accepted, round_to_scale=round_to_scale)
             return g.clean(Report(output=res.output, report=plain(res.summary)))
 
     @mcp.tool()
@@ -109,10 +115,10 @@ def register(mcp: MCPServer, s: State) -> None:
 
     @mcp.tool()
     def dashboard(path: Dataset_, output: Output_ = "dashboard.html", fmt: Literal["html", "md"] = "html",
-                  title: str | None = None, format: Format_ = "auto", include_accepted: Accepted_ = False
-                  ) -> TextResult:
+                  title: str | None = None, format: Format_ = "auto", include_accepted: Accepted_ = False,
+                  more_paths: MorePaths_ = None) -> TextResult:
         """A quality dashboard of the dataset (agreement, progress, label distribution) as HTML or Markdown."""
         with g.errors({"datasets": "path", "input_format": "format"}):
-            res = _dashboard([g.path(path, "dataset", exists=True)], g.path(output, "output"), fmt, title=title,
+            res = _dashboard(paths_([path, *(more_paths or [])]), g.path(output, "output"), fmt, title=title,
                              input_format=format, include_accepted=include_accepted)
             return g.clean(TextResult(output=res.output, text=res.text if fmt == "md" else ""))

@@ -1,4 +1,4 @@
-"""Ratings as numbers: the mean or the median, snapped to the scale when it is known."""
+"""Ratings as numbers: the mean or the median, snapped to the scale when it is known and asked for."""
 
 from __future__ import annotations
 

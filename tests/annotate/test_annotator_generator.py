@@ -15,7 +15,7 @@ from labelloop.annotate.html.generator import FIRST_CHUNK_TASKS
 from labelloop.cli import main
 from labelloop.data.io import write_dataset
 from labelloop.data.model import Annotation, Dataset
-from labelloop.data.positions import page_order
+from labelloop.data.positions import candidate_order, page_order
 from labelloop.templates import TEMPLATES
 
 
@@ -96,9 +96,13 @@ def test_the_page_is_blind_and_chunked(tmp_path):
     tasks = [t for _, body in chunks for t in json.loads(body)]
     assert len(json.loads(chunks[0][1])) == FIRST_CHUNK_TASKS
     assert [t[0] for t in tasks] == [s.id for s in ds.samples]
-    assert tasks[0][3:] == [[{"by": "judge", "score": 0.3, "v": {"best": "1"}}], None]
-    assert tasks[1] == ["t1", [["system", "Be brief."], ["user", ds.samples[1].prompt[1].content]],
-                        [[c.id, c.content] for c in ds.samples[1].candidates]]
+    # suggestions, fields, and the screen order when the seeded shuffle moved the answers (one for everyone)
+    assert tasks[0][3:] == [[{"by": "judge", "score": 0.3, "v": {"best": "1"}}], None,
+                            candidate_order(ds.samples[0], 0)]
+    assert candidate_order(ds.samples[0], 0) == ["2", "1", "0"]
+    same = next(s for s in ds.samples if candidate_order(s, 0) == [c.id for c in s.candidates])
+    assert tasks[int(same.id[1:])] == [same.id, [[m.role, m.content] for m in same.prompt],
+                                       [[c.id, c.content] for c in same.candidates]]  # no order: the source's
     meta = json.loads(re.search(r'id="ll-meta">(.*?)</script>', html, flags=re.S).group(1))
     assert meta["file_id"] == info.file_id == file_id_of(ds.samples, TEMPLATES.get("rewardbench2")(), 0)
     assert meta["n_tasks"] == 60 and meta["chunks"] == info.chunks and meta["show_predictions"] is True
@@ -163,4 +167,5 @@ def test_create_from_a_datalabel_schema_file(tmp_path):
     assert meta["schema"] == expected.model_dump(mode="json") and meta["schema"]["name"] == "pref test"
     assert meta["schema_hash"] == expected.schema_hash()
     choice = next(q for q in meta["schema"]["questions"] if q["type"] == "single_choice")
-    assert [o["value"] for o in choice["options"]] == ["a", "b", "tie"]
+    # DataLabel's "a" and "b" name the answers: a choice among the candidates, shown as "Answer A", "Answer B"
+    assert ([o["value"] for o in choice["options"]], choice["options_from_candidates"]) == (["tie"], True)

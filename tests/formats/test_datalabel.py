@@ -17,7 +17,7 @@ import pytest
 from datalabel_data import PREF_SCHEMA
 from labelloop.data.model import Annotation, Candidate, DataSample, Dataset, Message
 from labelloop.data.schema import Option, RubricLevel
-from labelloop.errors import LabelloopError, SchemaError
+from labelloop.errors import LabelloopError, ParameterError, SchemaError
 from labelloop.formats import load, save
 from labelloop.formats.datalabel import (
     DataLabelTasksFormat,
@@ -100,19 +100,22 @@ def test_readme_scoring_schema() -> None:
 
 def test_choice_ranking_multi_text_and_default_rubric() -> None:
     q = schema_from_datalabel(PREF_SCHEMA).question("choice")
-    assert (q.type, q.options, q.options_from_candidates) == ("single_choice", [
-        Option(value="a", label="A better"), Option(value="b", label="B better"), Option(value="tie", label="Tie")],
-        False)
+    # "a" and "b" name response_a and response_b: a choice among the candidates, shown under their screen letters
+    assert (q.type, q.options, q.options_from_candidates) == ("single_choice", [Option(value="tie", label="Tie")],
+                                                              True)
     ranking = {"annotation_config": {"type": "ranking", "options": [{"value": "a", "label": "结果A"},
                                                                      {"value": "b", "label": "结果B"}]}}
     r = schema_from_datalabel(ranking)
     assert [q.name for q in r.questions] == ["ranking", "comment"] and r.name == "datalabel"
-    assert r.question("ranking").options == [Option(value="a", label="结果A"), Option(value="b", label="结果B")]
+    assert (r.question("ranking").options, r.question("ranking").options_from_candidates) == ([], True)
+    labels = {"annotation_config": {"type": "single_choice", "options": [{"value": "good"}, {"value": "bad"}]}}
+    assert schema_from_datalabel(labels).question("choice").options_from_candidates is False
     multi = schema_from_datalabel({"annotation_config": {"type": "multi_choice",
                                                          "options": [{"label": "x"}, {"value": "y", "label": "Y"}]}})
     assert multi.question("choices").options == [Option(value="x", label="x"), Option(value="y", label="Y")]
     text = schema_from_datalabel({"annotation_config": {"type": "text", "placeholder": "Why?", "max_length": 0}})
-    assert (text.question("text").type, text.question("text").description) == ("text", "Why?")
+    assert (text.question("text").type, text.question("text").placeholder, text.question("text").max_length) == (
+        "text", "Why?", None)  # DataLabel's max_length 0 is no limit
     bare = schema_from_datalabel({"project_name": "p", "annotation_config": {"type": "scoring"}})
     assert [lv.value for lv in bare.question("score").rubric] == [1, 0.5, 0]
     both = schema_from_datalabel({**PREF_SCHEMA, "scoring_rubric": README_SCHEMA["scoring_rubric"]})
@@ -473,3 +476,61 @@ def test_picking_an_empty_position_is_refused(tmp_path: Path) -> None:
         load_results([results], schema=ds.schema, tasks=tasks_path)
     assert str(exc.value).split(";")[0] == (f"{results}#1: sample 's2', question 'preference': value 'c' is not "
                                             "one of ['a', 'b', 'tie', 'both_bad']")
+
+
+# ---------------------------------------------------------------------- issue 17: DataLabel's own files
+#: DataLabel's examples/sample_data/tasks.json layout, flat (as its import-tasks writes JSONL / CSV rows)
+FLAT_TASKS = [{"id": "TASK_001", "instruction": "什么是机器学习？", "response": "机器学习是人工智能的一个分支。"},
+              {"id": "TASK_002", "instruction": "解释什么是深度学习", "response": "深度学习使用多层神经网络。"}]
+
+
+def test_flat_tasks_are_recognised_without_format(tmp_path: Path) -> None:
+    p = _write(tmp_path / "tasks.json", FLAT_TASKS)
+    reader = SampleReader(p)
+    assert (reader.format_name, reader.detected) == ("datalabel", True)
+    ds = reader.load()
+    assert [(s.id, s.prompt_text, [c.content for c in s.candidates]) for s in ds.samples] == [
+        ("TASK_001", "什么是机器学习？", ["机器学习是人工智能的一个分支。"]),
+        ("TASK_002", "解释什么是深度学习", ["深度学习使用多层神经网络。"])]
+    # rows with an id and an instruction but no response are not taken for tasks
+    with pytest.raises(ParameterError, match="Cannot recognise the format"):
+        SampleReader(_write(tmp_path / "notes.json", [{"id": 1, "instruction": "x"}]))
+
+
+def test_fields_naming_only_the_prompt_still_show_the_answers() -> None:
+    s = schema_from_datalabel({**README_SCHEMA, "fields": [{"name": "instruction", "display_name": "指令"}]})
+    assert [(f.name, f.source, f.title) for f in s.fields] == [("instruction", "prompt", "指令"),
+                                                              ("candidates", "candidates", None)]
+
+
+def test_text_max_length_both_ways_and_checked() -> None:
+    s = schema_from_datalabel({"annotation_config": {"type": "text", "placeholder": "Why?", "max_length": 5}})
+    q = s.question("text")
+    assert (q.placeholder, q.max_length) == ("Why?", 5)
+    assert schema_to_datalabel(s)["annotation_config"] == {"type": "text", "placeholder": "Why?", "max_length": 5}
+    sample = DataSample(id="x", prompt=[Message(role="user", content="p")], candidates=[Candidate(id="0", content="c")])
+    assert s.validate_values(sample, {"text": "12345"}) == []
+    assert s.validate_values(sample, {"text": "123456"}) == [
+        "sample 'x', question 'text': text of 6 characters is longer than max_length 5"]
+    with pytest.raises(SchemaError, match=r"max_length must be a whole number of characters \(0: no limit\), "
+                                          r"not -1"):
+        schema_from_datalabel({"annotation_config": {"type": "text", "max_length": -1}})
+
+
+def test_pre_json_combines_with_the_tasks_as_pre_labels(tmp_path: Path) -> None:
+    from labelloop.quality.inputs import load_inputs
+
+    tasks = _write(tmp_path / "tasks.json", {"samples": PREF_TASKS})
+    # what `knowlyr-datalabel prelabel schema.json tasks.json -o pre.json` writes (llm/prelabel.py)
+    pre = _write(tmp_path / "pre.json", {"responses": [
+        {"task_id": "t1", "choice": "a", "source": "llm_prelabel"},
+        {"task_id": "t2", "choice": "b", "source": "llm_prelabel"}]})
+    ann1 = _write(tmp_path / "ann1.json", {"schema": PREF_SCHEMA, "metadata": {"annotator": "ann1"},
+                                           "responses": [{"task_id": "t1", "choice": "tie"}]})
+    ds = load_inputs([tasks, pre, ann1], schema=schema_from_datalabel(PREF_SCHEMA))
+    by = ds.by_id()
+    assert [c.content for c in by["t1"].candidates] == ["4", "5"]
+    assert [(a.annotator, a.kind, a.values) for a in by["t1"].annotations] == [
+        ("pre", "prediction", {"choice": "a"}), ("ann1", "human", {"choice": "tie"})]
+    assert [(a.annotator, a.kind, a.values) for a in by["t2"].annotations] == [("pre", "prediction", {"choice": "b"})]
+    assert by["t3"].annotations == []

@@ -44,10 +44,10 @@ def candidate_order(sample: DataSample, seed: int = 0, shuffle: bool = True) -> 
     return [sample.candidates[i].id for i in screen_permutation(sample, seed, shuffle)]
 
 
-# ---------------------------------------------------------------------- the offline page's shuffle
-# The page shuffles per annotator in JavaScript, so it cannot use Python's Mersenne Twister; these
-# mirror ``shuffled()`` in annotate/html/static (FNV-1a over UTF-16 code units seeds mulberry32, which
-# drives a Fisher-Yates shuffle) so tests and tools can predict what a person is shown. Keep them in step.
+# ---------------------------------------------------------------------- the offline page's older shuffle
+# The offline page now shows ``candidate_order`` (sent with each task), the same for every annotator. Pages
+# made before that shuffled per annotator in JavaScript (FNV-1a over UTF-16 code units seeding mulberry32,
+# driving a Fisher-Yates shuffle); these reproduce that order for tools reading such pages' results.
 _M32 = 0xFFFFFFFF
 
 
@@ -80,8 +80,8 @@ def mulberry32(seed: int) -> Callable[[], float]:
 
 
 def page_order(candidate_ids: Sequence[str], seed: int, annotator: str, task_id: str) -> list[str]:
-    """The candidate ids in the order the offline page shows them to ``annotator`` (seeded by
-    ``f"{seed}|{annotator}|{task_id}"``: each person sees their own order)."""
+    """The candidate ids in the order offline pages made before the shared order showed them to ``annotator``
+    (seeded by ``f"{seed}|{annotator}|{task_id}"``: each person saw their own order)."""
     out = list(candidate_ids)
     rnd = mulberry32(fnv1a(f"{seed}|{annotator}|{task_id}"))
     for i in range(len(out) - 1, 0, -1):

@@ -76,9 +76,14 @@ class Question(BaseModel):
     required: bool = True
     level: Level | None = None
     fields: list[str] = Field(default_factory=list)  # span: which text fields may be labelled
+    placeholder: str = ""  # text: the hint shown in the empty box
+    max_length: int | None = None  # text: the longest answer accepted, in characters
 
     @model_validator(mode="after")
     def _check(self) -> Question:
+        if self.max_length is not None and (self.type != "text" or self.max_length < 1):
+            raise ValueError(f"question {self.name!r}: max_length is a positive number of characters for a text "
+                             "question")
         if self.type in ("single_choice", "multi_choice") and not (self.options or self.options_from_candidates):
             raise ValueError(f"question {self.name!r} is a choice question with no options")
         if self.type == "ranking" and not (self.options or self.options_from_candidates):
@@ -165,7 +170,7 @@ class AnnotationSchema(BaseModel):
     def schema_hash(self) -> str:
         import hashlib
 
-        payload = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        payload = json.dumps(_without_new_defaults(self.model_dump(mode="json")), sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
 
     # ------------------------------------------------------------------ validation
@@ -205,6 +210,20 @@ class AnnotationSchema(BaseModel):
         problems = self.validate_values(sample, values, partial=partial)
         if problems:
             raise AnnotationValueError(problems[0] + ("" if len(problems) == 1 else f" (and {len(problems) - 1} more)"))
+
+
+#: question keys added after schema hashes were first recorded, left out of the hash at their defaults so
+#: that a schema (and the pages and results that carry its hash) keeps the hash it had
+_NEW_DEFAULTS = {"placeholder": "", "max_length": None}
+
+
+def _without_new_defaults(data: Any) -> Any:
+    if isinstance(data, dict):
+        return {k: _without_new_defaults(v) for k, v in data.items()
+                if not (k in _NEW_DEFAULTS and v == _NEW_DEFAULTS[k] and "type" in data)}
+    if isinstance(data, list):
+        return [_without_new_defaults(x) for x in data]
+    return data
 
 
 def _walk(questions: list[Question], *, spans: bool) -> Any:
@@ -292,7 +311,11 @@ def _check_value(q: Question, v: Any, cand_ids: list[str], sample: Any) -> list[
         bad = [x for x in v if x not in allowed]
         return [f"ranking items {bad!r} are not among {allowed}"] if bad else []
     if q.type == "text":
-        return [] if isinstance(v, str) else [f"value {v!r} is not text"]
+        if not isinstance(v, str):
+            return [f"value {v!r} is not text"]
+        if q.max_length is not None and len(v) > q.max_length:
+            return [f"text of {len(v)} characters is longer than max_length {q.max_length}"]
+        return []
     if q.type == "span":
         return _check_spans(q, v, sample)
     return [f"unsupported question type {q.type!r}"]  # pragma: no cover

@@ -16,10 +16,20 @@ def load_inputs(paths: Sequence[str | Path], *, fmt: str = "auto", schema: Annot
     from labelloop.formats import SampleReader
 
     readers = [SampleReader(p, fmt) for p in paths]
-    if all(r.format_name == "datalabel_results" for r in readers):
+    kinds = [r.format_name for r in readers]
+    if all(k == "datalabel_results" for k in kinds):
         from labelloop.formats.datalabel import load_results
 
         ds = load_results(list(paths), schema)
+    elif kinds.count("datalabel") == 1 and len(kinds) > 1 and all(
+            k in ("datalabel", "datalabel_results") for k in kinds):
+        # a DataLabel tasks file with results (pre.json, people's exports): the tasks give prompts and
+        # candidates, and the letters in the answers map back to the tasks' candidate ids
+        from labelloop.formats.datalabel import load_results
+
+        tasks = paths[kinds.index("datalabel")]
+        ds = load_results([p for p, k in zip(paths, kinds) if k == "datalabel_results"], schema, tasks=tasks,
+                          all_tasks=True)
     elif len(readers) == 1:
         ds = readers[0].load()
     else:

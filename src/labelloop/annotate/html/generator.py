@@ -26,6 +26,7 @@ from pathlib import Path
 from labelloop.annotate import join_guidelines
 from labelloop.data.io import atomic_open
 from labelloop.data.model import DataSample, Dataset
+from labelloop.data.positions import candidate_order
 from labelloop.data.schema import AnnotationSchema
 from labelloop.errors import LabelloopError, SchemaError
 from labelloop.markdown import to_html
@@ -91,10 +92,15 @@ def file_id_of(samples: Iterable[DataSample], schema: AnnotationSchema, seed: in
     return h.hexdigest()[:16]
 
 
-def _extras(sample: DataSample, schema: AnnotationSchema, show_predictions: bool, names: set[str]) -> str:
-    """Suggestions and metadata fields of one task. Candidate models and reference labels are left out:
-    the page is blind."""
-    if not sample.annotations and not any(f.source.startswith("metadata.") for f in schema.fields):
+def _extras(sample: DataSample, schema: AnnotationSchema, show_predictions: bool, names: set[str],
+            seed: int = 0) -> str:
+    """Suggestions, metadata fields and screen order of one task. Candidate models and reference labels are left
+    out: the page is blind. The order is ``labelloop.data.positions.candidate_order`` (sent only when it is not
+    the source's): one seeded shuffle per task, the same for every annotator and for the pre-label prompt, so
+    "Answer B" names the same answer for everyone."""
+    order = candidate_order(sample, seed)
+    shuffled = order != [c.id for c in sample.candidates]
+    if not sample.annotations and not shuffled and not any(f.source.startswith("metadata.") for f in schema.fields):
         return ""
     extra = {}
     for f in schema.fields:
@@ -110,9 +116,10 @@ def _extras(sample: DataSample, schema: AnnotationSchema, show_predictions: bool
             values = {k: v for k, v in a.values.items() if k in names and v is not None}
             if values:
                 sug.append({"by": a.annotator, "score": a.score, "v": values})
-    if not sug and not extra:
+    if not sug and not extra and not shuffled:
         return ""
-    return "," + json.dumps([sug, extra or None], ensure_ascii=False, separators=(",", ":"))[1:-1]
+    tail: list = [sug, extra or None] + ([order] if shuffled else [])
+    return "," + json.dumps(tail, ensure_ascii=False, separators=(",", ":"))[1:-1]
 
 
 def _check(dataset: Dataset, schema: AnnotationSchema) -> None:
@@ -169,7 +176,7 @@ def build_annotator(
     for s in dataset.samples:
         core = _core(s)
         hasher.update(b"\n" + core.encode("utf-8"))
-        extra = _extras(s, schema, show_predictions, names)
+        extra = _extras(s, schema, show_predictions, names, seed)
         encoded.append(core[:-1] + extra + "]" if extra else core)
     file_id = hasher.hexdigest()[:16]
     schema_hash = schema.schema_hash()

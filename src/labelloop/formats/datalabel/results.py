@@ -192,12 +192,14 @@ def _time(v: Any) -> datetime | None:
 
 
 def load_results(paths: list[str | Path] | str | Path, schema: AnnotationSchema | None = None, *,
-                 tasks: str | Path | Dataset | None = None, name: str | None = None) -> Dataset:
+                 tasks: str | Path | Dataset | None = None, name: str | None = None,
+                 all_tasks: bool = False) -> Dataset:
     """One dataset from several DataLabel results files (one per annotator, or a merged file).
 
     With ``tasks`` (the tasks file, or its dataset), samples take their prompt and candidates from
     the tasks, letters in answers map back to candidate ids, and a ``task_id`` that is not a task is
-    an error. Without it they come from each response's ``data``.
+    an error; ``all_tasks`` keeps the tasks no file answers too, in the tasks file's order (tasks with
+    their ``pre.json`` pre-labels are the whole project). Without it they come from each response's ``data``.
     """
     from labelloop.formats.reader import SampleReader
 
@@ -224,6 +226,10 @@ def load_results(paths: list[str | Path] | str | Path, schema: AnnotationSchema 
     if task_samples is None:
         _fill_candidates(datasets)
     out = combine_datasets(datasets, name=name)
+    if all_tasks and task_samples is not None:
+        have = out.by_id()
+        out.samples = [have.get(tid) or task.model_copy(deep=True, update={"annotations": []})
+                       for tid, (task, _) in task_samples.items()]
     if out.schema is None and schema is not None:
         out.schema = schema
     return out

@@ -53,10 +53,17 @@ def schema_from_datalabel(data: dict[str, Any], source: str = "schema") -> Annot
     if dl_type != "scoring":
         key, qtype = TYPES[dl_type]
         q: dict[str, Any] = {"name": key, "type": qtype, "title": key.capitalize()}
+        if qtype != "text":
+            q.update(_candidate_options(_options(config.get("options"), source), data.get("fields")))
         if qtype == "text":
-            q["description"] = str(config.get("placeholder") or "")
-        else:
-            q["options"] = _options(config.get("options"), source)
+            q["placeholder"] = str(config.get("placeholder") or "")
+            limit = config.get("max_length")
+            if limit is not None:
+                if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
+                    raise SchemaError(f"{source}: annotation_config.max_length must be a whole number of characters "
+                                      f"(0: no limit), not {limit!r}.")
+                if limit > 0:  # DataLabel's page limits the box only for a positive max_length
+                    q["max_length"] = limit
         try:
             questions.append(Question(**q))
         except ValueError as exc:
@@ -108,6 +115,25 @@ def _options(options: Any, source: str) -> list[Option]:
     return out
 
 
+def _candidate_options(options: list[Option], fields: Any) -> dict[str, Any]:
+    """Options ``a``, ``b``… that name the task's ``response_a``, ``response_b``…: a choice among the candidates
+    (the page and the pre-label prompt then name each answer by its one screen letter), the rest plain options.
+
+    The letters are those of the schema's lettered response fields; when its fields name none, the options
+    ``a``, ``b``… from the first on (at least two)."""
+    names = {str(f.get("name")) for f in fields if isinstance(f, dict)} if isinstance(fields, list) else set()
+    letters = {m.group(1) for n in names if (m := LETTERED.match(n))}
+    if not letters:
+        run = 0
+        while run < len(options) and options[run].value == letter(run):
+            run += 1
+        letters = {letter(k) for k in range(run)} if run >= 2 else set()
+    picked = [o for o in options if o.value in letters and not o.followups]
+    if not picked:
+        return {"options": options}
+    return {"options": [o for o in options if o not in picked], "options_from_candidates": True}
+
+
 def _fields(fields: Any, source: str) -> list[FieldSpec]:
     if fields is None:
         return []
@@ -129,6 +155,9 @@ def _fields(fields: Any, source: str) -> list[FieldSpec]:
                 have_candidates = True
         else:
             out.append(FieldSpec(name=name, source=f"metadata.{name}", title=title))
+    if out and not have_candidates:  # fields naming only the prompt: the answers are still what is judged
+        at = next((i + 1 for i in range(len(out) - 1, -1, -1) if out[i].source == "prompt"), len(out))
+        out.insert(at, FieldSpec(name="candidates", source="candidates"))
     return out
 
 
@@ -157,7 +186,9 @@ def schema_to_datalabel(schema: AnnotationSchema, n_candidates: int = 2) -> dict
         out["scoring_rubric"] = _levels(q)
         return out
     if q.type == "text":
-        out["annotation_config"] = {"type": "text", "placeholder": q.description or q.title}
+        out["annotation_config"] = {"type": "text", "placeholder": q.placeholder or q.description or q.title}
+        if q.max_length is not None:
+            out["annotation_config"]["max_length"] = q.max_length
         return out
     dl_type = {"single_choice": "single_choice", "multi_choice": "multi_choice", "ranking": "ranking"}[q.type]
     options = []

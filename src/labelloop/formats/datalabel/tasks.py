@@ -31,6 +31,13 @@ def _letter_key(suffix: str) -> tuple[int, int, str]:
     return (1, int(suffix), "") if suffix.isdigit() else (0, len(suffix), suffix)
 
 
+def is_flat_task(columns: set[str]) -> bool:
+    """A flat DataLabel task (``id, instruction, response``, …): an id, a prompt key and a response key."""
+    responses = {k for k in columns if k in RESPONSE_KEYS or LETTERED.match(k)} | (
+        {"chosen"} if {"chosen", "rejected"} <= columns else set())
+    return "id" in columns and bool(set(PROMPT_KEYS) & columns) and bool(responses)
+
+
 def task_parts(task: dict[str, Any], index: int) -> tuple[str, dict[str, Any], Any, dict[str, Any]]:
     """(id, data, task_type, extra) of the ``index``-th task (1-based): nested ``data`` or the flat task.
 
@@ -156,10 +163,10 @@ class DataLabelTasksFormat(Format):
     priority = 1  # last resort: many tools nest a 'data' dict in their tasks
 
     def detect(self, columns: set[str], first: dict[str, Any] | None) -> bool:
-        if first is None or not isinstance(first.get("data"), dict):
+        if first is None or {"annotations", "predictions", "task_id"} & columns:  # LS tasks, DataLabel results
             return False
-        if {"annotations", "predictions", "task_id"} & columns:  # Label Studio tasks, DataLabel results
-            return False
+        if not isinstance(first.get("data"), dict):  # flat tasks, as DataLabel's import-tasks writes them
+            return is_flat_task(columns)
         return bool({"id", "task_type"} & columns)
 
     def begin(self, source: Any) -> None:

@@ -30,21 +30,6 @@
   function letter(i) { let s = ''; i += 1; while (i > 0) { const m = (i - 1) % 26; s = String.fromCharCode(65 + m) + s; i = Math.floor((i - 1) / 26); } return s; }
   function clone(x) { return x === undefined ? undefined : JSON.parse(JSON.stringify(x)); }
 
-  // Deterministic shuffle: FNV-1a over UTF-16 code units seeds mulberry32 (mirrored in labelloop/data/positions.py page_order).
-  function fnv1a(str) { let x = 0x811c9dc5; for (let i = 0; i < str.length; i++) { x ^= str.charCodeAt(i); x = Math.imul(x, 0x01000193); } return x >>> 0; }
-  function mulberry32(a) {
-    return function () {
-      a = (a + 0x6D2B79F5) | 0;
-      let t = Math.imul(a ^ (a >>> 15), 1 | a);
-      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
-  function shuffled(ids, key) {
-    const out = ids.slice(); const rnd = mulberry32(fnv1a(key));
-    for (let i = out.length - 1; i > 0; i--) { const j = Math.floor(rnd() * (i + 1)); const t = out[i]; out[i] = out[j]; out[j] = t; }
-    return out;
-  }
   // Python counts characters in code points, JS strings in UTF-16 units.
   function u16ToCp(text, u) { let cp = 0; for (let i = 0; i < u && i < text.length; i++) { const c = text.charCodeAt(i); if (c >= 0xD800 && c <= 0xDBFF && i + 1 < u) i++; cp++; } return cp; }
   function cpToU16(text, cp) { let i = 0; while (cp > 0 && i < text.length) { const c = text.charCodeAt(i); i += (c >= 0xD800 && c <= 0xDBFF) ? 2 : 1; cp--; } return Math.min(i, text.length); }

@@ -89,7 +89,7 @@
     const base = T.length; const parts = []; const offs = new Int32Array(tasks.length + 1); let off = 0;
     for (let j = 0; j < tasks.length; j++) {
       const a = tasks[j]; const idx = base + j;
-      const t = { id: a[0], p: a[1], c: a[2], s: a[3] && a[3].length ? a[3] : null, f: a[4] || null };
+      const t = { id: a[0], p: a[1], c: a[2], s: a[3] && a[3].length ? a[3] : null, f: a[4] || null, o: a[5] || null };
       T.push(t); IDX.set(t.id, idx);
       const st = statusOf(t, R.get(t.id)); ST[idx] = st; COUNTS[st]++;
       let s = t.id;
@@ -115,7 +115,9 @@
   function orderFor(t) {
     const r = R.get(t.id);
     if (r && r.order && r.order.length === t.c.length) return r.order;
-    return shuffled(t.c.map(function (c) { return c[0]; }), META.seed + '|' + (S.annotator || '') + '|' + t.id);
+    // one seeded shuffle per task, made in Python (labelloop.data.positions.candidate_order): every annotator
+    // and the pre-label prompt see the same answer under the same letter
+    return t.o && t.o.length === t.c.length ? t.o.slice() : t.c.map(function (c) { return c[0]; });
   }
   function answered(q, v, t) {
     if (v === undefined || v === null) return false;

@@ -80,7 +80,7 @@
         addRow(q, cid, target, { apply: function () {}, clear: function () { setValue(q, cid, undefined); }, focus: function () { inp.focus(); } });
       }
     } else if (q.type === 'text') {
-      const ta = h('textarea', { 'aria-label': q.title || q.name, 'data-q': q.name });
+      const ta = h('textarea', { 'aria-label': q.title || q.name, 'data-q': q.name, placeholder: q.placeholder || null, maxlength: q.max_length || null });
       ta.value = cur || '';
       let before = null;
       ta.addEventListener('focus', function () { before = R.has(t.id) ? JSON.stringify(R.get(t.id)) : null; });

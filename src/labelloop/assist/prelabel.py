@@ -7,6 +7,11 @@ its own sample, never the run. Valid answers go to the cache the moment they arr
 for what is missing; failed jobs are not cached (and failed records left by older versions are ignored), so
 a rerun asks again.
 
+With ``batch`` (a :class:`labelloop.assist.batch.BatchStore`) the jobs not in the cache go to the provider's
+batch API instead (:mod:`labelloop.assist.batch`): at half the price, resumable across runs; what the batches
+failed is recorded as failed, or asked for live with ``retry_failed``. With ``per_call`` > 1 several samples
+share one live call (:mod:`labelloop.assist.multiprompt`); an answer that does not fit is asked for alone.
+
 The cache key covers the provider's name, model and base URL, the temperature, the schema and the prompt.
 Keys written before the base URL was part of them are still read, for valid answers only: such an answer
 may have come from any server with the same provider name and model.
@@ -20,8 +25,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from labelloop.assist.batch import BatchStore, run_batches
 from labelloop.assist.cache import AnswerCache, cache_key
 from labelloop.assist.llm.base import WORKER_CLIENT, Provider
+from labelloop.assist.llm.batches import BATCH_PRICE
+from labelloop.assist.multiprompt import MULTI_SCHEMA, MULTI_SYSTEM, build_multi_message, split_answers
 from labelloop.assist.prompt import (
     SYSTEM,
     View,
@@ -63,6 +71,10 @@ class Summary:
     cost_usd: float | None = None
     order_disagreements: int = 0
     failures: list[dict[str, str]] = field(default_factory=list)
+    retried_alone: int = 0  # with per_call > 1: jobs whose answer in a shared call did not fit
+    waiting: int = 0  # samples whose answers are still in a batch that has not ended
+    batch: dict[str, Any] | None = None  # with --batch: the batches' figures (BatchRun.summary)
+    per_call: int = 1
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -106,6 +118,21 @@ async def run_job(job: Job, schema: AnnotationSchema, provider: Provider, max_at
     return out
 
 
+async def run_group(jobs: list[Job], schema: AnnotationSchema, provider: Provider) -> tuple[dict[str, Any],
+                                                                                         list[dict[str, Any] | None]]:
+    """One call for several jobs: the call's figures, and per job its valid answer or None (to ask alone)."""
+    res = await provider.complete(MULTI_SYSTEM, [{"role": "user", "content": build_multi_message(schema, jobs)}],
+                                  MULTI_SCHEMA)
+    figures = {"calls": 1, "input_tokens": res.input_tokens, "output_tokens": res.output_tokens}
+    out: list[dict[str, Any] | None] = []
+    for parsed in split_answers(res.text, schema, jobs):
+        out.append(None if parsed.problems else {
+            "status": "ok", "values": provider.redact(parsed.values), "confidence": parsed.confidence,
+            "rationale": provider.redact(parsed.rationale), "model_version": res.model_version,
+            "per_call": len(jobs)})
+    return figures, out
+
+
 def sample_subset(samples: list[DataSample], limit: int | None, seed: int = 0) -> list[DataSample]:
     """A seeded random ``limit`` of the samples, kept in file order: the first N would be biased by file order."""
     if limit is None or limit >= len(samples):
@@ -130,9 +157,19 @@ def cached_answer(rec: Any) -> dict[str, Any] | None:
     if not isinstance(rec, dict) or rec.get("status") != "ok" or not isinstance(rec.get("values"), dict):
         return None
     version = rec.get("model_version")
-    return {"status": "ok", "values": rec["values"], "confidence": unit_number(rec.get("confidence")),
-            "rationale": rec["rationale"] if isinstance(rec.get("rationale"), str) else "",
-            "model_version": version if isinstance(version, str) else None}
+    out = {"status": "ok", "values": rec["values"], "confidence": unit_number(rec.get("confidence")),
+           "rationale": rec["rationale"] if isinstance(rec.get("rationale"), str) else "",
+           "model_version": version if isinstance(version, str) else None}
+    if isinstance(rec.get("per_call"), int) and not isinstance(rec["per_call"], bool) and rec["per_call"] > 1:
+        out["per_call"] = rec["per_call"]
+    if isinstance(rec.get("batch"), str):
+        out["batch"] = rec["batch"]
+    return out
+
+
+def group_key(key: str, per_call: int) -> str:
+    """The cache key of an answer given with ``per_call`` samples in the call (its prompt was not ``key``'s)."""
+    return cache_key(key=key, per_call=per_call)
 
 
 async def prelabel_async(
@@ -147,9 +184,15 @@ async def prelabel_async(
     both_orders: bool = False,
     max_attempts: int = 3,
     on_progress: Callable[[int, int], None] | None = None,
+    per_call: int = 1,
+    batch: BatchStore | None = None,
+    wait: bool = True,
+    poll: float = 60.0,
+    retry_failed: bool = False,
 ) -> PrelabelResult:
     samples = sample_subset(dataset.samples, limit, seed)
     cache = cache if cache is not None else AnswerCache(None)
+    per_call = max(1, per_call)
     jobs: list[Job] = []
     for i, s in enumerate(samples):
         view = View(candidate_order(s, seed))
@@ -157,7 +200,7 @@ async def prelabel_async(
         if both_orders and len(s.candidates) > 1:
             back = View(list(reversed(view.order)))
             jobs.append(Job(i, s, back, 1, build_user_message(schema, s, back)))
-    summary = Summary(samples=len(samples), jobs=len(jobs))
+    summary = Summary(samples=len(samples), jobs=len(jobs), per_call=per_call)
     results: dict[tuple[int, int], dict[str, Any]] = {}
     pending: list[tuple[Job, str]] = []
     schema_hash = schema.schema_hash()
@@ -166,6 +209,8 @@ async def prelabel_async(
         hit = cached_answer(cache.get(key)) if len(cache) else None
         if hit is None and len(cache):
             hit = cached_answer(cache.get(job_key(provider, schema, job, schema_hash, legacy=True)))
+        if hit is None and len(cache) and per_call > 1:
+            hit = cached_answer(cache.get(group_key(key, per_call)))
         if hit is not None:
             results[(job.index, job.variant)] = hit
             summary.cached += 1
@@ -174,46 +219,101 @@ async def prelabel_async(
     done = summary.cached
     if on_progress:
         on_progress(done, len(jobs))
+    batch_in = batch_out = 0
+    if batch is not None and pending:
+        run = await run_batches(pending, schema, provider, cache, batch, wait=wait, poll=poll,
+                                on_progress=on_progress)
+        live: list[tuple[Job, str]] = []
+        for job, key in pending:
+            rec = run.results.get(key)
+            if key in run.waiting or rec is None:
+                results[(job.index, job.variant)] = {"status": "waiting"}
+            elif rec["status"] == "ok":
+                results[(job.index, job.variant)] = rec
+            elif retry_failed:
+                live.append((job, key))
+            else:
+                results[(job.index, job.variant)] = {"status": "failed", "reason": rec["reason"]}
+        pending = live
+        batch_in, batch_out = run.input_tokens, run.output_tokens
+        summary.batch = {**run.summary(), "retried_live": len(live)}
+        done = len(jobs) - len(pending)
     provider.concurrency = max(1, concurrency)
-    queue: asyncio.Queue[tuple[Job, str]] = asyncio.Queue()
-    for item in pending:
-        queue.put_nowait(item)
+    queue: asyncio.Queue[list[tuple[Job, str]]] = asyncio.Queue()
+    if per_call > 1:  # the two orders of a sample never share a call: each variant is grouped apart
+        for variant in (0, 1):
+            mine = [p for p in pending if p[0].variant == variant]
+            for k in range(0, len(mine), per_call):
+                queue.put_nowait(mine[k:k + per_call])
+    else:
+        for item in pending:
+            queue.put_nowait([item])
 
     async def worker() -> None:
         async with provider.new_client() as client:
             WORKER_CLIENT.set(client)  # task-local: each worker keeps one connection of its own
             await work()
 
-    async def work() -> None:
+    def finish(job: Job, key: str, rec: dict[str, Any]) -> None:
         nonlocal done
+        if rec["status"] == "ok":  # only valid answers are kept: a failed job is asked again on a rerun
+            cache.put(key, {**rec, "sample": job.sample.id, "variant": job.variant})
+        rec = {k: v for k, v in rec.items() if k not in ("calls", "input_tokens", "output_tokens")}
+        results[(job.index, job.variant)] = rec
+        done += 1
+        if on_progress:
+            on_progress(done, len(jobs))
+
+    def count(figures: dict[str, Any]) -> None:
+        summary.calls += figures["calls"]
+        summary.input_tokens += figures["input_tokens"]
+        summary.output_tokens += figures["output_tokens"]
+
+    async def one(job: Job) -> dict[str, Any]:
+        try:
+            return await run_job(job, schema, provider, max_attempts)
+        except ProviderError as exc:
+            if exc.fatal:
+                raise
+            return {"status": "error", "reason": clip(provider.redact(str(exc)), 1000), "calls": 0,
+                    "input_tokens": 0, "output_tokens": 0}
+        except Exception as exc:  # a reply nothing above foresaw: it fails this sample, not the run
+            return {"status": "error", "calls": 0, "input_tokens": 0, "output_tokens": 0,
+                    "reason": clip(provider.redact(f"the reply could not be used ({type(exc).__name__}: {exc})"))}
+
+    async def work() -> None:
         while True:
             try:
-                job, key = queue.get_nowait()
+                group = queue.get_nowait()
             except asyncio.QueueEmpty:
                 return
-            try:
-                rec = await run_job(job, schema, provider, max_attempts)
-            except ProviderError as exc:
-                if exc.fatal:
-                    raise
-                rec = {"status": "error", "reason": clip(provider.redact(str(exc)), 1000), "calls": 0,
-                       "input_tokens": 0, "output_tokens": 0}
-            except Exception as exc:  # a reply nothing above foresaw: it fails this sample, not the run
-                rec = {"status": "error", "calls": 0, "input_tokens": 0, "output_tokens": 0,
-                       "reason": clip(provider.redact(f"the reply could not be used ({type(exc).__name__}: {exc})"))}
-            if rec["status"] == "ok":  # only valid answers are kept: a failed job is asked again on a rerun
-                cache.put(key, {**rec, "sample": job.sample.id, "variant": job.variant})
-            summary.calls += rec["calls"]
-            summary.input_tokens += rec["input_tokens"]
-            summary.output_tokens += rec["output_tokens"]
-            results[(job.index, job.variant)] = rec
-            done += 1
-            if on_progress:
-                on_progress(done, len(jobs))
+            alone = group
+            if len(group) > 1:
+                try:
+                    figures, answers = await run_group([j for j, _ in group], schema, provider)
+                except ProviderError as exc:
+                    if exc.fatal:
+                        raise
+                    figures, answers = {"calls": 0, "input_tokens": 0, "output_tokens": 0}, [None] * len(group)
+                except Exception:  # a reply nothing foresaw: each sample is asked alone
+                    figures, answers = {"calls": 0, "input_tokens": 0, "output_tokens": 0}, [None] * len(group)
+                count(figures)
+                alone = []
+                for (job, key), ans in zip(group, answers):
+                    if ans is None:
+                        alone.append((job, key))
+                    else:
+                        finish(job, group_key(key, per_call), ans)
+                summary.retried_alone += len(alone)
+            for job, key in alone:
+                rec = await one(job)
+                count(rec)
+                finish(job, key, rec)
 
     if pending:
         async with provider:
-            tasks = [asyncio.create_task(worker()) for _ in range(min(provider.concurrency, len(pending)))]
+            n = min(provider.concurrency, queue.qsize())
+            tasks = [asyncio.create_task(worker()) for _ in range(n)]
             try:
                 await asyncio.gather(*tasks)
             finally:
@@ -221,7 +321,11 @@ async def prelabel_async(
                     t.cancel()
     summary.http_requests = provider.stats.requests
     summary.http_retries = provider.stats.retries
-    summary.cost_usd = provider.cost(summary.input_tokens, summary.output_tokens)
+    live_cost = provider.cost(summary.input_tokens, summary.output_tokens)
+    batch_cost = provider.cost(batch_in, batch_out)
+    summary.input_tokens += batch_in
+    summary.output_tokens += batch_out
+    summary.cost_usd = None if live_cost is None or batch_cost is None else live_cost + batch_cost * BATCH_PRICE
     new_samples = [_apply(s, i, results, schema, provider, summary, seed) for i, s in enumerate(samples)]
     meta = {**dataset.metadata, "prelabel": {"annotator": provider.annotator, "seed": seed, "both_orders": both_orders}}
     out = dataset.model_copy(update={"samples": new_samples, "metadata": meta})
@@ -235,6 +339,9 @@ def _apply(sample: DataSample, i: int, results: dict[tuple[int, int], dict[str, 
     first = results.get((i, 0))
     second = results.get((i, 1))
     s = sample.model_copy(deep=True)
+    if any(r is not None and r.get("status") == "waiting" for r in (first, second)):
+        summary.waiting += 1  # still in a batch: neither a label nor a failure yet
+        return s
     bad = [r for r in (first, second) if r is not None and r.get("status") != "ok"]
     if first is None or bad:
         reason = bad[0].get("reason", "no answer") if bad else "no answer"
@@ -244,6 +351,10 @@ def _apply(sample: DataSample, i: int, results: dict[tuple[int, int], dict[str, 
         return s
     score = first.get("confidence")
     meta: dict[str, Any] = {"rationale": first.get("rationale", ""), "shown_order": candidate_order(sample, seed)}
+    if first.get("per_call"):
+        meta["per_call"] = first["per_call"]  # answered in a call with this many samples
+    if first.get("batch"):
+        meta["batch"] = first["batch"]  # answered by this batch (at the batch price)
     if second is not None:
         sens = _sensitive(schema)
         types = {q.name: q.type for q in schema.questions}

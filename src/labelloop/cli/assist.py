@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import typer
@@ -27,8 +28,9 @@ from labelloop.ops import assist as ops
 
 
 def prelabel(
-    dataset: str = typer.Argument(..., help="Dataset file, directory or hf:NAME."),
-    output: Path = typer.Option(..., "--output", "-o", help="Where the dataset with predictions is written."),
+    dataset: str | None = typer.Argument(None, help="Dataset file, directory or hf:NAME (not with --batch-status)."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Where the dataset with predictions is "
+                                       "written (required except with --batch-status)."),
     template: str | None = typer.Option(None, "--template", "-t", help="Template name (e.g. rewardbench)."),
     schema: str | None = typer.Option(None, "--schema", "-s", help="Schema file (YAML / JSON) or template name."),
     provider: str = typer.Option(..., "--provider", "-p", help="openai, anthropic, moonshot or compatible "
@@ -54,12 +56,33 @@ def prelabel(
                                   "embedding (MiniLM, the ml extra)."),
     fit_on: str = typer.Option("human", "--fit-on", help="With --provider local: the labels to learn from "
                                "(human, reference or both, comma-separated)."),
+    per_call: int = typer.Option(1, "--per-call", min=1, max=100, help="Samples asked about in one call; each "
+                                 "answer comes back under its sample id and is checked alone (a bad one is asked "
+                                 "alone)."),
+    batch: bool = typer.Option(False, "--batch", help="Through the provider's batch API (openai, anthropic): half "
+                               "the price, answers within 24 h. Stop any time: run the same command again to "
+                               "continue; nothing is asked twice."),
+    no_wait: bool = typer.Option(False, "--no-wait", help="With --batch: submit and collect what has ended, then "
+                                 "exit instead of waiting for the rest."),
+    poll: float = typer.Option(60.0, "--poll", help="With --batch: seconds between two looks at the batches."),
+    retry_failed: bool = typer.Option(False, "--retry-failed", help="With --batch: ask live for the requests the "
+                                      "batches failed (errors, expired requests, answers that do not fit)."),
+    batch_status: bool = typer.Option(False, "--batch-status", help="Show the batches in the cache directory and "
+                                      "where each stands (those of --provider asked afresh), then exit."),
     fmt: str = FormatOpt,
     as_json: bool = JsonOpt,
     quiet: bool = QuietOpt,
 ) -> None:
     """Ask an LLM for pre-labels (or --provider local: a model fit on the dataset's own labels, no network)."""
     quiet = quiet or as_json
+    if batch_status:
+        rows = ops.prelabel_batch_status(None if no_cache else cache, provider=provider, model=model,
+                                         base_url=base_url, api_key_env=api_key_env, timeout=timeout)
+        if as_json:
+            out.print_json(json.dumps({"cache": str(cache), "batches": rows}))
+            return
+        _print_batches(rows, cache)
+        return
     if provider == "local":
         with progress_phases(quiet, "Reading") as (reading,):
             summary = ops.prelabel_local(dataset, output, template=template, schema=schema, predictor=predictor,
@@ -79,20 +102,54 @@ def prelabel(
                            api_key_env=api_key_env, template=template, schema=schema, concurrency=concurrency,
                            cache=None if no_cache else cache, limit=limit, temperature=temperature, timeout=timeout,
                            max_retries=max_retries, max_attempts=max_attempts, both_orders=both_orders, seed=seed,
-                           fmt=fmt, note=notes(quiet), reading=reading, progress=report)
+                           fmt=fmt, per_call=per_call, batch=batch, wait=not no_wait, poll=poll,
+                           retry_failed=retry_failed, note=notes(quiet), reading=reading, progress=report)
     if as_json:
         out.print_json(json.dumps({"output": res.output, "annotator": res.annotator, **res.summary}))
         return
     s = res.summary
+    b = s.get("batch")
+    if b is not None:
+        ended = sum(1 for x in b["batches"] if x["step"] == "ended")
+        out.print(f"Batches: {len(b['batches'])} ({ended} ended); {b['submitted']} requests sent this run, "
+                  f"{b['answered']} answers read, {b['failed']} failed"
+                  + (f", {b['retried_live']} asked again live" if b["retried_live"] else "")
+                  + (f", {b['waiting']} still waiting" if b["waiting"] else "") + ".", markup=False)
+    if res.output is None:
+        out.print(f"Waiting for {s['waiting']} of {s['samples']} samples in batches that have not ended; nothing "
+                  "written yet. Run the same command again to continue (--batch-status shows each batch).",
+                  markup=False)
+        return
     cost = f", cost ${s['cost_usd']:.4f}" if s["cost_usd"] is not None else ""
+    price = " at the batch price" if b is not None and b["answered"] else ""
     out.print(f"Pre-labelled {s['predicted']} of {s['samples']} samples ({s['failed']} failed) with {res.annotator}: "
               f"{s['calls']} calls, {s['cached']} from cache, {s['http_retries']} retries, {s['input_tokens']} input "
-              f"and {s['output_tokens']} output tokens{cost}. Wrote {output}.", markup=False)
+              f"and {s['output_tokens']} output tokens{cost}{price}. Wrote {output}.", markup=False)
+    if s.get("per_call", 1) > 1:
+        out.print(f"{s['per_call']} samples per call; {s['retried_alone']} answer(s) asked for alone.", markup=False)
     for f in s["failures"][:20]:
         out.print(f"- failed {f['sample']}: {f['reason']}", markup=False)
+    if b is not None and b["failed"] and not retry_failed:
+        out.print("Ask live for what the batches failed with --retry-failed.", markup=False)
     if s["order_disagreements"]:
         out.print(f"{s['order_disagreements']} sample(s) judged differently in the two orders (low confidence).",
                   markup=False)
+
+
+def _print_batches(rows: list[dict], cache: Path) -> None:
+    if not rows:
+        out.print(f"No batches in {cache}.", markup=False)
+        return
+    for r in rows:
+        counts = ", ".join(f"{n} {k}" for k, n in (r.get("counts") or {}).items() if n)
+        when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(r["created"])) if r.get("created") else "?"
+        tokens = ""
+        if r.get("input_tokens") is not None:
+            cost = f", ${r['cost_usd']:.4f} at the batch price" if r.get("cost_usd") is not None else ""
+            tokens = f"; {r['input_tokens']} input and {r['output_tokens']} output tokens{cost}"
+        out.print(f"{r.get('id') or '(not submitted yet)'}  {r['provider']}/{r['model']}  {r['status']}: "
+                  f"{r['requests']} requests" + (f" ({counts})" if counts else "") + f"; made {when}{tokens}"
+                  + (f"; refused: {r['error']}" if r.get("error") else "") + f"  [{r['local']}]", markup=False)
 
 
 def review(

@@ -56,40 +56,78 @@ def _answers(cache: Path | None, used: bool) -> AnswerCache:
 
 # ---------------------------------------------------------------------- prelabel
 class PrelabelReport(BaseModel):
-    """What a pre-labelling run did: the file written, who labelled, and the run's figures (the library's
-    summary, as a dict)."""
+    """What a pre-labelling run did: the file written (None while batches are still running: nothing is
+    written until every sample has its answer or its failure), who labelled, and the run's figures (the
+    library's summary, as a dict)."""
 
-    output: str
+    output: str | None
     annotator: str
     summary: dict[str, Any]
 
 
-def prelabel(dataset: str | Path, output: Path, *, provider: str, model: str | None = None,
+#: The most samples one call may carry (``per_call``).
+MAX_PER_CALL = 100
+
+
+def _need(dataset: str | Path | None, output: Path | None) -> None:
+    if dataset is None:
+        raise ParameterError("dataset", "Give {param}: the dataset to pre-label.")
+    if output is None:
+        raise ParameterError("output", "Give {param}: where the dataset with predictions is written.")
+
+
+def _check_prelabel(output: Path | None, cache: Path | None, per_call: int, batch: bool, retry_failed: bool,
+                    prov: Provider) -> None:
+    if output is None:
+        raise ParameterError("output", "Give {param}: where the dataset with predictions is written.")
+    if not 1 <= per_call <= MAX_PER_CALL:
+        raise ParameterError("per_call", f"{{param}} takes 1 to {MAX_PER_CALL} samples, not {per_call}.")
+    if retry_failed and not batch:
+        raise ParameterError("retry_failed", "{param} retries what batches failed; it needs {other}.", other="batch")
+    if batch:
+        if per_call > 1:
+            raise ParameterError("per_call", "{param} is for live calls; a batch asks for each sample on its own "
+                                 "(drop {param} or {other}).", other="batch")
+        if cache is None:
+            raise ParameterError("batch", "{param} keeps its batches in the answer cache directory ({other}), "
+                                 "which is turned off.", other="cache")
+        if prov.batch_api is None:
+            raise ParameterError("batch", f"Provider {ParameterError.literal(repr(prov.name))} has no batch API; "
+                                 "drop {param} (openai, anthropic and OpenAI-compatible servers have one).")
+
+
+def prelabel(dataset: str | Path | None, output: Path | None, *, provider: str, model: str | None = None,
              base_url: str | None = None, api_key_env: str | None = None, template: str | None = None,
              schema: SchemaRef | None = None, concurrency: int = 8, cache: Path | None = None, limit: int | None = None,
              temperature: float | None = None, timeout: float | None = None, max_retries: int | None = None,
              max_attempts: int = 3, both_orders: bool = False, seed: int = 0, fmt: str = "auto",
-             note: Note = no_note, reading: Progress = no_progress,
+             per_call: int = 1, batch: bool = False, wait: bool = True, poll: float = 60.0,
+             retry_failed: bool = False, note: Note = no_note, reading: Progress = no_progress,
              progress: Progress = no_progress) -> PrelabelReport:
     """Ask an LLM for pre-labels; each valid answer becomes a prediction annotation. ``cache`` None: no cache.
+    ``per_call``: samples per live call. ``batch``: through the provider's batch API (``wait``: poll every
+    ``poll`` s until every batch ended; ``retry_failed``: ask live for what the batches failed).
     Runs its own event loop (see :func:`prelabel_async` from inside one)."""
     return asyncio.run(prelabel_async(
         dataset, output, provider=provider, model=model, base_url=base_url, api_key_env=api_key_env,
         template=template, schema=schema, concurrency=concurrency, cache=cache, limit=limit,
         temperature=temperature, timeout=timeout, max_retries=max_retries, max_attempts=max_attempts,
-        both_orders=both_orders, seed=seed, fmt=fmt, note=note, reading=reading, progress=progress))
+        both_orders=both_orders, seed=seed, fmt=fmt, per_call=per_call, batch=batch, wait=wait, poll=poll,
+        retry_failed=retry_failed, note=note, reading=reading, progress=progress))
 
 
-async def prelabel_async(dataset: str | Path, output: Path, *, provider: str, model: str | None = None,
+async def prelabel_async(dataset: str | Path | None, output: Path | None, *, provider: str, model: str | None = None,
                          base_url: str | None = None, api_key_env: str | None = None, template: str | None = None,
                          schema: SchemaRef | None = None, concurrency: int = 8, cache: Path | None = None,
                          limit: int | None = None, temperature: float | None = None, timeout: float | None = None,
                          max_retries: int | None = None, max_attempts: int = 3, both_orders: bool = False,
-                         seed: int = 0, fmt: str = "auto", note: Note = no_note, reading: Progress = no_progress,
-                         progress: Progress = no_progress,
+                         seed: int = 0, fmt: str = "auto", per_call: int = 1, batch: bool = False,
+                         wait: bool = True, poll: float = 60.0, retry_failed: bool = False, note: Note = no_note,
+                         reading: Progress = no_progress, progress: Progress = no_progress,
                          in_thread: Callable[..., Any] | None = None) -> PrelabelReport:
     """:func:`prelabel` inside a running event loop; ``in_thread(fn, *args)`` runs the file work off the loop
     (the MCP server's worker threads; default: on it)."""
+    from labelloop.assist.batch import BatchStore
     from labelloop.assist.prelabel import prelabel_async as run_prelabel
 
     async def off(fn: Callable[..., Any], *args: Any) -> Any:
@@ -98,16 +136,38 @@ async def prelabel_async(dataset: str | Path, output: Path, *, provider: str, mo
     prov = llm_provider(provider, model, base_url, api_key_env, temperature=temperature, timeout=timeout,
                         max_retries=max_retries, seed=seed)
     assert prov is not None
+    _need(dataset, output)
+    _check_prelabel(output, cache, per_call, batch, retry_failed, prov)
+    assert output is not None and dataset is not None
+    if poll <= 0:
+        raise ParameterError("poll", "{param} takes a number of seconds above 0.")
     ds, _ = await off(lambda: load_dataset(dataset, fmt, note=note, progress=reading))
     sch = schema_for(ds, template, schema, required=True)
     answers = AnswerCache(cache)
     try:
         result = await run_prelabel(ds, sch, prov, concurrency=concurrency, cache=answers, limit=limit, seed=seed,
-                                    both_orders=both_orders, max_attempts=max_attempts, on_progress=progress)
+                                    both_orders=both_orders, max_attempts=max_attempts, on_progress=progress,
+                                    per_call=per_call, batch=BatchStore(cache) if batch and cache else None,
+                                    wait=wait, poll=poll, retry_failed=retry_failed)
     finally:
         answers.close()
+    if result.summary.waiting:  # a half-labelled file would pass for a finished one: nothing is written yet
+        return PrelabelReport(output=None, annotator=prov.annotator, summary=result.summary.as_dict())
     await off(save, result.dataset, output)
     return PrelabelReport(output=str(output), annotator=prov.annotator, summary=result.summary.as_dict())
+
+
+def prelabel_batch_status(cache: Path | None, *, provider: str | None = None, model: str | None = None,
+                          base_url: str | None = None, api_key_env: str | None = None,
+                          timeout: float | None = None) -> list[dict[str, Any]]:
+    """The batches kept in ``cache``, oldest first; with ``provider``, those of its endpoint asked afresh
+    (results fetched when they ended)."""
+    from labelloop.assist.batch import BatchStore, batch_status
+
+    if cache is None:
+        raise ParameterError("cache", "The batches are kept in the cache directory; give {param}.")
+    prov = llm_provider(provider, model, base_url, api_key_env, timeout=timeout) if provider else None
+    return asyncio.run(batch_status(BatchStore(cache), prov))
 
 
 FIT_ON = ("human", "reference", "aggregate")
@@ -122,13 +182,16 @@ def fit_on_kinds(fit_on: str) -> tuple[str, ...]:
     return kinds
 
 
-def prelabel_local(dataset: str | Path, output: Path, *, template: str | None = None, schema: SchemaRef | None = None,
-                   predictor: str = "tfidf", fit_on: str = "human", limit: int | None = None, seed: int = 0,
+def prelabel_local(dataset: str | Path | None, output: Path | None, *, template: str | None = None,
+                   schema: SchemaRef | None = None, predictor: str = "tfidf", fit_on: str = "human",
+                   limit: int | None = None, seed: int = 0,
                    fmt: str = "auto", note: Note = no_note, reading: Progress = no_progress) -> dict[str, Any]:
     """``prelabel --provider local``: fit on the dataset's own labels, predict the rest, no network. The
     library's summary and the file written (``output``)."""
     from labelloop.assist.predictors import prelabel_local as run_local
 
+    _need(dataset, output)
+    assert dataset is not None and output is not None
     kinds = fit_on_kinds(fit_on)
     ds, _ = load_dataset(dataset, fmt, note=note, progress=reading)
     sch = schema_for(ds, template, schema, required=True)

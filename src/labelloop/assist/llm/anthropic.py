@@ -21,9 +21,11 @@ class AnthropicProvider(Provider):
     default_model = "claude-3-5-haiku-latest"
     default_base_url = "https://api.anthropic.com"
     key_env = "ANTHROPIC_API_KEY"
+    batch_api = "anthropic"
 
-    async def complete(self, system: str, messages: list[dict[str, str]], answer_schema: dict[str, Any]) -> ChatResult:
-        payload = {
+    def payload(self, system: str, messages: list[dict[str, str]], answer_schema: dict[str, Any]) -> dict[str, Any]:
+        """The request body of one call: also one request's ``params`` in a message batch."""
+        return {
             "model": self.model,
             "system": system,
             "messages": messages,
@@ -32,9 +34,17 @@ class AnthropicProvider(Provider):
             "tools": [{"name": TOOL, "description": "Record the annotation answers.", "input_schema": answer_schema}],
             "tool_choice": {"type": "tool", "name": TOOL},
         }
-        headers = {"x-api-key": self.api_key or "", "anthropic-version": self.api_version}
+
+    def headers(self) -> dict[str, str]:
+        return {"x-api-key": self.api_key or "", "anthropic-version": self.api_version}
+
+    async def complete(self, system: str, messages: list[dict[str, str]], answer_schema: dict[str, Any]) -> ChatResult:
         url = f"{self.base_url}/v1/messages"
-        body = await self.post_json(url, payload, headers)
+        body = await self.post_json(url, self.payload(system, messages, answer_schema), self.headers())
+        return self.reply(body, url)
+
+    def reply(self, body: dict[str, Any], url: str) -> ChatResult:
+        """The answer in a message (a live reply, or a batch result's message); ``url`` names its source."""
         blocks = body.get("content")
         if not isinstance(blocks, list):
             raise ProviderError(f"{url} answered without a content list.")

@@ -147,6 +147,21 @@ class Provider:
         """Ask for one JSON answer to ``messages`` (user/assistant turns)."""
         raise NotImplementedError
 
+    #: The batch API this provider's endpoint speaks (``openai``, ``anthropic``), or None.
+    batch_api: ClassVar[str | None] = None
+
+    def payload(self, system: str, messages: list[dict[str, str]], answer_schema: dict[str, Any]) -> dict[str, Any]:
+        """The JSON body :meth:`complete` sends: a batch request carries the same."""
+        raise NotImplementedError
+
+    def headers(self) -> dict[str, str]:
+        """The headers that carry the key (and API version) to :attr:`base_url`."""
+        return {}
+
+    def reply(self, body: dict[str, Any], url: str) -> ChatResult:
+        """The answer in a reply body of this API (live or from a batch's results); ``url`` names its source."""
+        raise NotImplementedError
+
     def redact(self, value: Any) -> Any:
         """``value`` with the provider's key and every secret of the environment (:mod:`labelloop.secrets`:
         ``HF_TOKEN``, ``LABEL_STUDIO_PASSWORD``, any ``*_API_KEY`` …) replaced, in strings, lists and dicts."""

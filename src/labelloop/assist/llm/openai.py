@@ -20,8 +20,10 @@ class OpenAIProvider(Provider):
     default_model = "gpt-4o-mini"
     default_base_url = "https://api.openai.com/v1"
     key_env = "OPENAI_API_KEY"
+    batch_api = "openai"
 
-    async def complete(self, system: str, messages: list[dict[str, str]], answer_schema: dict[str, Any]) -> ChatResult:
+    def payload(self, system: str, messages: list[dict[str, str]], answer_schema: dict[str, Any]) -> dict[str, Any]:
+        """The request body of one call: also one line's ``body`` in a batch file."""
         payload: dict[str, Any] = {
             "model": self.model,
             "messages": [{"role": "system", "content": system}, *messages],
@@ -30,9 +32,18 @@ class OpenAIProvider(Provider):
         }
         if self.json_mode:
             payload["response_format"] = {"type": "json_object"}
-        headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
+        return payload
+
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
+
+    async def complete(self, system: str, messages: list[dict[str, str]], answer_schema: dict[str, Any]) -> ChatResult:
         url = f"{self.base_url}/chat/completions"
-        body = await self.post_json(url, payload, headers)
+        body = await self.post_json(url, self.payload(system, messages, answer_schema), self.headers())
+        return self.reply(body, url)
+
+    def reply(self, body: dict[str, Any], url: str) -> ChatResult:
+        """The answer in a chat completion (a live reply, or a batch result's body); ``url`` names its source."""
         try:
             content = body["choices"][0]["message"].get("content")
         except (KeyError, IndexError, TypeError, AttributeError):

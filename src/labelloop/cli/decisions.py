@@ -70,6 +70,8 @@ def evaluate_cmd(
                                "the 95% intervals; 0: none."),
     seed: int = typer.Option(0, "--seed", help="Seed for the bootstrap."),
     subset_key: str = typer.Option("subset", "--subset-key", help="The sample metadata field that names the subset."),
+    min_items: int = typer.Option(10, "--min-items", help="Items a judge and people must share on a subset before "
+                                  "the report says whether the judge can stand in for people."),
     include_accepted: bool = AcceptedOpt,
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the Markdown to this file instead of "
                                        "the terminal."),
@@ -78,10 +80,10 @@ def evaluate_cmd(
     as_json: bool = typer.Option(False, "--json", help="Print every figure as JSON instead of Markdown."),
     quiet: bool = QuietOpt,
 ) -> None:
-    """A reward model's (or LLM judge's) accuracy against the labels, per subset, by RewardBench's rules."""
+    """A reward model's (or LLM judge's) accuracy against the labels, per subset; can a judge stand in for people."""
     r = ops.evaluate(datasets, scores, label_source=label_source, judges=judges or (), rounds=rounds, seed=seed,
-                     subset_key=subset_key, include_accepted=include_accepted, schema=schema, fmt=fmt,
-                     output=None if as_json else output)
+                     subset_key=subset_key, min_items=min_items, include_accepted=include_accepted,
+                     schema=schema, fmt=fmt, output=None if as_json else output)
     if as_json:
         out.print_json(json.dumps(r.data, default=str))
         return

@@ -21,6 +21,7 @@ from labelloop.errors import InputFileError, LabelloopError, ParameterError
 from labelloop.ops._common import SchemaRef, comma_list, load_datasets, one_of
 from labelloop.quality.evaluate import LABEL_SOURCES, judge_scores
 from labelloop.quality.evaluate import evaluate as _evaluate
+from labelloop.quality.judges import judge_agreement
 from labelloop.quality.leaderboard import SOURCES
 from labelloop.quality.leaderboard import leaderboard as _leaderboard
 from labelloop.report.decisions import evaluation_markdown, leaderboard_markdown
@@ -136,6 +137,17 @@ def read_scores(path: str | Path) -> dict[tuple[str, str], float] | None:
     return out
 
 
+def with_predictions(ds: Dataset, source: Dataset, names: Sequence[str]) -> Dataset:
+    """``ds`` with the prediction annotations of ``names`` from ``source`` added to the samples of the same id."""
+    by_id = source.by_id()
+    out = ds.model_copy(deep=True)
+    for s in out.samples:
+        other = by_id.get(s.id)
+        if other is not None:
+            s.annotations += [a for a in other.annotations if a.kind == "prediction" and a.annotator in names]
+    return out
+
+
 class EvaluateResult(BaseModel):
     """One evaluation per scorer (``data['scorers']``: the reward model, or each judge), the Markdown (``text``)
     and the file it was written to."""
@@ -147,14 +159,17 @@ class EvaluateResult(BaseModel):
 
 def evaluate(datasets: Sequence[str | Path] | Dataset, scores: str | Path | None = None, *,
              label_source: str = "auto", judges: Sequence[str] | str = (), rounds: int = 1000, seed: int = 0,
-             subset_key: str = "subset", include_accepted: bool = False, schema: SchemaRef | None = None,
-             fmt: str = "auto", output: Path | None = None, title: str | None = None) -> EvaluateResult:
+             subset_key: str = "subset", min_items: int = 10, include_accepted: bool = False,
+             schema: SchemaRef | None = None, fmt: str = "auto", output: Path | None = None,
+             title: str | None = None) -> EvaluateResult:
     """A reward model's accuracy against the chosen labels (``label_source``: auto, aggregate, human, reference)
     by RewardBench's rules, per subset and overall with seeded bootstrap intervals (``rounds``).
 
     ``scores``: a table of ``sample_id, candidate_id, score`` (JSONL, JSON, CSV, Parquet), or a dataset whose
     ``prediction`` annotations are LLM judges' answers (each judge evaluated on its own); without it, the
-    dataset's own predictions. ``judges`` narrows the judges evaluated to some names."""
+    dataset's own predictions. ``judges`` narrows the judges evaluated to some names. For judges, ``data['people']``
+    says per subset whether each judge agrees with people as well as people agree with each other
+    (``labelloop.quality.judges``; ``min_items`` items at least)."""
     one_of("label_source", label_source, LABEL_SOURCES, "label source")
     ds = datasets if isinstance(datasets, Dataset) else load_datasets(datasets, fmt, schema)
     sch = ds.schema
@@ -179,12 +194,18 @@ def evaluate(datasets: Sequence[str | Path] | Dataset, scores: str | Path | None
         if not names:
             raise LabelloopError("Nothing to evaluate: give --scores (a file of sample_id, candidate_id, score) or a "
                                  "dataset with prediction annotations (an LLM judge's answers).")
+        if source is not ds:
+            ds = with_predictions(ds, source, names)
         for name in names:
-            scorers.append((name, judge_scores(source, name, schema=sch)))
+            scorers.append((name, judge_scores(ds, name, schema=sch)))
     reports = [_evaluate(ds, sc, scorer=name, label_source=label_source, rounds=rounds, seed=seed,
                          subset_key=subset_key, include_accepted=include_accepted).to_dict()
                for name, sc in scorers]
-    data = {"dataset": ds.name, "scorers": reports, "scores_not_in_dataset": stray}
+    data: dict[str, Any] = {"dataset": ds.name, "scorers": reports, "scores_not_in_dataset": stray}
+    if table is None:
+        data["people"] = judge_agreement(ds, judges=[n for n, _ in scorers], subset_key=subset_key,
+                                         bootstrap=min(rounds, 1000), seed=seed, min_items=min_items,
+                                         include_accepted=include_accepted)
     text = evaluation_markdown(data, title or f"{ds.name}: accuracy against the labels")
     if output is not None:
         with atomic_open(output) as fh:

@@ -14,8 +14,9 @@ MAX_MATRIX = 12  # models shown in the win-rate and count matrices; the JSON has
 
 
 def _table(head: list[str], rows: list[list[Any]]) -> list[str]:
-    out = ["| " + " | ".join(escape(h) for h in head) + " |", "|" + "---|" * len(head)]
-    out += ["| " + " | ".join(escape(c if isinstance(c, str) else figure(c)) for c in r) + " |" for r in rows]
+    """A Markdown table of cells already made safe: callers escape the data text (names, subsets) they put in."""
+    out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    out += ["| " + " | ".join(c if isinstance(c, str) else figure(c) for c in r) + " |" for r in rows]
     return out + [""]
 
 
@@ -32,18 +33,19 @@ def leaderboard_lines(lb: dict[str, Any], heading: str = "##") -> list[str]:
            f"comparisons. Bradley-Terry scores: 400 × log10 of the odds, {where}; 95% intervals from {ci}."
            + (f" Fitted with {compact(lb['prior'])} ties added to every compared pair." if lb["prior"] else ""), ""]
     out += [f"> {escape(w)}" for w in lb["warnings"]] + ([""] if lb["warnings"] else [])
-    rows = [[str(r["rank"]), r["model"], _score(r["score"]),
+    rows = [[str(r["rank"]), escape(r["model"]), _score(r["score"]),
              f"{_score(r['ci_low'])} – {_score(r['ci_high'])}" if r["ci_low"] is not None else "—",
              f"{r['rank_ci'][0]}–{r['rank_ci'][1]}" if r.get("rank_ci") else "—",
              str(r["comparisons"]), percent(r["win_rate"])] for r in lb["models"]]
     out += _table(["rank", "model", "score", "95% interval", "rank interval", "comparisons", "win rate"], rows)
     names = [r["model"] for r in lb["models"]][:MAX_MATRIX]
+    shown = [escape(n) for n in names]
     more = f" (the first {MAX_MATRIX}; --json has all)" if len(lb["models"]) > MAX_MATRIX else ""
     out += [f"{heading}# Win rate (row beats column, ties half){more}", ""]
-    out += _table(["", *names], [[a, *("—" if a == b else percent(lb["win_rate"][a][b]) for b in names)]
+    out += _table(["", *shown], [[escape(a), *("—" if a == b else percent(lb["win_rate"][a][b]) for b in names)]
                                  for a in names])
     out += [f"{heading}# Comparisons per pair{more}", ""]
-    out += _table(["", *names], [[a, *("—" if a == b else str(lb["pair_counts"][a][b]) for b in names)]
+    out += _table(["", *shown], [[escape(a), *("—" if a == b else str(lb["pair_counts"][a][b]) for b in names)]
                                  for a in names])
     under = lb["under_compared"]
     if under:
@@ -68,7 +70,7 @@ def leaderboard_lines(lb: dict[str, Any], heading: str = "##") -> list[str]:
     if adj:
         effects = ", ".join(f"{k} {v:+.1f}" for k, v in adj["position_effects"].items())
         out += [f"Ranking with screen position as a covariate (position effects in points: {effects}):", ""]
-        out += _table(["rank", "model", "score"], [[str(r["rank"]), r["model"], _score(r["score"])]
+        out += _table(["rank", "model", "score"], [[str(r["rank"]), escape(r["model"]), _score(r["score"])]
                                                    for r in adj["models"]])
     if lb["skipped"]:
         out += ["Left out: " + ", ".join(f"{n} {escape(k)}" for k, n in sorted(lb["skipped"].items())) + ".", ""]
@@ -96,7 +98,7 @@ def evaluation_lines(ev: dict[str, Any], heading: str = "##") -> list[str]:
         score += (f"; {escape(ov['reason'])} (the mean of the others: {percent(ov['score_of_scored_subsets'])})")
     out += [f"- Score (the mean of the subset scores, as RewardBench 2 reports it): {score}",
             f"- Accuracy over all samples: {percent(ov['accuracy'])} ({_ci(ov['accuracy_ci'])})", ""]
-    rows = [[s["subset"], str(s["samples"]), escape(s["rule"]), percent(s["score"]), _ci(s["ci"]),
+    rows = [[escape(s["subset"]), str(s["samples"]), s["rule"], percent(s["score"]), _ci(s["ci"]),
              percent(s["accuracy"])] for s in ev["subsets"]]
     out += _table(["subset", "samples", "rule", "score", "95% interval", "accuracy"], rows)
     for s in ev["subsets"]:
@@ -116,6 +118,39 @@ def evaluation_lines(ev: dict[str, Any], heading: str = "##") -> list[str]:
     return out
 
 
+def _kappa_text(k: dict[str, Any] | None) -> str:
+    if not k or k["value"] is None:
+        return "—"
+    ci = f" ({k['ci'][0]:.2f} – {k['ci'][1]:.2f})" if k.get("ci") else ""
+    return f"{k['value']:.2f}{ci}"
+
+
+def judges_lines(people: dict[str, Any], heading: str = "##") -> list[str]:
+    """Whether each judge can stand in for people, per subset (``labelloop.quality.judges``)."""
+    out = [f"{heading} Can the judge stand in for people?", ""]
+    if not people.get("question"):
+        return out + [f"Not measured: {people.get('reason', 'no question to compare')}.", ""]
+    out += [f"Question {escape(people['question'])}; the merged label is the {escape(people['merged'])}; "
+            f"{len(people['people'])} people. A judge can stand in where its mean Cohen's kappa with the people is "
+            f"at least the people's mean kappa with each other (on {people['min_items']} items or more).", ""]
+    for j in people["judges"]:
+        out += [f"{heading}# {escape(j['judge'])}", ""]
+        rows = [[escape(s["subset"]), str(s["items"]), _kappa_text(s["kappa_merged"]),
+                 figure(s["kappa_people_mean"], 2), figure(s["people_kappa_mean"], 2), percent(s["accuracy_merged"]),
+                 s["verdict"]] for s in j["subsets"]]
+        out += _table(["subset", "items", "kappa vs merged", "kappa vs people (mean)", "people vs people (mean)",
+                       "accuracy vs merged", "verdict"], rows)
+        cal = j.get("calibration")
+        if cal:
+            out += [f"Calibration: mean confidence {percent(cal['mean_score'])}, accuracy {percent(cal['accuracy'])}, "
+                    f"expected calibration error {cal['ece']:.3f} ({cal['items']} items).", ""]
+        for t in j.get("position") or []:
+            shares = ", ".join(f"{k} {percent(v / t['answers'])}" for k, v in t["counts"].items())
+            out += [f"Position ({t['candidates']} answers shown, {t['answers']} picks): {shares}; chance "
+                    f"{percent(t['chance'])}, adjusted p {t['p_adjusted']:.3g}.", ""]
+    return out
+
+
 def evaluation_markdown(data: dict[str, Any], title: str | None = None) -> str:
     """Every scorer's evaluation as one Markdown document."""
     out = [f"# {escape(title or 'Evaluation')}", ""]
@@ -124,7 +159,9 @@ def evaluation_markdown(data: dict[str, Any], title: str | None = None) -> str:
                 "they are not used.", ""]
     for ev in data["scorers"]:
         out += evaluation_lines(ev)
+    if data.get("people"):
+        out += judges_lines(data["people"])
     return "\n".join(out).rstrip() + "\n"
 
 
-__all__ = ["evaluation_lines", "evaluation_markdown", "leaderboard_lines", "leaderboard_markdown"]
+__all__ = ["evaluation_lines", "evaluation_markdown", "judges_lines", "leaderboard_lines", "leaderboard_markdown"]

@@ -67,14 +67,17 @@ def register(mcp: MCPServer, s: State) -> None:
         rounds: Annotated[int, Field(ge=0, description="Bootstrap rounds for 95% intervals.")] = 1000,
         seed: int = 0,
         subset_key: Annotated[str, Field(description="The sample metadata field naming the subset.")] = "subset",
+        min_items: Annotated[int, Field(ge=1, description="Items a judge and people must share on a subset before "
+                                        "the report says whether the judge can stand in.")] = 10,
         include_accepted: bool = False, schema: Schema_ = None, format: Format_ = "auto",
     ) -> Report:
         """A reward model's (or LLM judge's) accuracy against the labels by RewardBench's rules (pairs: chosen above
         rejected; best-of-N: the correct answer above every incorrect one; RewardBench 2's Ties score), per subset
-        and overall, with bootstrap intervals."""
+        and overall, with bootstrap intervals; for judges, whether each agrees with people as well as people agree
+        with each other, per subset."""
         with g.errors(NAMES):
             res = ops.evaluate(paths_(paths), g.path(scores, "scores file", exists=True) if scores else None,
                                label_source=label_source, judges=judges or (), rounds=rounds, seed=seed,
-                               subset_key=subset_key, include_accepted=include_accepted, schema=g.schema(schema),
-                               fmt=format)
+                               subset_key=subset_key, min_items=min_items, include_accepted=include_accepted,
+                               schema=g.schema(schema), fmt=format)
             return g.clean(Report(report=plain(res.data)))

@@ -324,3 +324,16 @@ def test_cli_errors_name_the_flag(capsys: pytest.CaptureFixture[str], tmp_path: 
     out = tmp_path / "lb.md"
     main(["leaderboard", str(EXAMPLE), "--rounds", "0", "-o", str(out)])
     assert out.read_text(encoding="utf-8").startswith("# rewardbench2_example: model leaderboard")
+
+
+def test_dashboard_section(tmp_path: Path) -> None:
+    """The dashboard's leaderboard section shows the same figures as the command (Markdown and the page)."""
+    from labelloop.ops.report import dashboard
+
+    md = dashboard([EXAMPLE], None, "md", bootstrap=20).text
+    assert "## Model leaderboard\n\n25 reference votes by 1 annotator(s) give 100 comparisons." in md
+    assert "| 1 | model-a | 1562.5 |" in md
+    page = dashboard([EXAMPLE], tmp_path / "d.html", "html", bootstrap=20)
+    assert page.data["leaderboard"]["models"][0]["model"] == "model-a"
+    html = (tmp_path / "d.html").read_text(encoding="utf-8")
+    assert '<a href="#leaderboard">Leaderboard</a>' in html and 'data-fig="score:model-a"' in html

@@ -232,9 +232,27 @@ def dashboard_data(dataset: Dataset, *, title: str | None = None, schema: Annota
         "disagreements_total": len(disagreements),
         "samples": samples,
         "throughput": throughput(dataset),
+        "leaderboard": model_leaderboard(dataset, sch, bootstrap, seed, include_accepted),
         "review": review_out,
         "notes": notes,
     }
+
+
+def model_leaderboard(dataset: Dataset, schema: AnnotationSchema | None, rounds: int, seed: int,
+                      include_accepted: bool = False) -> dict[str, Any] | None:
+    """The leaderboard of the models that wrote the candidates (``labelloop.quality.leaderboard``), from the
+    first of human, aggregate, reference or prediction votes the dataset has; None when fewer than two models
+    wrote candidates; ``{"reason": …}`` when they cannot be ranked."""
+    from labelloop.quality.leaderboard import leaderboard
+
+    models = {c.model for s in dataset.samples for c in s.candidates if c.model}
+    if len(models) < 2:
+        return None
+    try:
+        return leaderboard(dataset, schema=schema, rounds=rounds, seed=seed,
+                           include_accepted=include_accepted).to_dict()
+    except LabelloopError as exc:
+        return {"reason": str(exc)}
 
 
 def value_text(v: Any) -> str:

@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from labelloop.data.model import Dataset
-from labelloop.data.numbers import duration, figure
+from labelloop.data.numbers import duration, figure, percent
 from labelloop.markdown import clean
 from labelloop.page import head, json_script, own, policy, static_text
 from labelloop.page import text as _e
@@ -314,6 +314,42 @@ def _review_html(data: dict[str, Any]) -> str:
             f'{": " + kinds if kinds else ""}.</p>{_table(cols, rows)}</section>')
 
 
+def _leaderboard_html(data: dict[str, Any]) -> str:
+    """The model leaderboard (``labelloop leaderboard``'s figures): scores with intervals, warnings, position."""
+    lb = data.get("leaderboard")
+    if lb is None:
+        return ""
+    if "reason" in lb:
+        return f"<p>Not ranked: {_e(lb['reason'])}</p>"
+    ci = f"{lb['rounds']} bootstrap rounds over votes" if lb["rounds"] else "no bootstrap"
+    intro = (f"<p>{lb['votes']} {_e(lb['source'])} votes by {lb['voters']} annotator(s), {lb['comparisons']} "
+             f"comparisons. Bradley-Terry scores, 400 × log10 of the odds, mean {_e(figure(lb['anchor']['value'], 0))}"
+             f"; 95% intervals from {ci}.</p>")
+    warn = "".join(f'<p class="note">{_e(w)}</p>' for w in lb["warnings"])
+
+    def interval(r: dict[str, Any]) -> str:
+        if r["ci_low"] is None:
+            return "—"
+        low, high = _fig("score_low:" + r["model"], r["ci_low"], 1), _fig("score_high:" + r["model"], r["ci_high"], 1)
+        return f"{low} – {high}"
+
+    rows = [[str(r["rank"]), _e(r["model"]), _fig("score:" + r["model"], r["score"], 1), interval(r),
+             str(r["comparisons"]), _e(percent(r["win_rate"]))] for r in lb["models"]]
+    table = _table(["rank", "model", "score", "95% interval", "comparisons", "win rate"], rows)
+    names = [r["model"] for r in lb["models"]]
+    win = _table(["", *names], [[_e(a), *("—" if a == b else _e(percent(lb["win_rate"][a][b])) for b in names)]
+                                for a in names])
+    pos = lb["position"]
+    if pos["picks"]:
+        t = max(pos["picks"], key=lambda t: t["answers"])
+        position = (f"<p>Screen position: {_e(t['most_picked'])} picked in {_e(percent(t['share']))} of "
+                    f"{t['answers']} answers with {t['candidates']} shown (chance {_e(percent(t['chance']))}, "
+                    f"adjusted p {t['p_adjusted']:.3g}).</p>")
+    else:
+        position = "<p>No vote recorded the screen order, so position cannot be checked.</p>"
+    return f"{intro}{warn}{table}<h3>Win rate (row beats column)</h3>{win}{position}"
+
+
 def build_dashboard(dataset: Dataset, *, title: str | None = None, **options: Any) -> str:
     """The dashboard as one self-contained HTML page (options as for ``dashboard_data``)."""
     data = options.pop("data", None) or dashboard_data(dataset, title=title, **options)
@@ -327,6 +363,9 @@ def render_html(data: dict[str, Any]) -> str:
     notes = "".join(f'<p class="note">{_e(n)}</p>' for n in data["notes"])
     nav = [("overview", "Overview"), ("annotators", "Annotators"), ("questions", "Questions"), ("models", "Models"),
            ("disagreements", "Disagreements"), ("throughput", "Throughput")]
+    leaderboard = _leaderboard_html(data)
+    if leaderboard:
+        nav.insert(4, ("leaderboard", "Leaderboard"))
     review = _review_html(data)
     if review:
         nav.append(("review", "Review flags"))
@@ -336,6 +375,7 @@ def render_html(data: dict[str, Any]) -> str:
         ("annotators", "Annotators", _annotators_html(data)),
         ("questions", "Questions", _questions_html(data)),
         ("models", "Models", _models_html(data)),
+        *([("leaderboard", "Model leaderboard", leaderboard)] if leaderboard else []),
         ("disagreements", "Disagreements", _disagreements_html(data)),
         ("throughput", "Throughput", _throughput_html(data)),
     ]

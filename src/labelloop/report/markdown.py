@@ -9,6 +9,7 @@ from labelloop.data.model import Dataset
 from labelloop.data.numbers import duration, figure
 from labelloop.markdown import escape as md_escape
 from labelloop.report.data import completion_text, dashboard_data, review_flags, value_text
+from labelloop.report.decisions import leaderboard_lines
 
 
 def _md(v: Any) -> str:
@@ -101,6 +102,10 @@ def render_markdown(data: dict[str, Any]) -> str:
     if bias:
         out += ["Position bias (first-shown candidate picked):", ""]
         out += _md_table(["who", "kind", "question", "answers", "first picked", "rate", "chance"], bias)
+    lb = data.get("leaderboard")
+    if lb is not None:
+        out += ["## Model leaderboard", ""]
+        out += [f"Not ranked: {_md(lb['reason'])}", ""] if "reason" in lb else leaderboard_lines(lb)
     out += ["## Disagreements", ""]
     if data["disagreements"]:
         out += [f"{len(data['disagreements'])} of {data['disagreements_total']} disagreed items, most disagreed first.",

@@ -20,7 +20,9 @@ from labelloop.api import create_exporter
 from labelloop.data.model import Annotation, Candidate, DataSample, Dataset, Message
 from labelloop.errors import LabelloopError
 from labelloop.formats import load, save
+from labelloop.formats.export import export_dataset
 from labelloop.formats.reader import SampleReader
+from labelloop.formats.rm_gallery import rm_gallery_schema
 from labelloop.templates import TEMPLATES
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "rewardbench2_example.jsonl"
@@ -221,22 +223,43 @@ def test_writes_the_chosen_label_in_rm_gallery_fields(tmp_path: Path) -> None:
     assert save(_pairs_dataset(), out, "rm_gallery") == 1
     (rec,) = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert_rm_gallery_datasample(rec)
-    # the two people agree on "1", which beats the source's reference under the default policy
+    # the two people agree on "1", which beats the source's reference under the default policy; their own
+    # labels go out in RM-Gallery's annotation layout (label.annotation_data, as its annotation module writes it)
+    ann1 = {"ratings": {}, "choices": {"answer_ranking": {"choices": ["2>1"], "type": "choices"}}, "text_areas": {},
+            "raw_results": [{"from_name": "answer_ranking", "to_name": "output_dialogue", "type": "choices",
+                             "value": {"choices": ["2>1"]}}],
+            "processed": {"ranking_result": "2>1", "answer_ratings": {}, "quality_comparison": {}, "comments": "",
+                          "preference": "answer_2"}}
+    ann2 = {"ratings": {}, "choices": {"answer_ranking": {"choices": ["2>1"], "type": "choices"}},
+            "text_areas": {"additional_comments": {"text": "Paris!", "type": "textarea"}},
+            "raw_results": [{"from_name": "additional_comments", "to_name": "output_dialogue", "type": "textarea",
+                             "value": {"text": ["Paris!"]}},
+                            {"from_name": "answer_ranking", "to_name": "output_dialogue", "type": "choices",
+                             "value": {"choices": ["2>1"]}}],
+            "processed": {"ranking_result": "2>1", "answer_ratings": {}, "quality_comparison": {},
+                          "comments": "Paris!", "preference": "answer_2"}}
+    people = {"annotation_data": ann1, "annotation_status": "completed", "labelloop_annotations": [
+        {"annotator": "ann1", "annotation_data": ann1, "annotation_status": "completed"},
+        {"annotator": "ann2", "annotation_data": ann2, "annotation_status": "completed"}]}
     assert rec == {
         "unique_id": "p1",
         "input": [{"role": "system", "content": "You are terse."}, {"role": "user", "content": "Capital of France?"}],
         "output": [
             {"answer": {"role": "assistant", "content": "Lyon.", "additional_kwargs": {},
-                        "label": {"preference": "rejected", "model": "m-small"},
+                        "label": {"preference": "rejected", "model": "m-small", **people},
                         "reward": {"score": 0.0, "details": []}}, "steps": None},
             {"answer": {"role": "assistant", "content": "Paris.", "additional_kwargs": {},
-                        "label": {"preference": "chosen", "model": "m-big"},
+                        "label": {"preference": "chosen", "model": "m-big", **people},
                         "reward": {"score": 0.0, "details": []}}, "steps": None},
         ],
         "task_category": None,
         "source": None,
         "metadata": {"subset": "geo"},
     }
+    back = load(out, format="rm_gallery").samples[0]
+    assert [(a.annotator, a.kind, a.values) for a in back.annotations] == [
+        ("rm_gallery", "reference", {"preference": "1"}),  # the chosen / rejected labels
+        ("ann1", "human", {"preference": "1"}), ("ann2", "human", {"preference": "1", "comment": "Paris!"})]
     ref = tmp_path / "ref.jsonl"
     save(_pairs_dataset(), ref, "rm_gallery", label_source="reference")
     labels = [o["answer"]["label"]["preference"] for o in json.loads(ref.read_text(encoding="utf-8"))["output"]]
@@ -322,3 +345,102 @@ def test_exporter_writes_rm_gallery_files(tmp_path: Path) -> None:
     path = written["rm_gallery:all"]
     assert path.name == "rb2_rm_gallery.jsonl"
     assert len(load(path).samples) == 25
+
+
+# ---------------------------------------------------------------- annotation output (issue 17)
+def _rb2_annotated() -> dict[str, Any]:
+    """A DataSample as RM-Gallery's annotation module exports it (rm_gallery/core/data/annotation/annotation.py,
+    ``_convert_annotations_to_schema``) from a Label Studio task labelled with its rewardbench2 template
+    (rm_gallery/gallery/data/annotation/rewardbench2.py): the same ``annotation_data`` on every answer's label,
+    with the processor's ``processed`` view."""
+    results = [
+        {"from_name": "best_answer", "to_name": "output_dialogue", "type": "choices", "value": {"choices": ["answer_2"]}},
+        {"from_name": "answer1_rank", "to_name": "output_dialogue", "type": "choices", "value": {"choices": ["3"]}},
+        {"from_name": "answer2_rank", "to_name": "output_dialogue", "type": "choices", "value": {"choices": ["1"]}},
+        {"from_name": "answer3_rank", "to_name": "output_dialogue", "type": "choices", "value": {"choices": ["2"]}},
+        {"from_name": "answer1_rating", "to_name": "output_dialogue", "type": "rating", "value": {"rating": 2}},
+        {"from_name": "answer2_rating", "to_name": "output_dialogue", "type": "rating", "value": {"rating": 5}},
+        {"from_name": "answer3_rating", "to_name": "output_dialogue", "type": "rating", "value": {"rating": 4}},
+        {"from_name": "additional_comments", "to_name": "output_dialogue", "type": "textarea",
+         "value": {"text": ["[1] The 1-th answer names the wrong city"]}},
+    ]
+    data = {
+        "ratings": {"answer1_rating": {"rating": 2, "type": "rating"}, "answer2_rating": {"rating": 5, "type": "rating"},
+                    "answer3_rating": {"rating": 4, "type": "rating"}},
+        "choices": {"best_answer": {"choices": ["answer_2"], "type": "choices"},
+                    "answer1_rank": {"choices": ["3"], "type": "choices"},
+                    "answer2_rank": {"choices": ["1"], "type": "choices"},
+                    "answer3_rank": {"choices": ["2"], "type": "choices"}},
+        "text_areas": {"additional_comments": {"text": "[1] The 1-th answer names the wrong city", "type": "textarea"}},
+        "raw_results": results,
+        "processed": {"best_answer": "answer_2", "answer_rankings": {"answer_1": 3, "answer_2": 1, "answer_3": 2},
+                      "answer_ratings": {"answer_1": 2, "answer_2": 5, "answer_3": 4},
+                      "ranking_order": ["answer_2", "answer_3", "answer_1"],
+                      "quality_comparison": {"best_rated_answer": "answer_2", "best_rating": 5,
+                                             "average_rating": 11 / 3, "rating_spread": 3,
+                                             "consistency_check": {"best_answer_matches_best_rating": True,
+                                                                   "best_answer_matches_rank_1": True}},
+                      "comments": "[1] The 1-th answer names the wrong city", "preference": "answer_2"},
+    }
+    label = {"annotation_data": data, "annotation_status": "completed"}
+    return {"unique_id": "q7", "input": [{"role": "user", "content": "Capital of France?"}],
+            "output": [{"answer": {"role": "assistant", "content": c, "label": dict(label)}, "steps": None}
+                       for c in ("Lyon.", "Paris.", "Paris, on the Seine.")],
+            "task_category": "geo", "source": "rewardbench2",
+            "metadata": {"annotation_status": "completed", "annotation_project_id": 12}}
+
+
+def test_annotation_output_reads_as_a_human_annotation(tmp_path: Path) -> None:
+    path = tmp_path / "annotated.jsonl"
+    path.write_text(json.dumps(_rb2_annotated()) + "\n", encoding="utf-8")
+    s = load(path).samples[0]
+    (ann,) = s.annotations
+    assert (ann.annotator, ann.kind, ann.origin) == ("rm_gallery:12", "human", "rm_gallery")
+    assert ann.values == {"best": "1", "ranking": ["1", "2", "0"], "rating": {"0": 2, "1": 5, "2": 4},
+                          "comment": "[1] The 1-th answer names the wrong city"}
+    assert rm_gallery_schema().validate_values(s, ann.values) == []
+    assert [c.metadata for c in s.candidates] == [{}, {}, {}]  # the per-task copies are not candidate labels
+    # without the processed view the raw results give the same values (RM-Gallery's processor rules)
+    raw = _rb2_annotated()
+    for o in raw["output"]:
+        o["answer"]["label"]["annotation_data"] = {k: v for k, v in o["answer"]["label"]["annotation_data"].items()
+                                                   if k != "processed"}
+    path.write_text(json.dumps(raw) + "\n", encoding="utf-8")
+    assert load(path).samples[0].annotations[0].values == ann.values
+    # and they make the training pairs they imply
+    out = tmp_path / "dpo.jsonl"
+    export_dataset(load(path), out, "dpo", pairs="all")
+    pairs = [(r["chosen"], r["rejected"]) for r in map(json.loads, out.read_text().splitlines())]
+    assert pairs == [("Paris.", "Paris, on the Seine."), ("Paris.", "Lyon."), ("Paris, on the Seine.", "Lyon.")]
+
+
+def test_annotation_output_round_trips_and_new_labels_write_in_that_layout(tmp_path: Path) -> None:
+    path = tmp_path / "annotated.jsonl"
+    path.write_text(json.dumps(_rb2_annotated()) + "\n", encoding="utf-8")
+    ds = load(path)
+    out = tmp_path / "again.jsonl"
+    save(ds, out, "rm_gallery")
+    rec = json.loads(out.read_text(encoding="utf-8"))
+    original = _rb2_annotated()["output"][0]["answer"]["label"]
+    assert rec["output"][1]["answer"]["label"] == {"preference": "chosen", "rank": 1, **original}  # unchanged
+    # a person's labels made in labelloop go out the way RM-Gallery's annotation module writes them
+    s = ds.samples[0]
+    s.annotations[0].values = {"best": "2", "ranking": ["2", "1", "0"], "rating": {"0": 1, "1": 4, "2": 5}}
+    s.annotations[0].metadata = {}
+    s.annotations[0].annotator = "ana"
+    save(ds, out, "rm_gallery")
+    label = json.loads(out.read_text(encoding="utf-8"))["output"][0]["answer"]["label"]
+    data = label["annotation_data"]
+    assert data["choices"] == {"best_answer": {"choices": ["answer_3"], "type": "choices"},
+                               "answer3_rank": {"choices": ["1"], "type": "choices"},
+                               "answer2_rank": {"choices": ["2"], "type": "choices"},
+                               "answer1_rank": {"choices": ["3"], "type": "choices"}}
+    assert data["ratings"] == {"answer1_rating": {"rating": 1, "type": "rating"},
+                               "answer2_rating": {"rating": 4, "type": "rating"},
+                               "answer3_rating": {"rating": 5, "type": "rating"}}
+    assert data["processed"]["ranking_order"] == ["answer_3", "answer_2", "answer_1"]
+    assert data["processed"]["best_answer"] == data["processed"]["preference"] == "answer_3"
+    assert label["labelloop_annotations"][0]["annotator"] == "ana"
+    back = load(out).samples[0]
+    assert [(a.annotator, a.values) for a in back.annotations if a.kind == "human"] == [
+        ("ana", {"best": "2", "ranking": ["2", "1", "0"], "rating": {"0": 1, "1": 4, "2": 5}})]

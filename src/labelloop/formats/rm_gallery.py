@@ -9,15 +9,23 @@ Reading: ``input`` is the prompt, each output a candidate (ids ``"0"``..``"n-1"`
 (the chosen id) for two outputs with one chosen, otherwise ``correct`` (the chosen ids) and
 ``best`` when exactly one is chosen, as in ``rewardbench2``. Other label keys, rewards, steps and
 message extras stay in the candidate's metadata; ``task_category``, ``source``, ``created_at`` and
-RM-Gallery's own ``metadata`` stay in the sample's. Files: JSONL of DataSamples, a JSON list, or
+RM-Gallery's own ``metadata`` stay in the sample's. A DataSample that went through RM-Gallery's annotation
+module carries the task's labels on every answer's ``label.annotation_data`` (``ratings`` / ``choices`` /
+``text_areas`` of the Label Studio results and the processor's ``processed`` view, rewardbench or
+rewardbench2): that reads as one ``human`` annotation (``preference``, ``best``, ``ranking``, per-answer
+``rating``, ``comment``; what has no question, such as ``all_equal``, in its ``metadata.rm_gallery.unmapped``),
+by ``rm_gallery:<annotation_project_id>``. Files: JSONL of DataSamples, a JSON list, or
 the ``BaseDataSet`` wrapper ``{"name", "metadata", "datasamples": [...]}``, and RM-Gallery's
 Parquet export (``input``/``output``/``metadata`` as JSON text).
 
 Writing: the label an export would use (``aggregate``, a unanimous human label, or the
 ``reference``; see ``labelloop.data.preference.choose_label``) becomes ``preference: chosen`` on
 the top tier and ``rejected`` on the rest (with ``rank``, 1 = best, when a ranking has more than
-two tiers). Ties and "both bad" carry no preference. Only that label goes over: RM-Gallery has no
-place for several annotators. ``.jsonl`` (default) writes one DataSample per line, ``.json`` the
+two tiers). Ties and "both bad" carry no preference. People's own labels go out in the annotation module's
+layout: ``label.annotation_data`` (the first person's, the Label Studio results its rewardbench template
+(pairwise) or rewardbench2 template (best / ranking) would hold, with ``processed`` made by the same rules)
+and, for several people, ``label.labelloop_annotations`` with each one's, which reading restores.
+``.jsonl`` (default) writes one DataSample per line, ``.json`` the
 BaseDataSet wrapper, ``.parquet`` RM-Gallery's flat Parquet layout. ``created_at`` is written only
 when known (RM-Gallery fills in "now"), so output is deterministic; per-message ``time_created``
 (object creation time) and prompt-turn extras (``name``, ``tool_calls``) are not kept. Candidate ids other than the
@@ -114,7 +122,7 @@ class RMGalleryFormat(Format):
         ids = [c.id for c in cands]
         if len(set(ids)) != len(ids):
             raise RowError(f"output ids repeat: {ids}")
-        annotations = []
+        annotations = _read_annotations(cands, _loads_if_json(row.get("metadata")))
         if any(v is not None for v in verdicts):
             chosen = [c.id for c, v in zip(cands, verdicts) if v]
             values: dict[str, Any]
@@ -124,7 +132,7 @@ class RMGalleryFormat(Format):
                 values = {"correct": chosen}
                 if len(chosen) == 1:
                     values["best"] = chosen[0]
-            annotations.append(Annotation(annotator=self.name, kind="reference", values=values, origin=self.name))
+            annotations.insert(0, Annotation(annotator=self.name, kind="reference", values=values, origin=self.name))
         return [DataSample(id=str(uid), prompt=prompt, candidates=cands, annotations=annotations,
                            metadata=_sample_metadata(row))]
 
@@ -136,6 +144,7 @@ class RMGalleryFormat(Format):
         """One RM-Gallery DataSample (as plain JSON) for ``sample``."""
         tiers = self._tiers(sample, schema)
         rank = {cid: k for k, tier in enumerate(tiers or []) for cid in tier}
+        people = _annotation_labels(sample)
         outputs = []
         for i, cand in enumerate(sample.candidates):
             meta = dict(cand.metadata)
@@ -146,6 +155,7 @@ class RMGalleryFormat(Format):
                     label["rank"] = rank.get(cand.id, len(tiers) - 1) + 1
             if cand.model:
                 label["model"] = cand.model
+            label.update(people)
             answer: dict[str, Any] = {"role": meta.pop("role", "assistant"), "content": cand.content}
             for key in STEP_EXTRAS:
                 if key in meta:
@@ -220,6 +230,220 @@ class RMGalleryFormat(Format):
                 for r in records:
                     fh.write(json.dumps(r, ensure_ascii=False, separators=(",", ":"), default=_json_default) + "\n")
         return len(records)
+
+
+# ---------------------------------------------------------------------- annotation output (label.annotation_data)
+#: what RM-Gallery's annotation module (rm_gallery/core/data/annotation/annotation.py) puts on every answer's
+#: label: the task's Label Studio results by control type, and the export processor's ``processed`` view
+ANNOTATION_KEYS = ("annotation_data", "annotation_status", "answer_index")
+PEOPLE_KEY = "labelloop_annotations"  # every person's annotation_data, when there are several (RM-Gallery keeps one)
+
+
+def _read_annotations(cands: list[Candidate], own_meta: Any) -> list[Annotation]:
+    """The ``human`` annotations an annotated DataSample carries: ``label.annotation_data`` (the same on every
+    answer) read through its ``processed`` view (RM-Gallery's rewardbench / rewardbench2 processors), or
+    through the raw ``choices`` / ``ratings`` / ``text_areas`` when it has none."""
+    found: dict[str, Any] = {}
+    for c in cands:
+        label = c.metadata.get("label")
+        if not isinstance(label, dict):
+            continue
+        for key in (*ANNOTATION_KEYS, PEOPLE_KEY):
+            if key in label:
+                found.setdefault(key, label[key])
+        rest = {k: v for k, v in label.items() if k not in (*ANNOTATION_KEYS, PEOPLE_KEY)}
+        if rest:
+            c.metadata["label"] = rest
+        else:
+            c.metadata.pop("label", None)
+    ids = [c.id for c in cands]
+    project = own_meta.get("annotation_project_id") if isinstance(own_meta, dict) else None
+    entries = found.get(PEOPLE_KEY)
+    if not isinstance(entries, list):
+        data = found.get("annotation_data")
+        if not isinstance(data, dict):
+            return []
+        entries = [{"annotator": f"rm_gallery:{project}" if project is not None else "rm_gallery",
+                    "annotation_data": data, "annotation_status": found.get("annotation_status")}]
+    out = []
+    for e in entries:
+        if not isinstance(e, dict) or not isinstance(e.get("annotation_data"), dict):
+            raise RowError(f"label.{PEOPLE_KEY} holds {e!r}, not {{annotator, annotation_data}}")
+        values, unmapped = values_from_annotation_data(e["annotation_data"], ids)
+        meta: dict[str, Any] = {"rm_gallery": {"annotation_data": e["annotation_data"]}}
+        if e.get("annotation_status") is not None:
+            meta["rm_gallery"]["annotation_status"] = e["annotation_status"]
+        if unmapped:
+            meta["rm_gallery"]["unmapped"] = unmapped
+        out.append(Annotation(annotator=str(e.get("annotator") or "rm_gallery"), kind="human", values=values,
+                              origin="rm_gallery", metadata=meta))
+    return out
+
+
+def _answer_id(name: Any, ids: list[str]) -> str | None:
+    """``answer_2`` (RM-Gallery's 1-based answer names) -> the second candidate's id."""
+    if isinstance(name, str) and name.startswith("answer_") and name[7:].isdigit():
+        k = int(name[7:]) - 1
+        return ids[k] if 0 <= k < len(ids) else None
+    return None
+
+
+def _processed(data: dict[str, Any]) -> dict[str, Any]:
+    """RM-Gallery's ``processed`` view, or the one its processors make of the raw results when the file has
+    none: rewardbench's (``answer_ranking``: a pairwise preference) or rewardbench2's (``best_answer``,
+    ``answerN_rank``), rule for rule as in rm_gallery/gallery/data/annotation/rewardbench*.py."""
+    if isinstance(data.get("processed"), dict):
+        return data["processed"]
+    choices, ratings, texts = (data.get(k) if isinstance(data.get(k), dict) else {}
+                               for k in ("choices", "ratings", "text_areas"))
+
+    def picked(name: str) -> list[Any]:
+        c = choices.get(name)
+        return c.get("choices") or [] if isinstance(c, dict) else []
+
+    def rating(name: str) -> Any:
+        r = ratings.get(name)
+        return r.get("rating") if isinstance(r, dict) else None
+
+    comments = texts["additional_comments"].get("text") if isinstance(texts.get("additional_comments"), dict) else ""
+    n = max([int(k[6:-7]) for k in ratings if k.startswith("answer") and k.endswith("_rating") and k[6:-7].isdigit()]
+            + [int(k[6:-5]) for k in choices if k.startswith("answer") and k.endswith("_rank") and k[6:-5].isdigit()]
+            + [0])
+    answer_ratings = {f"answer_{i}": rating(f"answer{i}_rating") for i in range(1, max(n, 2) + 1)
+                      if f"answer{i}_rating" in ratings}
+    if "answer_ranking" in choices or not ("best_answer" in choices or any(k.endswith("_rank") for k in choices)):
+        out: dict[str, Any] = {"ranking_result": None, "answer_ratings": answer_ratings, "quality_comparison": {},
+                               "comments": comments or "", "preference": None}
+        if picked("answer_ranking"):
+            first = picked("answer_ranking")[0]
+            out["ranking_result"] = first
+            out["preference"] = ("answer_1" if "1>2" in first else "answer_2" if "2>1" in first
+                                 else "neither" if "Neither" in first else "tie")
+        if len(answer_ratings) == 2 and None not in answer_ratings.values():
+            r1, r2 = answer_ratings["answer_1"], answer_ratings["answer_2"]
+            # RM-Gallery compares the preference with the comparison before it is filled in: always False
+            out["quality_comparison"] = {"rating_difference": r1 - r2,
+                                         "better_answer": "answer_1" if r1 > r2 else "answer_2" if r2 > r1 else "tie",
+                                         "rating_consistency": out["preference"] == "unknown"}
+        return out
+    out = {"best_answer": None, "answer_rankings": {}, "answer_ratings": answer_ratings, "ranking_order": [],
+           "quality_comparison": {}, "comments": comments or "", "preference": None}
+    if picked("best_answer"):
+        out["best_answer"] = out["preference"] = picked("best_answer")[0]
+    for i in range(1, max(n, 4) + 1):  # the template asks four; more answers carry on the same way
+        if picked(f"answer{i}_rank"):
+            out["answer_rankings"][f"answer_{i}"] = int(picked(f"answer{i}_rank")[0])
+    if out["answer_rankings"]:
+        out["ranking_order"] = [a for a, _ in sorted(out["answer_rankings"].items(), key=lambda t: t[1])]
+    if answer_ratings and None not in answer_ratings.values():
+        best = max(answer_ratings.items(), key=lambda t: t[1])
+        out["quality_comparison"] = {
+            "best_rated_answer": best[0], "best_rating": best[1],
+            "average_rating": sum(answer_ratings.values()) / len(answer_ratings),
+            "rating_spread": max(answer_ratings.values()) - min(answer_ratings.values()),
+            "consistency_check": {
+                "best_answer_matches_best_rating": out["best_answer"] == best[0],
+                "best_answer_matches_rank_1": out["best_answer"] in [a for a, r in out["answer_rankings"].items()
+                                                                      if r == 1] if out["answer_rankings"] else False}}
+    return out
+
+
+def values_from_annotation_data(data: dict[str, Any], ids: list[str]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """labelloop values (in candidate ids, questions of ``rm_gallery_schema``) from one ``annotation_data``, and
+    what has no labelloop question (e.g. rewardbench2's ``all_equal``)."""
+    proc = _processed(data)
+    values: dict[str, Any] = {}
+    unmapped: dict[str, Any] = {}
+    pref = proc.get("preference")
+    if "ranking_result" in proc and pref is not None:  # rewardbench: a pairwise preference
+        cid = _answer_id(pref, ids)
+        values["preference"] = cid if cid is not None else {"tie": "tie", "neither": "both_bad"}.get(pref, pref)
+    if "best_answer" in proc and proc.get("best_answer") is not None:  # rewardbench2: best of N
+        cid = _answer_id(proc["best_answer"], ids)
+        if cid is not None:
+            values["best"] = cid
+        else:
+            unmapped["best_answer"] = proc["best_answer"]
+    order = [_answer_id(a, ids) for a in proc.get("ranking_order") or []]
+    if order and None not in order and len(set(order)) == len(ids):
+        values["ranking"] = order
+    elif order:
+        unmapped["ranking_order"] = proc.get("ranking_order")
+    ratings = {_answer_id(a, ids): r for a, r in (proc.get("answer_ratings") or {}).items()}
+    ratings = {cid: r for cid, r in ratings.items() if cid is not None and isinstance(r, (int, float))
+               and not isinstance(r, bool) and r > 0}  # Label Studio's Rating is 0 when not set
+    if ratings:
+        values["rating"] = ratings
+    if isinstance(proc.get("comments"), str) and proc["comments"].strip():
+        values["comment"] = proc["comments"]
+    return values, unmapped
+
+
+def annotation_data_from_values(values: dict[str, Any], ids: list[str]) -> dict[str, Any]:
+    """One person's values as RM-Gallery's ``annotation_data``: the Label Studio results of its rewardbench
+    template (a pairwise ``preference``) or rewardbench2 template (``best`` / ``ranking``), and the
+    ``processed`` view its processor makes of them."""
+    name = {cid: f"answer_{i + 1}" for i, cid in enumerate(ids)}
+    choices: dict[str, Any] = {}
+    ratings: dict[str, Any] = {}
+    texts: dict[str, Any] = {}
+    raw: list[dict[str, Any]] = []
+
+    def result(control: str, kind: str, value: dict[str, Any]) -> None:
+        raw.append({"from_name": control, "to_name": "output_dialogue", "type": kind, "value": value})
+
+    for cid, r in (values.get("rating") or {}).items():
+        if cid in name and r is not None:
+            control = f"answer{ids.index(cid) + 1}_rating"
+            ratings[control] = {"rating": r, "type": "rating"}
+            result(control, "rating", {"rating": r})
+    comment = values.get("comment")
+    if isinstance(comment, str) and comment:
+        texts["additional_comments"] = {"text": comment, "type": "textarea"}
+        result("additional_comments", "textarea", {"text": [comment]})
+    pref = values.get("preference")
+    if pref is not None and len(ids) == 2:
+        picked = {ids[0]: "1>2", ids[1]: "2>1", "tie": "All answers are of equal quality",
+                  "both_bad": "Neither"}.get(pref)
+        if picked is not None:
+            choices["answer_ranking"] = {"choices": [picked], "type": "choices"}
+            result("answer_ranking", "choices", {"choices": [picked]})
+    if values.get("best") in name:
+        choices["best_answer"] = {"choices": [name[values["best"]]], "type": "choices"}
+        result("best_answer", "choices", {"choices": [name[values["best"]]]})
+    ranking = values.get("ranking")
+    if isinstance(ranking, list) and ranking and all(isinstance(x, str) and x in name for x in ranking):
+        for k, cid in enumerate(ranking, 1):
+            control = f"answer{ids.index(cid) + 1}_rank"
+            choices[control] = {"choices": [str(k)], "type": "choices"}
+            result(control, "choices", {"choices": [str(k)]})
+    data: dict[str, Any] = {"ratings": ratings, "choices": choices, "text_areas": texts, "raw_results": raw}
+    data["processed"] = _processed(data)
+    return data
+
+
+def _annotation_labels(sample: DataSample) -> dict[str, Any]:
+    """What every answer's label carries of the people's annotations: RM-Gallery's ``annotation_data`` (the
+    first person's; an annotation read from RM-Gallery keeps its own, unchanged, when its values are), and
+    ``labelloop_annotations`` with everyone's when there are several."""
+    ids = [c.id for c in sample.candidates]
+    people = []
+    for a in sample.annotations:
+        if a.kind != "human" or a.status != "submitted":
+            continue
+        own = (a.metadata.get("rm_gallery") or {}) if isinstance(a.metadata.get("rm_gallery"), dict) else {}
+        data = own.get("annotation_data")
+        if not (isinstance(data, dict) and values_from_annotation_data(data, ids)[0] == a.values):
+            data = annotation_data_from_values(a.values, ids)
+        people.append({"annotator": a.annotator, "annotation_data": data,
+                       "annotation_status": own.get("annotation_status") or "completed"})
+    if not people:
+        return {}
+    out: dict[str, Any] = {"annotation_data": people[0]["annotation_data"],
+                           "annotation_status": people[0]["annotation_status"]}
+    if len(people) > 1 or not people[0]["annotator"].startswith("rm_gallery"):
+        out[PEOPLE_KEY] = people
+    return out
 
 
 # ---------------------------------------------------------------------- helpers

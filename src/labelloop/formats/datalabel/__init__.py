@@ -7,7 +7,8 @@ DataLabel shows one task per page and asks one question of it, so its files are 
   maps it to an ``AnnotationSchema`` whose question names are DataLabel's value keys
   (``score``, ``choice``, ``choices``, ``text``, ``ranking``) plus an optional ``comment``.
 * tasks (format ``datalabel``): a list, or ``{"samples" | "tasks": [...]}``, of
-  ``{id, data: {...}, task_type}`` (or flat tasks, read with ``--format datalabel``). ``data``
+  ``{id, data: {...}, task_type}`` (or flat tasks ``{id, instruction, response…}``, recognised by an id,
+  a prompt key and a response key). ``data``
   keys map onto the prompt (prompt / instruction [+ input] / question / query / input / text),
   the candidates (``response``; ``response_a``, ``response_b``... with ids ``"a"``, ``"b"``;
   ``chosen``/``rejected`` as ``"0"``/``"1"`` plus a ``reference`` preference; a ``responses``
@@ -17,7 +18,12 @@ DataLabel shows one task per page and asks one question of it, so its files are 
   choices | text | ranking, comment, annotated_at}``, read as ``human`` annotations (annotator:
   ``metadata.annotator``, else the file name); the file ``merge`` writes (``individual_*`` keys)
   as ``aggregate`` ones; LLM pre-labels (``source: llm_prelabel``) as ``prediction`` ones.
-  ``load_results`` reads several annotators' files (and optionally the tasks) into one dataset.
+  ``load_results`` reads several annotators' files (and optionally the tasks) into one dataset; the
+  quality inputs give a tasks file with results files (``pre.json`` among them) to it, every task kept.
+
+Options ``a``, ``b``… of a choice or ranking that name ``response_a``, ``response_b``… are a choice among
+the candidates (``options_from_candidates``), so the offline page and the pre-label prompt show each
+answer under its one screen letter; text questions keep ``placeholder`` and ``max_length``.
 
 Writing tasks keeps labelloop's candidate ids, models and metadata in a task-level ``labelloop``
 key that DataLabel ignores; DataLabel shows candidates as ``response_a``, ``response_b``... in a

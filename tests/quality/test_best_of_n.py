@@ -190,3 +190,22 @@ def test_only_candidate_questions_get_the_figures(pairs: Dataset) -> None:
     report = agreement(pairs)
     assert "bennett_s" not in report.question("rating").stats
     assert TEMPLATES.get("rewardbench2")().question("best").options_from_candidates
+
+
+def test_three_people_agreeing_on_everything_never_read_undefined(tmp_path: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    ds = load(EXAMPLE)
+    for s in ds.samples[:10]:
+        s.annotations += [Annotation(annotator=n, values={"best": "0"}) for n in ("ana", "ben", "cy")]
+    path = tmp_path / "three.jsonl"
+    save(ds, path)
+    qa = agreement(load(path), questions=["best"]).question("best")
+    assert [r["alpha_without"] for r in qa.per_annotator] == [None, None, None]
+    assert all(r["alpha_without_undefined"] == "perfect agreement; the coefficient is undefined: all pairable values "
+               "are the same, so disagreement expected by chance is zero" for r in qa.per_annotator)
+    capsys.readouterr()
+    main(["agreement", str(path), "--question", "best"])
+    text = capsys.readouterr().out
+    assert "undefined (" not in text and "│    undefined │" not in text
+    block = text.split("Each annotator against the others")[1].split("Accuracy against the reference")[0]
+    assert block.count("perfect") == 3 and block.count("agreement │") == 3 and "undefined" not in block

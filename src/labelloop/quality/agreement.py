@@ -30,12 +30,19 @@ from labelloop.data.preference import canonical
 from labelloop.data.provenance import independent_view
 from labelloop.data.schema import AnnotationSchema, Question
 from labelloop.errors import LabelloopError
-from labelloop.quality.alpha import LEVELS, SET_DISTANCES, AlphaModel, distance_matrix, krippendorff_alpha
+from labelloop.quality.alpha import (
+    LEVELS,
+    NO_VARIATION,
+    SET_DISTANCES,
+    AlphaModel,
+    distance_matrix,
+    krippendorff_alpha,
+)
 from labelloop.quality.best_of_n import bennett_s, options_are_candidates, pairwise_alpha
 from labelloop.quality.kappa import fleiss_kappa, gwet_ac1, pairwise_cohen, percent_agreement
 from labelloop.quality.questions import resolve
 from labelloop.quality.ranking import ranking_agreement, ranks
-from labelloop.quality.stat import Stat, Undefined, check_interval, perfect
+from labelloop.quality.stat import PERFECT_PREFIX, Stat, Undefined, check_interval, perfect
 from labelloop.quality.units import Ratings, collect, latest_by_annotator, reference_values, set_value
 
 NOT_MEASURED = {"text": "free text is not compared for agreement; merge keeps every answer for adjudication",
@@ -197,6 +204,10 @@ def _perfect(qa: QuestionAgreement) -> None:
     if pa is not None and pa.value is not None and pa.value >= 1.0 - 1e-12:
         for st in [*qa.stats.values(), *qa.alpha.values()]:
             perfect(st)
+    for row in qa.per_annotator:
+        why = row.get("alpha_without_undefined")
+        if why and why.startswith(NO_VARIATION):  # the others all gave the same answer: they agree
+            row["alpha_without_undefined"] = PERFECT_PREFIX + why
     for p in qa.pairs:
         if p.get("percent_agreement") is not None and p["percent_agreement"] >= 1.0 - 1e-12:
             for st in p.values():

@@ -23,6 +23,8 @@ from labelloop.quality.units import Ratings
 
 LEVELS = ("nominal", "ordinal", "interval", "ratio")
 SET_DISTANCES = ("masi", "jaccard")
+NO_VARIATION = "all pairable values are the same"
+"""The start of the reason alpha is undefined on data without variation (then everyone agreed)."""
 DENSE_LIMIT = 20_000_000  # cells of an items × values table built densely
 
 
@@ -182,7 +184,7 @@ class AlphaModel:
     def _finish(do_scaled: float, de_scaled: float) -> float:
         """alpha = 1 - D_o / D_e, both given up to the same factor n (n - 1)."""
         if de_scaled <= 1e-12 * max(1.0, abs(do_scaled)):
-            raise Undefined("all pairable values are the same, so disagreement expected by chance is zero")
+            raise Undefined(f"{NO_VARIATION}, so disagreement expected by chance is zero")
         return 1.0 - do_scaled / de_scaled
 
     def unit_disagreement(self) -> np.ndarray:

@@ -108,32 +108,45 @@ def pairwise_ratings(samples: Sequence[DataSample], question: Question,
 
 def _pairwise(samples: Sequence[DataSample], question: Question,
               kinds: Sequence[str]) -> tuple[Ratings, np.ndarray]:
-    """The pairwise ratings, and for each of their items the index of the sample it comes from."""
-    items: list[int] = []
-    anns: list[str] = []
-    vals: list[int] = []
-    sample_of: list[int] = []
-    unit = 0
+    """The pairwise ratings, and for each of their items the index of the sample it comes from. Pairs are
+    numbered per sample in the order (0,1), (0,2), …, (1,2), … (``np.triu_indices``); the values of all answers
+    to samples with n candidates are one numpy comparison."""
+    names: list[str] = []
+    sample_ix: list[int] = []
+    sizes: list[int] = []
+    position: list[int] = []
+    pairs_per_sample: list[int] = []
     for i, (s, by_ann) in enumerate(answers(samples, question, kinds)):
         ids = [c.id for c in s.candidates]
-        n = len(ids)
+        where = {c: k for k, c in enumerate(ids)}
         for name, v in sorted(by_ann.items()):
-            for j in range(n):
-                for k in range(j + 1, n):
-                    items.append(unit + _pair_index(j, k, n))
-                    anns.append(name)
-                    vals.append(FIRST if v == ids[j] else SECOND if v == ids[k] else TIE)
-        unit += n * (n - 1) // 2
-        sample_of += [i] * (n * (n - 1) // 2)
-    ratings = Ratings.from_triples(np.asarray(items, dtype=np.int64), np.asarray(anns, dtype=object),
-                                   np.asarray(vals, dtype=np.int64), question=question)
+            names.append(name)
+            sample_ix.append(i)
+            sizes.append(len(ids))
+            position.append(where.get(v, -1))
+        pairs_per_sample.append(len(ids) * (len(ids) - 1) // 2)
+    per_sample = np.asarray(pairs_per_sample, dtype=np.int64)
+    offsets = np.concatenate([[0], np.cumsum(per_sample)[:-1]]).astype(np.int64) if per_sample.size else per_sample
+    ann = np.asarray(names, dtype=object)
+    six, n_of, pos = (np.asarray(x, dtype=np.int64) for x in (sample_ix, sizes, position))
+    items, anns, vals = [], [], []
+    for n in sorted(set(sizes)):
+        if n < 2:
+            continue
+        rows = np.flatnonzero(n_of == n)
+        first, second = np.triu_indices(n, 1)
+        p = pos[rows][:, None]
+        items.append((offsets[six[rows]][:, None] + np.arange(first.size)).ravel())
+        vals.append(((first == p).astype(np.int64) * FIRST + (second == p).astype(np.int64) * SECOND).ravel())
+        anns.append(np.repeat(ann[rows], first.size))
+    if items:
+        ratings = Ratings.from_triples(np.concatenate(items), np.concatenate(anns), np.concatenate(vals),
+                                       question=question)
+    else:
+        ratings = Ratings.from_triples([], [], [], question=question)
+    unit_sample = np.repeat(np.arange(per_sample.size), per_sample)
     units = np.asarray(ratings.items, dtype=np.int64)
-    return ratings, np.asarray(sample_of, dtype=np.int64)[units] if units.size else units
-
-
-def _pair_index(j: int, k: int, n: int) -> int:
-    """The position of pair (j, k), j < k, among a sample's n (n - 1) / 2 pairs in order (0,1), (0,2), …"""
-    return j * n - j * (j + 1) // 2 + (k - j - 1)
+    return ratings, unit_sample[units] if units.size else units
 
 
 def pairwise_alpha(samples: Sequence[DataSample], question: Question, kinds: Sequence[str] = ("human",), *,

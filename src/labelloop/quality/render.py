@@ -11,7 +11,7 @@ from rich.text import Text
 from labelloop.data.display import visible
 from labelloop.data.numbers import figure
 from labelloop.quality.agreement import AgreementReport, QuestionAgreement
-from labelloop.quality.stat import PERFECT_PREFIX, Stat
+from labelloop.quality.stat import PERFECT, PERFECT_PREFIX, Stat
 
 LABELS = {"percent_agreement": "percent agreement", "fleiss_kappa": "Fleiss' kappa", "gwet_ac1": "Gwet's AC1",
           "kendall_w": "Kendall's W", "kendall_tau": "mean Kendall tau-b",
@@ -41,6 +41,14 @@ def _note(stat: Stat) -> str:
     if stat.bootstrap_undefined:
         bits.append(f"{stat.bootstrap_undefined} undefined replicates")
     return "; ".join(bits)
+
+
+def _without(row: dict[str, Any]) -> str:
+    """The "alpha without" cell: the value, "perfect agreement" when the others all agree, "—" when no pair of
+    answers is left without this annotator."""
+    if row["alpha_without"] is not None:
+        return figure(row["alpha_without"])
+    return PERFECT if str(row.get("alpha_without_undefined") or "").startswith(PERFECT) else "—"
 
 
 def question_tables(qa: QuestionAgreement, top: int = 10) -> list[Any]:
@@ -83,7 +91,7 @@ def question_tables(qa: QuestionAgreement, top: int = 10) -> list[Any]:
         for r in qa.per_annotator:
             t.add_row(r["annotator"], str(r["ratings"]), str(r["items_with_others"]),
                       figure(r["agreement_with_others"]), *[figure(r[k]) for k in extra], figure(r["mean_pair_kappa"]),
-                      figure(r["alpha_without"]) if r["alpha_without"] is not None else "undefined")
+                      _without(r))
         out.append(t)
     if qa.accuracy:
         t = Table(title="Accuracy against the reference", title_justify="left")

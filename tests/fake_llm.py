@@ -71,8 +71,10 @@ def tasks_in(req: dict) -> dict[str, str]:
     """Task id -> its part of the prompt, for a prompt with several samples (``--per-call``); else {}."""
     text = first_user(req)
     heads = list(TASK_RE.finditer(text))
-    return {json.loads(m.group(1)): text[m.end():heads[i + 1].start() if i + 1 < len(heads) else len(text)]
-            for i, m in enumerate(heads)}
+    shared = text[:heads[0].start()] if heads else ""  # the questions, when said once for every task
+    parts = {json.loads(m.group(1)): text[m.end():heads[i + 1].start() if i + 1 < len(heads) else len(text)]
+             for i, m in enumerate(heads)}
+    return {tid: part if "## Questions" in part else part + "\n\n" + shared for tid, part in parts.items()}
 
 
 def oracle(req: dict, n: int) -> dict:

@@ -77,8 +77,14 @@ def test_the_multi_sample_prompt_shows_each_sample_as_alone(llm_server):
         view = View(candidate_order(s, 0))
         jobs.append(Job(i, s, view, 0, build_user_message(SCHEMA, s, view)))
     text = build_multi_message(SCHEMA, jobs)
-    guide = "## Guidelines\n" + SCHEMA.guidelines.strip()
-    assert text.startswith(guide + '\n\n# Task "s0"\n\n') and text.count("## Guidelines") == 1
     alone = build_user_message(SCHEMA.model_copy(update={"guidelines": ""}), ds.samples[1], jobs[1].view)
-    assert alone.rsplit("\n\n", 1)[0] in text
+    task, questions = alone.rsplit("\n\nReply with", 1)[0].split("\n\n## Questions\n")
+    guide = "## Guidelines\n" + SCHEMA.guidelines.strip()
+    assert text.startswith(f'{guide}\n\n## Questions (the same for every task)\n{questions}\n\n# Task "s0"\n\n')
+    assert text.count("## Guidelines") == 1 and text.count(questions) == 1
+    assert f'# Task "s1"\n\n{task}\n\nReply with' in text
     assert text.endswith('with an entry for each of the 2 task ids: "s0", "s1".')
+    three = make_dataset(1, n_cands=3).samples[0]  # answers differ in number: each task keeps its questions
+    view = View(candidate_order(three, 0))
+    mixed = build_multi_message(SCHEMA, jobs + [Job(2, three, view, 0, "")])
+    assert mixed.count("## Questions\n") == 3 and "(the same for every task)" not in mixed

@@ -1,7 +1,8 @@
 """Several samples in one call (``--per-call N``): one prompt, one answer per sample id, each judged alone.
 
-The guidelines are said once; each sample follows under its own id with its own answers (in its own seeded
-order, under display labels) and questions, exactly as a one-sample prompt shows them. The reply must map
+The guidelines are said once, and so are the questions when every sample has the same number of answers
+(they then read the same); each sample follows under its own id with its own answers (in its own seeded
+order, under display labels), as a one-sample prompt shows them. The reply must map
 every id to an answer of the one-sample shape; each is validated on its own
 (:func:`labelloop.assist.prompt.parse_answer`), so a bad or missing answer fails only its sample, which is
 then asked for alone. Both presentations of a sample (``both_orders``) never share a call.
@@ -40,17 +41,31 @@ def task_ids(jobs: list[Any]) -> list[str]:
     return out
 
 
+QUESTIONS = "\n\n## Questions\n"
+
+
 def build_multi_message(schema: AnnotationSchema, jobs: list[Any]) -> str:
+    """The guidelines once; the questions once too when every task has the same (same number of answers);
+    then each task as its one-sample prompt shows it."""
     ids = task_ids(jobs)
     bare = schema.model_copy(update={"guidelines": ""})
-    parts = []
-    if schema.guidelines.strip():
-        parts.append("## Guidelines\n" + schema.guidelines.strip())
-    for tid, job in zip(ids, jobs):
+    bodies, questions = [], []
+    for job in jobs:
         body = build_user_message(bare, job.sample, job.view)
         head, sep, last = body.rpartition("\n\n")
         if sep and last.startswith("Reply with"):
             body = head
+        head, sep, qs = body.rpartition(QUESTIONS)
+        bodies.append((head, qs) if sep else (body, None))
+        questions.append(qs if sep else None)
+    shared = questions[0] if questions and questions[0] is not None and len(set(questions)) == 1 else None
+    parts = []
+    if schema.guidelines.strip():
+        parts.append("## Guidelines\n" + schema.guidelines.strip())
+    if shared is not None:
+        parts.append("## Questions (the same for every task)\n" + shared)
+    for tid, (head, qs) in zip(ids, bodies):
+        body = head if shared is not None or qs is None else head + QUESTIONS + qs
         parts.append(f"# Task {json.dumps(tid, ensure_ascii=False)}\n\n{body}")
     listed = ", ".join(json.dumps(t, ensure_ascii=False) for t in ids)
     parts.append(f'Reply with the JSON object only: {{"answers": {{<task id>: {{"values": {{...}}, "confidence": ..., '

@@ -118,30 +118,43 @@ def fit_logit(plus: np.ndarray, minus: np.ndarray, outcome: np.ndarray, weight: 
     are covariates. A tie counts as half a win and half a loss, so it is the same fit as half a win each way.
     ``max_abs``: a parameter that grows past it means the maximum does not exist (a player never lost or never
     won against the rest): the fit stops and says it did not converge.
+
+    Each row has a few ±1 entries, so the gradient and the Hessian are sums by index (``np.bincount``), not
+    products of a dense design matrix: no BLAS, linear in the rows.
     """
-    x = np.zeros((len(outcome), n_params))
-    rows = np.arange(len(outcome))
-    for cols, sign in ((plus, 1.0), (minus, -1.0)):
-        for k in range(cols.shape[1]):
-            ok = cols[:, k] >= 0
-            np.add.at(x, (rows[ok], cols[ok, k]), sign)
     keep = weight > 0
-    x, y, w = x[keep], outcome[keep], weight[keep]
+    cols = np.concatenate([plus[keep], minus[keep]], axis=1).astype(np.int64)
+    signs = np.concatenate([np.ones(plus.shape[1]), -np.ones(minus.shape[1])])
+    y, w = outcome[keep].astype(float), weight[keep].astype(float)
+    slots = [(cols[:, k] >= 0, np.where(cols[:, k] >= 0, cols[:, k], 0), signs[k]) for k in range(cols.shape[1])]
     pin = np.zeros(n_params)
     pin[:n_players] = 1.0
     pin_h = np.outer(pin, pin)
     beta = np.zeros(n_params)
 
+    def eta_of(b: np.ndarray) -> np.ndarray:
+        eta = np.zeros(len(y))
+        for ok, c, sg in slots:
+            eta += np.where(ok, sg * b[c], 0.0)
+        return eta
+
     def loglik(b: np.ndarray) -> float:
-        eta = x @ b
+        eta = eta_of(b)
         return float((w * (y * -np.logaddexp(0.0, -eta) + (1.0 - y) * -np.logaddexp(0.0, eta))).sum())
 
     ll = loglik(beta)
+    grad = np.zeros(n_params)
     for _ in range(n_iter):
-        eta = x @ beta
-        p = 1.0 / (1.0 + np.exp(-eta))
-        grad = x.T @ (w * (y - p)) - pin * pin.dot(beta)
-        hess = (x * (w * p * (1.0 - p))[:, None]).T @ x + pin_h
+        p = 1.0 / (1.0 + np.exp(-eta_of(beta)))
+        r = w * (y - p)
+        v = w * p * (1.0 - p)
+        grad = -pin * pin.dot(beta)
+        hess = pin_h.copy()
+        for ok, c, sg in slots:
+            grad += np.bincount(c, weights=np.where(ok, sg * r, 0.0), minlength=n_params)
+            for ok2, c2, sg2 in slots:
+                hess += np.bincount(c * n_params + c2, weights=np.where(ok & ok2, sg * sg2 * v, 0.0),
+                                    minlength=n_params * n_params).reshape(n_params, n_params)
         try:
             step = np.linalg.solve(hess, grad)
         except np.linalg.LinAlgError:

@@ -202,13 +202,25 @@ def _design(g: Games, positions: int) -> _Design:
     else:
         pa = np.full(len(g), -1)
         pb = np.full(len(g), -1)
-    key = np.stack([g.a, g.b, np.rint(g.y * 2).astype(np.int64), pa, pb], axis=1)
-    uniq, inv = np.unique(key, axis=0, return_inverse=True)
+    # one int64 key per comparison (np.unique over rows of a 2-d array sorts ten times slower)
+    cols = [(g.a, n), (g.b, n), (np.rint(g.y * 2).astype(np.int64), 3)]
+    span = int(max(pa.max(initial=-1), pb.max(initial=-1))) + 2
+    cols += [(pa + 1, span), (pb + 1, span)]
+    key = np.zeros(len(g), dtype=np.int64)
+    for col, size in cols:
+        key = key * size + col
+    uniq, inv = np.unique(key, return_inverse=True)
     inv = inv.reshape(-1)
-    pairs, n_entry = np.unique(np.stack([g.vote, inv], axis=1), axis=0, return_counts=True)
-    return _Design(plus=uniq[:, [0, 3]], minus=uniq[:, [1, 4]], y=uniq[:, 2] / 2.0,
-                   count=np.bincount(inv, minlength=len(uniq)).astype(float), entry_vote=pairs[:, 0],
-                   entry_row=pairs[:, 1], entry_n=n_entry.astype(float), n_params=n + max(positions - 1, 0))
+    parts = []
+    rest = uniq.copy()
+    for _, size in reversed(cols):
+        parts.append(rest % size)
+        rest //= size
+    ua, ub, uy, upa, upb = reversed(parts)
+    entry, n_entry = np.unique(g.vote.astype(np.int64) * len(uniq) + inv, return_counts=True)
+    return _Design(plus=np.stack([ua, upa - 1], 1), minus=np.stack([ub, upb - 1], 1), y=uy / 2.0,
+                   count=np.bincount(inv, minlength=len(uniq)).astype(float), entry_vote=entry // len(uniq),
+                   entry_row=entry % len(uniq), entry_n=n_entry.astype(float), n_params=n + max(positions - 1, 0))
 
 
 def _prior_rows(n: int, compared: np.ndarray, prior: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -308,13 +320,25 @@ def leaderboard(dataset: Dataset, *, source: str = "auto", annotators: Sequence[
                              "known: auto, on, off.")
     kind = source_kind(dataset, source)
     g = games(dataset, kind, annotators=annotators, schema=schema, include_accepted=include_accepted)
+    if len(g.models) < 2:
+        who = f" from {', '.join(annotators)}" if annotators else ""
+        raise LabelloopError(f"No two models to rank: the {kind} votes{who} compare "
+                             f"{'no models' if not g.models else 'only ' + g.models[0]} (candidates need a model, "
+                             "Candidate.model, and a preference answer).")
+    return rank(g, kind, rounds=rounds, seed=seed, anchor=anchor, anchor_model=anchor_model, prior=prior,
+                min_comparisons=min_comparisons, position=position, ci_level=ci_level)
+
+
+def rank(g: Games, source: str = "human", *, rounds: int = 1000, seed: int = 0, anchor: float = 1000.0,
+         anchor_model: str | None = None, prior: float | None = None, min_comparisons: int = 10,
+         position: str = "auto", ci_level: float = 0.95) -> LeaderboardReport:
+    """The leaderboard of comparisons already read (``games``, or arrays built by hand as bench/leaderboard.py
+    does); parameters as ``leaderboard``'s."""
+    kind = source
     models = g.models
     n = len(models)
     if n < 2:
-        who = f" from {', '.join(annotators)}" if annotators else ""
-        raise LabelloopError(f"No two models to rank: the {kind} votes{who} compare "
-                             f"{'no models' if n == 0 else 'only ' + models[0]} (candidates need a model, "
-                             "Candidate.model, and a preference answer).")
+        raise LabelloopError(f"No two models to rank: the comparisons name {n} model(s).")
     if anchor_model is not None and anchor_model not in models:
         raise ParameterError("anchor_model", f"{{param}} {ParameterError.literal(repr(anchor_model))} is none of "
                              f"the ranked models: {ParameterError.literal(', '.join(models))}.")
@@ -448,4 +472,4 @@ def _groups_text(models: list[str], compared: np.ndarray) -> str:
     return "; ".join("{" + ", ".join(models[i] for i in range(n) if group[i] == c) + "}" for c in range(k))
 
 
-__all__ = ["Games", "LeaderboardReport", "SOURCES", "games", "leaderboard", "pairwise", "source_kind", "voters"]
+__all__ = ["Games", "LeaderboardReport", "SOURCES", "games", "leaderboard", "pairwise", "rank", "source_kind", "voters"]

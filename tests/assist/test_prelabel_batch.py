@@ -131,6 +131,11 @@ def test_batches_are_split_to_the_limits(llm_server, tmp_path, monkeypatch, api,
     res = run(llm_server, api, tmp_path / "d", n=5)
     sizes = [len(ids) for ids in llm_server.batch_ids()[3:]]
     assert sum(sizes) == 5 and max(sizes) < 5 and one > 0
+    monkeypatch.setattr(cls, "max_bytes", 500)  # no request fits: each fails, and no batch is made
+    res = run(llm_server, api, tmp_path / "e", n=2)
+    assert res.summary.failures == [{"sample": f"s{i}", "reason": "the request is larger than the 500 bytes a batch "
+                                     "may hold"} for i in range(2)]
+    assert len(llm_server.batch_ids()) == 3 + len(sizes) and not (tmp_path / "e" / "batches").exists()
 
 
 def test_a_refused_batch_fails_each_request_with_the_reason(llm_server, tmp_path):

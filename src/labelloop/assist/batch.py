@@ -3,7 +3,8 @@
 Every batch lives in the cache directory, under ``batches/``: ``NAME.json`` (where it stands: the provider,
 the batch and file ids, the last status seen), ``NAME.requests.jsonl`` (the requests as sent),
 ``NAME.keys`` (their custom ids, one a line: the answer-cache keys of the requests) and, once it ended,
-its result files as downloaded. A run first looks there: a request some batch already holds is never sent
+its result files as downloaded. New batches are written request by request, so a million samples never sit
+in memory as requests. A run first looks there: a request some batch already holds is never sent
 again, whatever that batch's state (being written, uploaded, submitted, running, ended); only requests no
 batch holds make new batches, split to the API's limits. The state file is rewritten (atomically) after each
 step, so a run killed anywhere resumes from the last step that reached the disk.
@@ -17,9 +18,10 @@ own: ``retry_failed`` asks for the failures live.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
+import os
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -90,45 +92,51 @@ class BatchStore:
             raise LabelloopError(f"Cannot read {self.path(rec, '.keys')}: the batch's request list is gone.") \
                 from None
 
-    def create(self, provider: Provider, api: BatchAPI, keys: list[str], lines: list[bytes]) -> dict[str, Any]:
-        digest = hashlib.sha256("\n".join(keys).encode()).hexdigest()[:12]
+    def begin(self, provider: Provider, api: BatchAPI) -> BatchWriter:
+        """A new batch, written request by request (a million requests never sit in memory at once)."""
+        return BatchWriter(self, provider, api)
+
+
+class BatchWriter:
+    """The files of one new batch, streamed to ``.part`` files; :meth:`finish` renames them and writes the
+    record, the step that makes the batch exist (a crash before it leaves only ``.part`` files, never read)."""
+
+    def __init__(self, store: BatchStore, provider: Provider, api: BatchAPI) -> None:
+        self.store, self.provider, self.api = store, provider, api
         now = time.time()
-        rec = {"version": STATE_VERSION, "local": f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime(now))}-{digest}",
-               "api": api.kind, "provider": provider.name, "model": provider.model, "base_url": provider.base_url,
-               "created": now, "requests": len(keys), "step": "written", "status": "not submitted"}
-        self.dir.mkdir(parents=True, exist_ok=True)
-        with atomic_open(self.path(rec, ".requests.jsonl"), "wb") as fh:
-            fh.writelines(lines)
-        with atomic_open(self.path(rec, ".keys")) as fh:
-            fh.writelines(k + "\n" for k in keys)
-        self.save(rec)
-        return rec
+        self.rec: dict[str, Any] = {
+            "version": STATE_VERSION, "local": f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime(now))}-"
+                                               f"{uuid.uuid4().hex[:12]}",
+            "api": api.kind, "provider": provider.name, "model": provider.model, "base_url": provider.base_url,
+            "created": now, "requests": 0, "step": "written", "status": "not submitted"}
+        store.dir.mkdir(parents=True, exist_ok=True)
+        self.paths = [store.path(self.rec, ".requests.jsonl"), store.path(self.rec, ".keys")]
+        self._fh = [open(str(p) + ".part", "wb") for p in self.paths]  # noqa: SIM115
+        self.size = api.overhead
+
+    def fits(self, line: bytes) -> bool:
+        n = len(line) + self.api.separator
+        return self.rec["requests"] < self.api.max_requests and self.size + n <= self.api.max_bytes
+
+    def add(self, key: str, line: bytes) -> None:
+        self._fh[0].write(line)
+        self._fh[1].write(key.encode() + b"\n")
+        self.size += len(line) + self.api.separator
+        self.rec["requests"] += 1
+
+    def finish(self) -> dict[str, Any]:
+        for fh, path in zip(self._fh, self.paths):
+            fh.flush()
+            os.fsync(fh.fileno())
+            fh.close()
+            os.replace(str(path) + ".part", path)
+        self.store.save(self.rec)
+        return self.rec
 
 
 def same_endpoint(rec: dict[str, Any], provider: Provider) -> bool:
     return (rec.get("provider"), rec.get("model"), rec.get("base_url")) == (
         provider.name, provider.model, provider.base_url)
-
-
-def split(items: list[tuple[str, bytes]], api: BatchAPI) -> tuple[list[list[tuple[str, bytes]]], list[str]]:
-    """Requests cut into batches within the API's limits; also the keys of requests too large for any batch."""
-    chunks: list[list[tuple[str, bytes]]] = []
-    too_large: list[str] = []
-    cur: list[tuple[str, bytes]] = []
-    size = api.overhead
-    for key, line in items:
-        n = len(line) + api.separator
-        if api.overhead + n > api.max_bytes:
-            too_large.append(key)
-            continue
-        if cur and (len(cur) >= api.max_requests or size + n > api.max_bytes):
-            chunks.append(cur)
-            cur, size = [], api.overhead
-        cur.append((key, line))
-        size += n
-    if cur:
-        chunks.append(cur)
-    return chunks, too_large
 
 
 async def advance(api: BatchAPI, client: Any, store: BatchStore, rec: dict[str, Any]) -> None:
@@ -200,20 +208,29 @@ async def run_batches(pending: list[tuple[Any, str]], schema: AnnotationSchema, 
             if k in by_key and k not in owner:
                 owner[k] = rec
     reply_schema = answer_schema(schema)
-    new = []
+    writer: BatchWriter | None = None
+    too_large: list[str] = []
     for key, job in by_key.items():
-        if key not in owner:
-            body = provider.payload(SYSTEM, [{"role": "user", "content": job.user}], reply_schema)
-            new.append((key, api.line(key, body)))
-    chunks, too_large = split(new, api)
-    for key in too_large:
-        run.results[key] = {"status": "failed", "reason": f"the request is larger than the {api.max_bytes:,} bytes a "
-                            "batch may hold"}
-    for chunk in chunks:
-        rec = store.create(provider, api, [k for k, _ in chunk], [line for _, line in chunk])
-        run.submitted += len(chunk)
-        for k, _ in chunk:
-            owner[k] = rec
+        if key in owner:
+            continue
+        body = provider.payload(SYSTEM, [{"role": "user", "content": job.user}], reply_schema)
+        line = api.line(key, body)
+        if api.overhead + len(line) + api.separator > api.max_bytes:
+            too_large.append(key)
+            run.failed += 1
+            run.results[key] = {"status": "failed", "reason": f"the request is larger than the {api.max_bytes:,} "
+                                "bytes a batch may hold"}
+            continue
+        if writer is not None and not writer.fits(line):
+            writer.finish()
+            writer = None
+        if writer is None:
+            writer = store.begin(provider, api)
+        writer.add(key, line)
+        owner[key] = writer.rec
+        run.submitted += 1
+    if writer is not None:
+        writer.finish()
     active = list({r["local"]: r for r in owner.values()}.values())
     total = len(by_key)
 

@@ -103,3 +103,18 @@ def test_evaluate_reports_judges_and_people() -> None:
     assert r.data["people"]["judges"][1]["subsets"][1]["verdict"] == "can stand in"
     assert "## Can the judge stand in for people?" in r.text
     assert "| safety | 20 | 0.30 | 0.13 | 0.27 | 65.0% | not yet |" in r.text
+
+
+def test_dashboard_section(tmp_path) -> None:
+    """The dashboard shows the same verdicts on the page and in the Markdown."""
+    from labelloop.formats import save
+    from labelloop.ops.report import dashboard
+
+    save(dataset(), tmp_path / "j.jsonl")
+    md = dashboard([tmp_path / "j.jsonl"], None, "md", bootstrap=0).text
+    assert "## Can the judge stand in for people?" in md
+    assert "| safety | 20 | 0.30 | 0.13 | 0.27 | 65.0% | not yet |" in md
+    page = dashboard([tmp_path / "j.jsonl"], tmp_path / "d.html", "html", bootstrap=0)
+    html = (tmp_path / "d.html").read_text(encoding="utf-8")
+    assert '<a href="#judges">Judges</a>' in html and 'data-fig="judge_kappa_people:judge-first:safety"' in html
+    assert page.data["judges"]["judges"][0]["subsets"][1]["verdict"] == "not yet"

@@ -246,6 +246,12 @@ def _beats(d: _Design, weights: np.ndarray, n: int) -> np.ndarray:
     return beats
 
 
+def _points(x: float) -> float:
+    """A score in points to 1e-6: far below any difference that matters, far above the last-bit noise of the
+    linear algebra, so the same data gives the same figures on every machine."""
+    return round(float(x), 6) + 0.0
+
+
 def _ranks(scores: np.ndarray) -> np.ndarray:
     """1 for the best; equal scores share the better rank."""
     order = -scores
@@ -394,9 +400,9 @@ def rank(g: Games, source: str = "human", *, rounds: int = 1000, seed: int = 0, 
     for i, m in enumerate(models):
         lo = hi = rlo = rhi = None
         if boot is not None:
-            lo, hi = (float(x) for x in np.percentile(boot[:, i], [tail, 100.0 - tail]))
+            lo, hi = (_points(x) for x in np.percentile(boot[:, i], [tail, 100.0 - tail]))
             rlo, rhi = (int(x) for x in np.percentile(boot_ranks[:, i], [tail, 100.0 - tail], method="nearest"))
-        rows.append({"model": m, "rank": int(ranks[i]), "score": float(point[i]), "ci_low": lo, "ci_high": hi,
+        rows.append({"model": m, "rank": int(ranks[i]), "score": _points(point[i]), "ci_low": lo, "ci_high": hi,
                      "rank_ci": [rlo, rhi] if rlo is not None else None, "comparisons": int(counts[i].sum()),
                      "wins": float(wins[i].sum()), "win_rate": float(wins[i].sum() / counts[i].sum())})
     rows.sort(key=lambda r: (-r["score"], r["model"]))
@@ -436,10 +442,10 @@ def _position(g: Games, models: list[str], mode: str, prior: float, compared: np
     n = len(models)
     beta, ok = _fit(d, d.count, n, prior, compared)
     scores = _elo(beta, models, anchor, anchor_model)
-    effects = {position_label(0): 0.0, **{position_label(p): float(SCALE * beta[n + p - 1]) for p in range(1, k)}}
+    effects = {position_label(0): 0.0, **{position_label(p): _points(SCALE * beta[n + p - 1]) for p in range(1, k)}}
     ranks = _ranks(scores)
     out["adjusted"] = {"converged": ok, "position_effects": effects,
-                       "models": sorted(({"model": m, "rank": int(ranks[i]), "score": float(scores[i])}
+                       "models": sorted(({"model": m, "rank": int(ranks[i]), "score": _points(scores[i])}
                                          for i, m in enumerate(models)), key=lambda r: (-r["score"], r["model"]))}
     if far:
         worst = max(tests, key=lambda t: t["share"] - t["chance"])

@@ -233,6 +233,7 @@ def dashboard_data(dataset: Dataset, *, title: str | None = None, schema: Annota
         "samples": samples,
         "throughput": throughput(dataset),
         "leaderboard": model_leaderboard(dataset, sch, bootstrap, seed, include_accepted),
+        "judges": judges_data(dataset, sch, kinds, bootstrap, seed, merge_strategy, include_accepted),
         "review": review_out,
         "notes": notes,
     }
@@ -253,6 +254,21 @@ def model_leaderboard(dataset: Dataset, schema: AnnotationSchema | None, rounds:
                            include_accepted=include_accepted).to_dict()
     except LabelloopError as exc:
         return {"reason": str(exc)}
+
+
+def judges_data(dataset: Dataset, schema: AnnotationSchema | None, kinds: dict[str, int], bootstrap: int, seed: int,
+                merge_strategy: str, include_accepted: bool = False) -> dict[str, Any] | None:
+    """Whether each model that pre-labelled can stand in for people, per subset (``labelloop.quality.judges``);
+    None unless the dataset has both people's and models' answers."""
+    from labelloop.quality.judges import judge_agreement
+
+    if not kinds.get("human") or not kinds.get("prediction"):
+        return None
+    try:
+        return judge_agreement(dataset, schema=schema, bootstrap=bootstrap, seed=seed, merge_strategy=merge_strategy,
+                               include_accepted=include_accepted)
+    except LabelloopError as exc:
+        return {"question": None, "judges": [], "reason": str(exc)}
 
 
 def value_text(v: Any) -> str:

@@ -350,6 +350,31 @@ def _leaderboard_html(data: dict[str, Any]) -> str:
     return f"{intro}{warn}{table}<h3>Win rate (row beats column)</h3>{win}{position}"
 
 
+def _judges_html(data: dict[str, Any]) -> str:
+    """Whether each judge can stand in for people, per subset (``labelloop.quality.judges``)."""
+    people = data.get("judges")
+    if people is None:
+        return ""
+    if not people.get("question"):
+        return f"<p>Not measured: {_e(people.get('reason', 'no question to compare'))}.</p>"
+    out = [f"<p>Question {_e(people['question'])}; the merged label is the {_e(people['merged'])}; "
+           f"{len(people['people'])} people. A judge can stand in where its mean Cohen's kappa with the people is at "
+           f"least the people's mean kappa with each other (on {people['min_items']} items or more).</p>"]
+    for j in people["judges"]:
+        rows = []
+        for s in j["subsets"]:
+            km = s["kappa_merged"] or {}
+            key = f"{j['judge']}:{s['subset']}"
+            rows.append([_e(s["subset"]), str(s["items"]), _fig("judge_kappa_merged:" + key, km.get("value"), 2),
+                         _fig("judge_kappa_people:" + key, s["kappa_people_mean"], 2),
+                         _fig("people_kappa:" + key, s["people_kappa_mean"], 2), _e(percent(s["accuracy_merged"])),
+                         f'<span title="{_e(s["why"])}">{_e(s["verdict"])}</span>'])
+        out.append(f"<h3>{_e(j['judge'])}</h3>" + _table(["subset", "items", "kappa vs merged", "kappa vs people "
+                                                          "(mean)", "people vs people (mean)", "accuracy vs merged",
+                                                          "verdict"], rows))
+    return "".join(out)
+
+
 def build_dashboard(dataset: Dataset, *, title: str | None = None, **options: Any) -> str:
     """The dashboard as one self-contained HTML page (options as for ``dashboard_data``)."""
     data = options.pop("data", None) or dashboard_data(dataset, title=title, **options)
@@ -364,6 +389,9 @@ def render_html(data: dict[str, Any]) -> str:
     nav = [("overview", "Overview"), ("annotators", "Annotators"), ("questions", "Questions"), ("models", "Models"),
            ("disagreements", "Disagreements"), ("throughput", "Throughput")]
     leaderboard = _leaderboard_html(data)
+    judges = _judges_html(data)
+    if judges:
+        nav.insert(4, ("judges", "Judges"))
     if leaderboard:
         nav.insert(4, ("leaderboard", "Leaderboard"))
     review = _review_html(data)
@@ -376,6 +404,7 @@ def render_html(data: dict[str, Any]) -> str:
         ("questions", "Questions", _questions_html(data)),
         ("models", "Models", _models_html(data)),
         *([("leaderboard", "Model leaderboard", leaderboard)] if leaderboard else []),
+        *([("judges", "Can a judge stand in for people?", judges)] if judges else []),
         ("disagreements", "Disagreements", _disagreements_html(data)),
         ("throughput", "Throughput", _throughput_html(data)),
     ]

@@ -9,7 +9,7 @@ from labelloop.data.model import Dataset
 from labelloop.data.numbers import duration, figure
 from labelloop.markdown import escape as md_escape
 from labelloop.report.data import completion_text, dashboard_data, review_flags, value_text
-from labelloop.report.decisions import leaderboard_lines
+from labelloop.report.decisions import judges_lines, leaderboard_lines
 
 
 def _md(v: Any) -> str:
@@ -106,6 +106,8 @@ def render_markdown(data: dict[str, Any]) -> str:
     if lb is not None:
         out += ["## Model leaderboard", ""]
         out += [f"Not ranked: {_md(lb['reason'])}", ""] if "reason" in lb else leaderboard_lines(lb)
+    if data.get("judges") is not None:
+        out += judges_lines(data["judges"])
     out += ["## Disagreements", ""]
     if data["disagreements"]:
         out += [f"{len(data['disagreements'])} of {data['disagreements_total']} disagreed items, most disagreed first.",

@@ -444,3 +444,14 @@ def test_annotation_output_round_trips_and_new_labels_write_in_that_layout(tmp_p
     back = load(out).samples[0]
     assert [(a.annotator, a.values) for a in back.annotations if a.kind == "human"] == [
         ("ana", {"best": "2", "ranking": ["2", "1", "0"], "rating": {"0": 1, "1": 4, "2": 5}})]
+
+
+def test_controls_of_an_unknown_template_are_named_not_dropped(tmp_path: Path) -> None:
+    rec = _rb2_annotated()
+    for o in rec["output"]:
+        o["answer"]["label"]["annotation_data"] = {"choices": {"helpfulness": {"choices": ["high"], "type": "choices"}},
+                                                   "ratings": {}, "text_areas": {}, "raw_results": []}
+    path = tmp_path / "other.jsonl"
+    path.write_text(json.dumps(rec) + "\n", encoding="utf-8")
+    (ann,) = load(path).samples[0].annotations
+    assert ann.values == {} and ann.metadata["rm_gallery"]["unmapped"] == {"controls": ["helpfulness"]}

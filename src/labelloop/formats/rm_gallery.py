@@ -376,6 +376,15 @@ def values_from_annotation_data(data: dict[str, Any], ids: list[str]) -> tuple[d
         values["rating"] = ratings
     if isinstance(proc.get("comments"), str) and proc["comments"].strip():
         values["comment"] = proc["comments"]
+    def known(name: str) -> bool:
+        per_answer = name.startswith("answer") and name.endswith(("_rating", "_rank"))
+        return name in ("answer_ranking", "best_answer", "additional_comments") or (
+            per_answer and name[6:].split("_")[0].isdigit())
+
+    other = sorted(name for k in ("choices", "ratings", "text_areas") if isinstance(data.get(k), dict)
+                   for name in data[k] if not known(name))
+    if other:  # controls of a template labelloop does not know: said, not dropped
+        unmapped["controls"] = other
     return values, unmapped
 
 

@@ -70,3 +70,12 @@ def ls(ls_bin: str | None, tmp_path_factory: pytest.TempPathFactory):
         yield LiveLS(server, info, creds, data_dir)
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def newest_ls_bin() -> str:
+    """The newest installed Label Studio, for checks one version is enough for."""
+    bins = label_studio_bins()
+    if not bins:
+        pytest.fail(INSTALL)
+    return bins[-1]

@@ -34,7 +34,8 @@ def _ls_print_start(started: ops.Started, show_password: bool, data_dir: Path) -
     from labelloop.annotate.labelstudio import Credentials
 
     info, push_result = started.info, started.project
-    state = "already running" if info.already_running else f"started ({info.mode}, version {info.version or '?'})"
+    db = {"postgresql": ", PostgreSQL", "postgresql-local": ", its own PostgreSQL"}.get(info.database or "", "")
+    state = "already running" if info.already_running else f"started ({info.mode}, version {info.version or '?'}{db})"
     if info.port_note:
         out.print(info.port_note, markup=False)
     out.print(f"Label Studio {state} at {info.url}", markup=False)
@@ -63,6 +64,9 @@ def ls_start(
     image: str = typer.Option("heartexlabs/label-studio:latest", "--image", help="Docker image for --docker."),
     database: str | None = typer.Option(None, "--database", help="postgresql://user:password@host:port/name "
                                         "instead of SQLite."),
+    postgres: bool = typer.Option(False, "--postgres", help="Run the data dir's own PostgreSQL (Debian's "
+                                  "postgresql package; stopped with the server) instead of SQLite; later starts "
+                                  "keep using it."),
     username: str | None = typer.Option(None, "--username", help="Admin email (default admin@example.com)."),
     password: str | None = typer.Option(None, "--password", help="Admin password (default: generated)."),
     label_studio_bin: str | None = LsBinOpt,
@@ -87,8 +91,8 @@ def ls_start(
                             database=database, username=username, password=password,
                             label_studio_bin=label_studio_bin, timeout=timeout, push=push, template=template,
                             reference_prelabels=prelabels_from_reference, guidelines=guidelines,
-                            allow_loopback_hooks=allow_loopback_hooks, note=notes(quiet), reading=reading,
-                            progress=report)
+                            allow_loopback_hooks=allow_loopback_hooks, postgres=postgres, note=notes(quiet),
+                            reading=reading, progress=report)
     if as_json:
         out.print_json(json.dumps(started.as_dict()))
         return
@@ -125,7 +129,8 @@ def ls_stop(data_dir: Path = LsDataDirOpt, quiet: bool = QuietOpt) -> None:
     from labelloop.annotate.labelstudio.server import data_dirs_hint
 
     stopped = ops.stop(data_dir)
-    out.print(f"Stopped Label Studio; its data stays in {data_dir}." if stopped
+    their = "their data stays" if stopped and "and" in stopped else "its data stays"
+    out.print(f"Stopped {stopped}; {their} in {data_dir}." if stopped
               else f"No Label Studio started from {data_dir} is running. {data_dirs_hint(data_dir)}", markup=False)
 
 
@@ -144,7 +149,8 @@ def ls_status(data_dir: Path = LsDataDirOpt, as_json: bool = JsonOpt) -> None:
             + f" {data_dirs_hint(data_dir)}", markup=False)
         return
     rows = [("running", "yes" if st["running"] else "no"), ("url", st.get("url")), ("version", st.get("version")),
-            ("mode", st.get("mode")), ("pid", st.get("pid")), ("container", st.get("container")),
+            ("mode", st.get("mode")), ("database", st.get("database")), ("pid", st.get("pid")),
+            ("container", st.get("container")),
             ("api", st.get("api")), ("data dir", st["data_dir"]), ("credentials", st.get("credentials_file")),
             ("log", st.get("log_file")), ("started", st.get("started_at"))]
     for k, v in rows:

@@ -106,13 +106,13 @@ def start(*, data_dir: Path = DEFAULT_DATA_DIR, port: int | None = None, host: s
           database: str | None = None, username: str | None = None, password: str | None = None,
           label_studio_bin: str | None = None, timeout: float = 240.0, push: str | Path | None = None,
           template: str | None = None, reference_prelabels: bool = False, guidelines: Path | None = None,
-          allow_loopback_hooks: bool | None = None, note: Note = no_note, reading: Progress = no_progress,
-          progress: Progress = no_progress) -> Started:
+          allow_loopback_hooks: bool | None = None, postgres: bool = False, note: Note = no_note,
+          reading: Progress = no_progress, progress: Progress = no_progress) -> Started:
     """Start Label Studio with an admin account and a working API token (reusing a running one); ``push``: also
     push this dataset as a new project (read before starting, so a bad file fails fast)."""
     srv = server(data_dir, note, port=port, host=host, bind=bind, docker=docker, image=image, database=database,
                  username=username, password=password, label_studio_bin=label_studio_bin, timeout=timeout,
-                 allow_loopback_hooks=allow_loopback_hooks)
+                 allow_loopback_hooks=allow_loopback_hooks, postgres=postgres)
     ds = None
     if push:
         ds, _ = load_dataset(push, note=note, progress=reading)
@@ -134,9 +134,15 @@ def demo(dataset: str | Path = DEMO_DATASET, *, template: str = "rewardbench2", 
                  template=template, reference_prelabels=True, note=note, reading=reading, progress=progress)
 
 
-def stop(data_dir: Path = DEFAULT_DATA_DIR) -> bool:
-    """Stop the Label Studio started from ``data_dir`` (its own process group only); False: none was running."""
-    return server(data_dir).stop()
+def stop(data_dir: Path = DEFAULT_DATA_DIR) -> str | None:
+    """Stop the Label Studio started from ``data_dir`` (its own process group only) and the data dir's own
+    PostgreSQL if it runs one: what was stopped ("Label Studio", "Label Studio and its PostgreSQL"), None: nothing
+    was running."""
+    srv = server(data_dir)
+    stopped = srv.stop()
+    if not stopped and not srv.stopped_postgres:
+        return None
+    return "Label Studio and its PostgreSQL" if srv.stopped_postgres else "Label Studio"
 
 
 def status(data_dir: Path = DEFAULT_DATA_DIR) -> dict[str, Any]:

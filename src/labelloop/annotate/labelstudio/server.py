@@ -27,6 +27,7 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 from labelloop.annotate.labelstudio.client import LabelStudioClient
+from labelloop.annotate.labelstudio.postgres import LocalPostgres
 from labelloop.data.io import atomic_open
 from labelloop.errors import AuthError, LabelStudioError, MissingDependencyError, ParameterError, ServerError
 from labelloop.urls import same_url
@@ -38,6 +39,7 @@ DEFAULT_IMAGE = "heartexlabs/label-studio:latest"
 STATE_FILE = "server.json"
 CREDENTIALS_FILE = "credentials.json"
 LOG_FILE = "label-studio.log"
+SQLITE_FILE = "label_studio.sqlite3"
 BIN_ENV = "LABELLOOP_LABEL_STUDIO_BIN"
 WAIT_NOTE_EVERY = 15  # seconds between the notes while Label Studio starts
 
@@ -297,6 +299,7 @@ class ServerInfo:
     log_file: str | None = None
     already_running: bool = False
     port_note: str | None = None
+    database: str | None = None  # sqlite | postgresql (a server given by URL) | postgresql-local (the data dir's own)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -310,7 +313,8 @@ class LabelStudioServer:
                  image: str = DEFAULT_IMAGE, volume: str | None = None, database: str | None = None,
                  username: str | None = None, password: str | None = None,
                  label_studio_bin: str | Path | None = None, timeout: float = 240.0,
-                 allow_loopback_hooks: bool | None = None, log: Callable[[str], None] | None = None) -> None:
+                 allow_loopback_hooks: bool | None = None, log: Callable[[str], None] | None = None,
+                 postgres: bool = False) -> None:
         self.data_dir = Path(data_dir).expanduser().absolute()
         self.port = port
         self.host = host
@@ -319,6 +323,7 @@ class LabelStudioServer:
         self.image = image
         self.volume = volume
         self.database = database
+        self.postgres = postgres
         self.username = username
         self.password = password
         self.label_studio_bin = label_studio_bin
@@ -327,6 +332,7 @@ class LabelStudioServer:
         self.allow_loopback_hooks = bind.startswith("127.") if allow_loopback_hooks is None else allow_loopback_hooks
         self.log = log or (lambda msg: None)
         self._proc: subprocess.Popen[bytes] | None = None
+        self.stopped_postgres = False  # whether stop() stopped the data dir's own PostgreSQL
 
     # ------------------------------------------------------------------ paths
     @property
@@ -371,6 +377,7 @@ class LabelStudioServer:
         port, note = self._choose_port()
         if note:
             self.log(note)
+        pg = self._database()
         old = self.credentials()
         url = (self.host or f"http://{'127.0.0.1' if self.bind in ('0.0.0.0', '') else self.bind}:{port}").rstrip("/")
         changed = (self.username, self.password) != (None, None) and old is not None
@@ -385,11 +392,19 @@ class LabelStudioServer:
             personal_access_token=old.personal_access_token if old else None,
         )
         creds.save(self.data_dir)  # before start: the secrets exist only in this 0600 file and the child's env
-        env = self._env(creds, port)
-        if self.docker:
-            state = self._start_docker(env, port)
-        else:
-            state = self._start_pip(env, port)
+        try:
+            env = self._env(creds, port)
+            if self.docker:
+                state = self._start_docker(env, port)
+            else:
+                state = self._start_pip(env, port)
+        except BaseException:
+            if pg is not None:
+                pg.stop()
+            raise
+        if pg is not None:
+            state["postgres"] = str(pg.folder)
+        state["database"] = "postgresql-local" if pg is not None else "postgresql" if self.database else "sqlite"
         state.update({"url": url, "port": port, "data_dir": str(self.data_dir),
                       "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds")})
         _write_state(self.data_dir, state)
@@ -398,6 +413,8 @@ class LabelStudioServer:
             creds = self._ensure_tokens(creds)
         except BaseException:
             self._kill(state)
+            if pg is not None:
+                pg.stop()
             with contextlib.suppress(OSError):
                 (self.data_dir / STATE_FILE).unlink()
             raise
@@ -406,7 +423,31 @@ class LabelStudioServer:
         _write_state(self.data_dir, state)
         return ServerInfo(url=url, email=creds.email, credentials_file=str(self.credentials_path),
                           data_dir=str(self.data_dir), mode=state["mode"], version=version, pid=state.get("pid"),
-                          container=state.get("container"), log_file=str(self.log_path), port_note=note)
+                          container=state.get("container"), log_file=str(self.log_path), port_note=note,
+                          database=state["database"])
+
+    def _database(self) -> LocalPostgres | None:
+        """The data dir's own PostgreSQL, started: with ``postgres``, or when the data dir was first started so (it
+        keeps its database). A data dir whose projects are in SQLite is not switched over silently."""
+        local = LocalPostgres(self.data_dir)
+        has_local = local.info() is not None
+        if self.postgres and self.database:
+            raise ParameterError("postgres", "Give {param} (a PostgreSQL of the data dir's own) or --database (a "
+                                             "server you run), not both.")
+        if not (self.postgres or has_local) or self.database:
+            return None
+        if self.docker:
+            raise ParameterError("postgres", "{param} runs PostgreSQL on this machine's loopback, which a Docker "
+                                             "container does not reach; give --database with an address the "
+                                             "container reaches.")
+        if not has_local and (self.data_dir / SQLITE_FILE).exists():
+            raise ParameterError("postgres", f"The Label Studio data dir {ParameterError.literal(str(self.data_dir))}"
+                                             " keeps its projects in SQLite; started with {param} it would open on an "
+                                             "empty PostgreSQL database and show none of them: use a new --data-dir "
+                                             "for PostgreSQL.")
+        self.log(f"Starting the data dir's PostgreSQL ({local.folder})…")
+        self.database = local.start()
+        return local
 
     def running(self) -> bool:
         """Whether the server this data dir started is running (its state file names a live process)."""
@@ -434,7 +475,7 @@ class LabelStudioServer:
         return ServerInfo(url=state["url"], email=creds.email, credentials_file=str(self.credentials_path),
                           data_dir=str(self.data_dir), mode=state["mode"], version=state.get("version"),
                           pid=state.get("pid"), container=state.get("container"), log_file=str(self.log_path),
-                          already_running=True)
+                          already_running=True, database=state.get("database"))
 
     def _choose_port(self) -> tuple[int, str | None]:
         host = "127.0.0.1" if self.bind in ("0.0.0.0", "") else self.bind
@@ -629,6 +670,8 @@ class LabelStudioServer:
         alive = self._state_alive(state)
         if alive:
             self._kill(state)
+        if state.get("postgres"):
+            self.stopped_postgres = LocalPostgres(self.data_dir).stop()
         (self.data_dir / STATE_FILE).unlink(missing_ok=True)
         return alive
 
@@ -641,7 +684,7 @@ class LabelStudioServer:
         if state is None:
             return out
         out.update({k: state.get(k) for k in ("url", "mode", "pid", "pgid", "container", "version", "started_at",
-                                               "bin")})
+                                               "bin", "database", "postgres")})
         out["running"] = self._state_alive(state)
         # the token goes only to the server the credentials were written for, whatever server.json says
         same = creds is not None and same_url(str(state.get("url") or ""), creds.url)

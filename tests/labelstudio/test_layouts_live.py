@@ -80,8 +80,8 @@ def test_every_task_offers_only_its_own_answers(ls, ls_bin, n):
         tasks = list(c.iter_tasks(pid))
     xml = project["label_config"]
     root = ET.fromstring(xml)
-    assert [t.get("name") for t in root.iter("Text") if t.get("name", "").startswith("answer_")] == [
-        f"answer_{p}" for p in letters]
+    assert [t.get("name") for t in root.iter() if t.tag in ("Text", "HyperText")
+            and t.get("name", "").startswith("answer_")] == [f"answer_{p}" for p in letters]
     best = next(el for el in root.iter("Choices") if el.get("name") == "best")
     assert [(ch.get("value"), ch.get("hotkey")) for ch in best] == [
         (f"Answer {p}", str(i)) for i, p in enumerate(letters, 1)]

@@ -191,3 +191,85 @@ def test_reference_as_prelabels_on_the_example():
         assert pred.values == ref.values and pred.model_version == "reference-as-prelabel"
         assert len(before.annotations) == 1  # the input is untouched
     assert isinstance(pre, Dataset) and isinstance(pre.samples[0].annotations[0], Annotation)
+
+
+# ---------------------------------------------------------------------- the labeling screen (issue 16)
+HOSTILE = ('Hi <img src=x onerror="window.pwn=1"> <script>window.pwn=2</script> [run](javascript:window.pwn=3) '
+           "[docs](https://example.com/a?b=1&c=2)\n\n```\n<b>raw</b>\n```\n\n**bold**\n\n| a | b |\n|---|---|\n| 1 | 2 |")
+
+
+def test_single_turn_tasks_show_no_conversation_block():
+    tpl = get_template("rewardbench2")
+    cfg = tpl.label_config(2, context=True)
+    assert '<Header value="$context_title" size="5"/>' in cfg
+    assert '<HyperText name="context" value="$html_context" inline="true"/>' in cfg
+    one = DataSample(id="one", prompt=[Message(role="user", content="Only turn")],
+                     candidates=[Candidate(id="a", content="x"), Candidate(id="b", content="y")])
+    data = tpl.task_data(one, ["a", "b"], 2, context=True)
+    assert (data["context"], data["context_title"], data["html_context"]) == ("", "", "")
+    data = tpl.task_data(sample(2), ["c0", "c1"], 2, context=True)
+    assert (data["context"], data["context_title"]) == ("system: Be kind.", "Conversation so far")
+    assert data["html_context"] == ('<div style="margin: 0 0 0.6em"><strong>system</strong>'
+                                    '<p style="margin: 0 0 0.6em">Be kind.</p></div>')
+    assert "context" not in tpl.task_data(one, ["a", "b"], 2) and "$context" not in tpl.label_config(2)
+
+
+def test_markdown_is_rendered_inert_beside_the_plain_text():
+    tpl = get_template("rewardbench")
+    s = DataSample(id="m", prompt=[Message(role="user", content=HOSTILE)],
+                   candidates=[Candidate(id="a", content="**A**"), Candidate(id="b", content="line 1\nline 2")])
+    data = tpl.task_data(s, ["a", "b"], 2)
+    assert data["prompt"] == HOSTILE and data["answer_A"] == "**A**"  # the plain text, for pulls and the backend
+    p = '<p style="margin: 0 0 0.6em">'
+    assert data["html_prompt"] == (
+        f'{p}Hi &lt;img src=x onerror="window.pwn=1"&gt; &lt;script&gt;window.pwn=2&lt;/script&gt; '
+        '[run](javascript:window.pwn=3) <a rel="noopener noreferrer nofollow" target="_blank" '
+        'href="https://example.com/a?b=1&amp;c=2">docs</a></p>'
+        '<pre style="background: #f4f4f4; padding: 6px 8px; border-radius: 4px; overflow-x: auto; white-space: '
+        'pre-wrap; margin: 0 0 0.6em"><code style="font-family: monospace">&lt;b&gt;raw&lt;/b&gt;</code></pre>'
+        f"{p}<strong>bold</strong></p>"
+        '<table style="border-collapse: collapse; margin: 0 0 0.6em"><thead><tr>'
+        '<th style="border: 1px solid #ccc; padding: 2px 8px">a</th>'
+        '<th style="border: 1px solid #ccc; padding: 2px 8px">b</th></tr></thead><tbody><tr>'
+        '<td style="border: 1px solid #ccc; padding: 2px 8px">1</td>'
+        '<td style="border: 1px solid #ccc; padding: 2px 8px">2</td></tr></tbody></table>')
+    assert data["html_answer_A"] == f"{p}<strong>A</strong></p>"
+    assert data["html_answer_B"] == f"{p}line 1<br>line 2</p>"  # an answer's single line breaks are kept
+    c = controls_of(tpl.label_config(2))
+    assert [(c[k].tag, c[k].get("value"), c[k].get("inline")) for k in ("prompt", "answer_A", "answer_B")] == [
+        ("HyperText", "$html_prompt", "true"), ("HyperText", "$html_answer_A", "true"),
+        ("HyperText", "$html_answer_B", "true")]
+    # results still bind to the objects by name: a prediction made from values reads back
+    values = {"preference": "b", "rating": {"a": 4}}
+    assert tpl.process_annotations(tpl.to_result(values, data), data) == values
+
+
+def test_span_questions_and_plain_fields_keep_text():
+    spans = AnnotationSchema(name="sp", questions=[
+        Question(name="spans", type="span", fields=["candidates"], options=[Option(value="bad", label="Bad")])])
+    tpl = get_template(spans)
+    c = controls_of(tpl.label_config(2))
+    assert (c["prompt"].tag, c["answer_A"].tag, c["answer_A"].get("value")) == ("HyperText", "Text", "$answer_A")
+    data = tpl.task_data(sample(2), ["c0", "c1"], 2)
+    assert "html_prompt" in data and "html_answer_A" not in data
+    plain = AnnotationSchema(name="plain", fields=[FieldSpec(name="prompt", markdown=False),
+                                                   FieldSpec(name="candidates", source="candidates")],
+                             questions=[Question(name="ok", type="single_choice", options=[Option(value="y")])])
+    c = controls_of(get_template(plain).label_config(2))
+    assert (c["prompt"].tag, c["answer_B"].tag) == ("Text", "HyperText")
+
+
+def test_field_titles_come_from_the_schema_as_on_the_offline_page():
+    from labelloop.formats.datalabel.schema import schema_from_datalabel
+
+    schema = schema_from_datalabel({
+        "project_name": "dl", "annotation_config": {"type": "single_choice", "options": ["a", "b"]},
+        "fields": [{"name": "instruction", "display_name": "Instruction"},
+                   {"name": "response", "display_name": "Response"},
+                   {"name": "topic", "display_name": "Topic area"}]})
+    root = ET.fromstring(get_template(schema).label_config(2))
+    assert [h.get("value") for h in root.iter("Header")][:5] == [
+        "Instruction", "Topic area", "Response A", "Response B", "Choice"]
+    # without titles: the offline page's own words
+    root = ET.fromstring(get_template("rewardbench").label_config(2))
+    assert [h.get("value") for h in root.iter("Header")][:3] == ["Prompt", "Answer A", "Rate each answer"]

@@ -44,7 +44,7 @@ def test_a_config_that_cannot_be_read_says_why(xml, message):
 def test_our_own_config_read_back_is_strict_and_maps_the_27th_position_to_AA():
     tpl = get_template("rewardbench2")
     xml = tpl.label_config(27)
-    assert '<Text name="answer_AA" value="$answer_AA"/>' in xml and "answer_A26" not in xml
+    assert '<HyperText name="answer_AA" value="$html_answer_AA" inline="true"/>' in xml and "answer_A26" not in xml
     cfg = read_label_config(xml)
     assert cfg.template is not None and cfg.controls["rating_AA"] == ("rating", "answer_AA")
     order = [f"c{i}" for i in range(27)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from labelloop.data.model import Annotation, Candidate, DataSample, Dataset, Message
+from labelloop.data.model import Annotation, Candidate, DataSample, Dataset, Message, content_id
 from labelloop.formats import load, save
 from labelloop.formats.labelstudio import read_export
 from labelloop.templates import TEMPLATES
@@ -132,12 +132,95 @@ def test_task_file_with_predictions_round_trips(tmp_path):
     assert back.schema == ds.schema
 
 
-def test_predictions_only_by_default(tmp_path):
-    save(sample_dataset(), tmp_path / "tasks.json", "labelstudio")
+def test_predictions_only_by_default_and_the_rest_hidden_in_meta(tmp_path):
+    """A task file shows annotators what a pushed task shows: its data has no model, no reference or human label
+    and no pre-label's author; its meta (stored by Label Studio, shown nowhere) has them, and reading the file
+    back gives the same dataset."""
+    ds = sample_dataset()
+    save(ds, tmp_path / "tasks.json", "labelstudio")
     task = json.loads((tmp_path / "tasks.json").read_text())[0]
     assert "annotations" not in task and len(task["predictions"]) == 1
+    shown = json.dumps(task["data"])
+    assert [w in shown for w in ("m1", "judge", "j1", "ann@x", "rb", "reference")] == [False] * 6
+    assert task["data"]["labelloop_sample"] == {
+        "id": "s1", "prompt": [{"role": "system", "content": "be nice"}, {"role": "user", "content": "hi 😀 there"}],
+        "candidates": [{"id": "a", "content": "hello 😀 x"}, {"id": "b", "content": "yo"}],
+        "metadata": {"subset": "chat"}}
+    [pred, human, ref] = ds.samples[0].annotations
+    hidden = task["meta"]["labelloop_sample"]
+    assert hidden == {"candidates": [{"id": "a", "model": "m1", "metadata": {}}, {"id": "b", "model": None,
+                                                                               "metadata": {}}],
+                      "annotations": [human.model_dump(mode="json"), ref.model_dump(mode="json")],
+                      "dataset": {"name": "t", "metadata": {}}}
+    assert task["meta"]["labelloop_annotations"] == {"predictions": [pred.model_dump(mode="json")], "annotations": []}
     back = load(tmp_path / "tasks.json", format="labelstudio")
-    assert [(a.kind, a.annotator) for a in back.samples[0].annotations] == [("prediction", "judge")]
+    assert back.samples[0] == ds.samples[0].model_copy(update={"annotations": [human, ref, pred]})
+    # the same file after Label Studio imported and exported it: predictions by id, the meta as it was
+    exported = [{**task, "id": 3, "predictions": [17], "annotations": []}]
+    (tmp_path / "export.json").write_text(json.dumps(exported), encoding="utf-8")
+    again = load(tmp_path / "export.json", format="labelstudio")
+    assert again.samples[0] == back.samples[0]
+
+
+def test_task_files_written_before_keep_reading(tmp_path):
+    """A file from before the meta split (everything in data) reads as it did."""
+    ds = sample_dataset()
+    save(ds, tmp_path / "tasks.json", "labelstudio")
+    [task] = json.loads((tmp_path / "tasks.json").read_text())
+    old = {"data": {**task["data"], "labelloop_annotations": task["meta"]["labelloop_annotations"]},
+           "predictions": task["predictions"]}
+    hidden = task["meta"]["labelloop_sample"]
+    old["data"]["labelloop_sample"]["candidates"] = [
+        {**c, "model": m["model"], "metadata": {}} for c, m in zip(old["data"]["labelloop_sample"]["candidates"],
+                                                                    hidden["candidates"])]
+    (tmp_path / "old.json").write_text(json.dumps([old]), encoding="utf-8")
+    back = load(tmp_path / "old.json", format="labelstudio").samples[0]
+    assert back == ds.samples[0].model_copy(update={"annotations": ds.samples[0].annotations[:1]})
+
+
+def test_pre_annotations_from_label_studio_s_ml_tutorial(tmp_path):
+    """The file Label Studio's ML tutorial writes to import pre-annotations: a list of tasks with only
+    ``data: {"review": ...}`` and ``predictions``; no ids. Each task is one sample with its text as the prompt and
+    a stable id of its own (from its text; a repeated text gets -2, -3)."""
+    def task(review: str, label: str, score: float) -> dict:
+        return {"data": {"review": review}, "predictions": [{
+            "model_version": "distilbert-sst2", "score": score,
+            "result": [{"from_name": "sentiment", "to_name": "text", "type": "choices",
+                        "value": {"choices": [label]}}]}]}
+
+    rows = [task("A wonderful little production.", "Positive", 0.98),
+            task("This movie was a waste of time.", "Negative", 0.91),
+            task("A wonderful little production.", "Positive", 0.97)]
+    path = tmp_path / "preannotated.json"
+    path.write_text(json.dumps(rows), encoding="utf-8")
+    ds = load(path, format="labelstudio")
+    first = content_id([Message(role="user", content="A wonderful little production.")], [])
+    second = content_id([Message(role="user", content="This movie was a waste of time.")], [])
+    assert [s.id for s in ds.samples] == [first, second, f"{first}-2"]
+    assert [s.prompt_text for s in ds.samples] == ["A wonderful little production.",
+                                                   "This movie was a waste of time.", "A wonderful little production."]
+    assert [(s.metadata, s.candidates) for s in ds.samples] == [({}, [])] * 3
+    assert [[(a.kind, a.model_version, a.values, a.score) for a in s.annotations] for s in ds.samples] == [
+        [("prediction", "distilbert-sst2", {"sentiment": "Positive"}, 0.98)],
+        [("prediction", "distilbert-sst2", {"sentiment": "Negative"}, 0.91)],
+        [("prediction", "distilbert-sst2", {"sentiment": "Positive"}, 0.97)]]
+    assert [ds.samples[i].id for i in range(3)] == [s.id for s in load(path, format="labelstudio").samples]
+
+
+def test_html_renderings_never_reach_a_rebuilt_sample(tmp_path):
+    """A task labelloop made keeps its text's HTML (``html_prompt``, ``html_answer_A``, ``html_context``) and the
+    context's title only for the screen: a task without its payload rebuilds the sample without them."""
+    ds = sample_dataset()
+    save(ds, tmp_path / "tasks.json", "labelstudio")
+    [task] = json.loads((tmp_path / "tasks.json").read_text())
+    data = task["data"]
+    assert sorted(k for k in data if k.startswith(("html_", "context"))) == [
+        "context", "context_title", "html_answer_A", "html_answer_B", "html_context", "html_prompt"]
+    del data["labelloop_sample"]
+    (tmp_path / "bare.json").write_text(json.dumps([{"data": data}]), encoding="utf-8")
+    [s] = load(tmp_path / "bare.json", format="labelstudio").samples
+    assert (s.id, s.prompt_text, sorted(c.id for c in s.candidates), s.metadata) == ("s1", "hi 😀 there", ["a", "b"],
+                                                                                   {})
 
 
 def test_prediction_ids_of_an_export_are_kept(tmp_path):

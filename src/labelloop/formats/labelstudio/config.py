@@ -18,6 +18,7 @@ Results are read by ``formats.labelstudio.results``, the one parser for every co
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -29,7 +30,7 @@ from xml.sax.saxutils import quoteattr
 from labelloop.data.model import Candidate, DataSample, Dataset, Message
 from labelloop.data.numbers import compact, plain_number
 from labelloop.data.positions import position_index, position_label
-from labelloop.data.schema import AnnotationSchema, Option, Question, schema_from_dict
+from labelloop.data.schema import AnnotationSchema, FieldSpec, Option, Question, schema_from_dict
 from labelloop.errors import LabelloopError, SchemaError
 from labelloop.formats.labelstudio.results import (
     RANKED_BUCKET,
@@ -39,6 +40,7 @@ from labelloop.formats.labelstudio.results import (
     value_to_result,
 )
 from labelloop.formats.schemas import load_schema
+from labelloop.markdown import to_html
 from labelloop.registry import Registry
 from labelloop.templates import TEMPLATES
 
@@ -47,6 +49,16 @@ META_RE = re.compile(r"<!--\s*labelloop:(.*?)-->", re.S)
 ORDER_KEY = "labelloop_order"
 ID_KEY = "labelloop_id"
 PREVIEW_CHARS = 160
+HTML_PREFIX = "html_"  # task data key of a text field's HTML rendering: html_prompt, html_answer_A, html_context
+CONTEXT_TITLE = "Conversation so far"
+# inline styles for the few elements labelloop.markdown.to_html makes (Label Studio's own CSS leaves them bare);
+# the renderer escapes every "<" of the text, so these tags can only be its own
+_STYLES = {"p": "margin: 0 0 0.6em", "pre": "background: #f4f4f4; padding: 6px 8px; border-radius: 4px; "
+           "overflow-x: auto; white-space: pre-wrap; margin: 0 0 0.6em", "code": "font-family: monospace",
+           "table": "border-collapse: collapse; margin: 0 0 0.6em", "th": "border: 1px solid #ccc; padding: 2px 8px",
+           "td": "border: 1px solid #ccc; padding: 2px 8px",
+           "blockquote": "border-left: 3px solid #ccc; margin: 0 0 0.6em; padding-left: 8px; color: #555"}
+_STYLED = re.compile(r"<(" + "|".join(_STYLES) + r")(?=[ >])")
 CONTROL_TAGS = {"choices", "rating", "number", "textarea", "ranker", "labels", "taxonomy"}
 
 
@@ -256,17 +268,51 @@ class SchemaTemplate(LabelStudioTemplate):
         keys = ", ".join(f"{i} {text}" for i, text in enumerate(c.choices, 1))
         return f"**Keys**: {c.question.title or c.question.name}: {keys} (the same keys as the offline page)."
 
+    # ------------------------------------------------------------------ what the screen shows
+    def field(self, source: str) -> FieldSpec | None:
+        """The schema's field for ``"prompt"`` (not a system prompt's) or ``"candidates"``: its title and whether it
+        is Markdown, as the offline page reads them."""
+        specs = [f for f in self.schema.fields if f.source == source]
+        if source == "prompt":
+            specs = [f for f in specs if not f.name.startswith("system")] or specs
+        return specs[0] if specs else None
+
+    def renders_markdown(self, source: str) -> bool:
+        """Whether ``"prompt"`` (and the conversation before it) or ``"candidates"`` is shown as its Markdown rendered
+        by ``labelloop.markdown.to_html`` (a ``HyperText`` of inert HTML), else as plain ``Text``: a span question
+        marks characters of a ``Text``, and a field may say ``markdown: false``."""
+        f = self.field(source)
+        if f is not None and not f.markdown:
+            return False
+        for q in self.schema.all_questions():
+            if q.type == "span":
+                fields = q.fields or ["prompt", "candidates"]
+                if source in fields or (source == "candidates" and any(x.startswith("candidates") for x in fields)):
+                    return False
+        return True
+
+    def _object(self, name: str, html: bool) -> str:
+        if html:
+            return f'<HyperText name="{name}" value="${HTML_PREFIX}{name}" inline="true"/>'
+        return f'<Text name="{name}" value="${name}"/>'
+
     # ------------------------------------------------------------------ label config
     def label_config(self, n_candidates: int, *, context: bool = False, uniform: bool = True) -> str:
-        """The config for tasks of exactly ``n_candidates`` answers (a push makes one project per answer count)."""
+        """The config for tasks of exactly ``n_candidates`` answers (a push makes one project per answer count).
+
+        With ``context`` the conversation before the prompt is shown under a header the task names
+        (``$context_title``): a single-turn task has no title and no text there, so it shows nothing."""
         n = max(1, n_candidates)
         controls = self.controls(n)
         key = self.key_control(controls)
         self._keyed = key.name if key is not None else None
+        md_prompt, md_answers = self.renders_markdown("prompt"), self.renders_markdown("candidates")
+        prompt_title = (self.field("prompt") or FieldSpec(name="prompt")).title or "Prompt"
+        answer_title = (self.field("candidates") or FieldSpec(name="candidates")).title or "Answer"
         lines = ["<View>", "  " + self.metadata_comment()]
         if context:
-            lines += ['  <Header value="Conversation so far" size="5"/>', '  <Text name="context" value="$context"/>']
-        lines += ['  <Header value="Prompt"/>', '  <Text name="prompt" value="$prompt"/>']
+            lines += ['  <Header value="$context_title" size="5"/>', "  " + self._object("context", md_prompt)]
+        lines += [f"  <Header value={quoteattr(prompt_title)}/>", "  " + self._object("prompt", md_prompt)]
         for f in self.schema.fields:
             if f.source.startswith("metadata."):
                 key = _meta_name(f.source)
@@ -277,8 +323,8 @@ class SchemaTemplate(LabelStudioTemplate):
         for i in range(n):
             p = position_label(i)
             lines.append('    <View style="flex: 1 1 320px; border: 1px solid #ddd; border-radius: 6px; padding: 8px">')
-            lines.append(f'      <Header value="Answer {p}"/>')
-            lines.append(f'      <Text name="answer_{p}" value="$answer_{p}"/>')
+            lines.append(f"      <Header value={quoteattr(f'{answer_title} {p}')}/>")
+            lines.append("      " + self._object(f"answer_{p}", md_answers))
             for c in controls:
                 if c.position == i:
                     lines += ["      " + x for x in self._render(c, required_ok=uniform, per_position=True)]
@@ -338,7 +384,8 @@ class SchemaTemplate(LabelStudioTemplate):
             items = quoteattr(f"{q.name}_items")
             # Items are ranked by dragging them into the bucket: Label Studio saves a Ranker untouched on submit,
             # and a plain one would then read as a ranking in screen order that nobody gave.
-            out.append(f"<List name={items} value={quoteattr('$' + q.name + '_items')} title=\"Answers: drag each one to Ranked\"/>")
+            out.append(f"<List name={items} value={quoteattr('$' + q.name + '_items')} "
+                       'title="Answers: drag each one to Ranked"/>')
             out.append(f"<Ranker name={name} toName={items}>")
             out.append(f'  <Bucket name="{RANKED_BUCKET}" title="Ranked, best first"/>')
             out.append("</Ranker>")
@@ -353,15 +400,27 @@ class SchemaTemplate(LabelStudioTemplate):
                   context: bool = False) -> dict[str, Any]:
         by_id = {c.id: c for c in sample.candidates}
         data: dict[str, Any] = {ID_KEY: sample.id, ORDER_KEY: list(order), "prompt": sample.prompt_text}
+        md_prompt, md_answers = self.renders_markdown("prompt"), self.renders_markdown("candidates")
+        if md_prompt:
+            data[HTML_PREFIX + "prompt"] = markdown_html(sample.prompt_text)
         if context:
-            data["context"] = _context_text(sample) or "(no earlier turns)"
+            earlier = _earlier_turns(sample)
+            data["context"] = "\n\n".join(f"{m.role}: {m.content}" for m in earlier)
+            data["context_title"] = CONTEXT_TITLE if earlier else ""
+            if md_prompt:
+                data[HTML_PREFIX + "context"] = "".join(
+                    f'<div style="margin: 0 0 0.6em"><strong>{html.escape(m.role)}</strong>{markdown_html(m.content)}'
+                    "</div>" for m in earlier)
         for f in self.schema.fields:
             if f.source.startswith("metadata."):
                 v = sample.metadata.get(f.source.split(".", 1)[1])
                 data[_meta_name(f.source)] = "" if v is None else (v if isinstance(v, str) else json.dumps(v))
         for i in range(max(1, n_candidates)):
-            data[f"answer_{position_label(i)}"] = (by_id[order[i]].content if i < len(order) else
-                                                   f"(no answer {position_label(i)}: this prompt has {len(order)})")
+            key = f"answer_{position_label(i)}"
+            data[key] = (by_id[order[i]].content if i < len(order) else
+                         f"(no answer {position_label(i)}: this prompt has {len(order)})")
+            if md_answers:
+                data[HTML_PREFIX + key] = markdown_html(data[key])
         for q in self.schema.questions:
             if q.type == "ranking":
                 items = []
@@ -425,12 +484,19 @@ def _meta_name(source: str) -> str:
     return "meta_" + re.sub(r"[^A-Za-z0-9_]", "_", source.split(".", 1)[1])
 
 
-def _context_text(sample: DataSample) -> str:
+def _earlier_turns(sample: DataSample) -> list[Message]:
     """Every turn except the last user turn (which is shown as the prompt)."""
     last_user = max((i for i, m in enumerate(sample.prompt) if m.role == "user"), default=None)
     if last_user is None:
-        return ""
-    return "\n\n".join(f"{m.role}: {m.content}" for i, m in enumerate(sample.prompt) if i != last_user)
+        return []
+    return [m for i, m in enumerate(sample.prompt) if i != last_user]
+
+
+def markdown_html(text: str) -> str:
+    """Dataset text as the inert HTML a ``HyperText`` shows: ``labelloop.markdown.to_html`` (every character of the
+    text escaped, links only to http(s) and mailto, single line breaks kept as in model answers), its elements given
+    inline styles (Label Studio's CSS leaves tables and code bare)."""
+    return _STYLED.sub(lambda m: f'<{m.group(1)} style="{_STYLES[m.group(1)]}"', to_html(text, breaks=True))
 
 
 

@@ -27,14 +27,20 @@ keeps the ids in ``metadata["labelstudio"]["prediction_ids"]``. Two ways to map 
   ``labelloop_order`` when present, else the key names); other data keys stay in metadata.
 
 Writing: one JSON list of tasks for Label Studio's import, ``prediction`` annotations as
-predictions, and a ``<stem>.label_config.xml`` to create the project with. The sample itself
-(prompt turns, candidate ids, models, metadata) travels in ``data.labelloop_sample``, so reading
-the file back, or Label Studio's export after import, rebuilds it exactly. (A push to a server puts what
-annotators must not see, the annotations and models, in the task's ``meta`` instead: ``hidden_payload``;
-reading an export joins the two again.) Human, reference and
-aggregate labels are written as ``annotations`` only with ``annotations=True`` (Label Studio
-credits imported annotations to the importing user, so their authors are kept in
-``data.labelloop_annotations``).
+predictions, and a ``<stem>.label_config.xml`` to create the project with. Each task is split as a push
+splits it (``hidden_payload``): its ``data`` (what annotators see, the Data Manager's columns) has the
+sample's id, prompt turns, candidate ids and text and metadata in ``labelloop_sample``; its ``meta``
+(which Label Studio stores on import and returns in its export, but shows nowhere) has the candidates'
+models, the dataset's name, the labels not written as the task's own annotations, and who made the
+predictions and annotations it has (``labelloop_annotations``: Label Studio credits imported annotations
+to the importing user). Reading the file back, or Label Studio's export after import, joins the two and
+rebuilds the dataset; files written before the split (all in ``data``) read as before. Human, reference and
+aggregate labels are written as ``annotations`` only with ``annotations=True``; otherwise they travel in
+the meta only.
+
+Task files with any data keys read too: a task without ids (Label Studio's own pre-annotation files,
+``{"data": {"review": ...}, "predictions": [...]}``) gets an id from its text (a repeated text ``-2``,
+``-3``), and its first text value is the prompt when no usual prompt key is there.
 """
 
 from __future__ import annotations
@@ -52,6 +58,7 @@ from labelloop.data.schema import AnnotationSchema
 from labelloop.errors import InputFileError, LabelloopError, RowError
 from labelloop.formats.base import Format, register
 from labelloop.formats.labelstudio.config import (
+    HTML_PREFIX,
     ID_KEY,
     META_RE,
     ORDER_KEY,
@@ -278,10 +285,15 @@ def task_sample(data: dict[str, Any], task_id: Any, text_keys: Sequence[str] = (
         ids = keys
         order = list(keys)
     cands = [Candidate(id=cid, content=str(data[k])) for cid, k in zip(ids, keys)]
+    ours = {ID_KEY, ORDER_KEY, AUTHORS_KEY, SAMPLE_KEY}
     pkey = next((k for k in shown if k not in keys), None) or next(
-        (k for k in PROMPT_KEYS if isinstance(data.get(k), str)), None)
+        (k for k in PROMPT_KEYS if isinstance(data.get(k), str)), None) or next(
+        (k for k, v in data.items() if isinstance(v, str) and k not in keys and k not in ours), None)
     prompt = [Message(role="user", content=str(data[pkey]))] if pkey else []
-    used = set(keys) | {pkey, ID_KEY, ORDER_KEY, AUTHORS_KEY}
+    used = set(keys) | {pkey} | ours
+    if ORDER_KEY in data:  # a task labelloop made: what only renders the text (its HTML, the context) is no data
+        used |= {k for k in data if k.startswith(HTML_PREFIX) and k[len(HTML_PREFIX):] in data}
+        used |= {"context", "context_title"}
     meta = {k: v for k, v in data.items() if k not in used}
     sid = data.get(ID_KEY) or (f"labelstudio-task-{task_id}" if task_id is not None else None)
     if sid is None:
@@ -313,6 +325,7 @@ class LabelStudioFormat(Format):
         if options.get("label_config"):
             self.template = self._config_template(Path(options["label_config"]))
         self.inferred = InferredMapping()
+        self.seen: dict[str, int] = {}  # ids made from content: a second task with the same text gets "-2"
         self.emails: dict[int, str] = {int(k): v for k, v in (options.get("users") or {}).items()}
 
     # reading -------------------------------------------------------------------------
@@ -361,21 +374,31 @@ class LabelStudioFormat(Format):
         if not isinstance(data, dict):
             raise RowError("field 'data' is not an object")
         task_id = row.get("id")
-        sample, order, fields = self._sample(data, task_id, row.get("meta"))
+        meta = row.get("meta") if isinstance(row.get("meta"), dict) else {}
+        sample, order, fields = self._sample(data, task_id, meta)
+        if ORDER_KEY not in data and ID_KEY not in data and task_id is None:
+            k = self.seen[sample.id] = self.seen.get(sample.id, 0) + 1
+            if k > 1:
+                sample.id = f"{sample.id}-{k}"
+        stored = list(sample.annotations)  # carried in the payload (its meta): not in the task's own lists
         project = int(row["project"]) if isinstance(row.get("project"), int) else -1
         use_tpl = self.template is not None and ORDER_KEY in data
+        got: list[Annotation] = []
         for raw in sorted((p for p in row.get("predictions") or [] if isinstance(p, dict)),
                           key=lambda p: (p.get("id") is None, p.get("id") or 0)):
             values = self._values(raw.get("result") or [], data, order, fields, use_tpl)
-            sample.annotations.append(prediction_to_annotation(raw, values))
-        authors = data.get(AUTHORS_KEY) if isinstance(data.get(AUTHORS_KEY), dict) else {}
+            got.append(prediction_to_annotation(raw, values))
+        authors = meta.get(AUTHORS_KEY) if isinstance(meta.get(AUTHORS_KEY), dict) else data.get(AUTHORS_KEY)
+        authors = authors if isinstance(authors, dict) else {}
         preds = authors.get("predictions") or []
-        got = [a for a in sample.annotations if a.kind == "prediction"]
         if len(preds) == len(got):
-            sample.annotations = [_with_author(a, p, through_server=False) for a, p in zip(got, preds)]
+            got = [_with_author(a, p, through_server=False) for a, p in zip(got, preds)]
         elif not got and preds and all(isinstance(p, dict) and "values" in p for p in preds):
-            # Label Studio's export lists predictions by id only; the task data keeps what labelloop wrote
-            sample.annotations = [Annotation.model_validate(p) for p in preds]
+            # Label Studio's export lists predictions by id only; the task keeps what labelloop wrote
+            got = [Annotation.model_validate(p) for p in preds]
+        pushed = {(a.model_version, json.dumps(a.values, sort_keys=True)) for a in stored if a.kind == "prediction"}
+        sample.annotations = stored + [a for a in got if (a.model_version, json.dumps(
+            a.values, sort_keys=True)) not in pushed]  # a pushed task's pre-labels are its payload's predictions
         ids = [p for p in row.get("predictions") or [] if not isinstance(p, dict)]
         if ids and not sample.annotations:
             sample.metadata.setdefault("labelstudio", {})["prediction_ids"] = ids
@@ -404,7 +427,9 @@ class LabelStudioFormat(Format):
         stored = task_payload({"data": data, "meta": meta})
         order = [str(c) for c in data.get(ORDER_KEY) or []]
         if isinstance(stored, dict):
-            sample = sample_from_payload({**stored, "annotations": []}, data)  # annotations come from the task
+            # the payload's annotations are those the task's own lists do not carry: a task file's reference and
+            # human labels written without annotations=True, a pushed task's labels from push time
+            sample = sample_from_payload(stored, data)
             fields = {"prompt": "prompt", **{f"answer_{position_label(i)}": f"candidates.{cid}"
                                              for i, cid in enumerate(order)}}
             return sample, order, fields
@@ -425,14 +450,19 @@ class LabelStudioFormat(Format):
         uniform = len({len(s.candidates) for s in dataset.samples}) == 1
         tasks = []
         for s in dataset.samples:
-            task, _ = sample_task(tpl, s, candidate_order(s, seed, shuffle), n, context, annotations=False)
+            task, _ = sample_task(tpl, s, candidate_order(s, seed, shuffle), n, context, dataset=dataset, meta=True)
             done = [a for a in s.annotations if a.kind != "prediction"] if with_annotations else []
             if done:
                 task["annotations"] = [_annotation_out(tpl, a, task["data"]) for a in done]
+            # what annotators must not see goes to the task's meta, as a push puts it: the models, the dataset,
+            # the labels not written as the task's own annotations or predictions, and who made those that are
+            hidden = task["meta"][SAMPLE_KEY]
+            hidden["annotations"] = [] if with_annotations else [
+                a.model_dump(mode="json") for a in s.annotations if a.kind != "prediction"]
             authors = {"predictions": [a.model_dump(mode="json") for a in s.annotations if a.kind == "prediction"],
                        "annotations": [_author(a) for a in done]}
             if authors["predictions"] or authors["annotations"]:
-                task["data"][AUTHORS_KEY] = authors
+                task["meta"][AUTHORS_KEY] = authors
             tasks.append(task)
         path = Path(path)
         with atomic_open(path) as fh:

@@ -48,7 +48,7 @@ def _sample(sid: str, ref: str | None, answers: dict[str, str]) -> DataSample:
 
 
 def test_gold_accuracy_per_person():
-    best = [q for q in TEMPLATES.get("rewardbench")().questions if q.name == "best"]
+    best = [q for q in TEMPLATES.get("rewardbench2")().questions if q.name == "best"]
     samples = [_sample("g1", "0", {"ana": "0", "ben": "1"}), _sample("g2", "1", {"ana": "1", "ben": "1"}),
                _sample("g3", "0", {"ana": "0", "ben": "1", "cai": "0"}), _sample("x", None, {"ana": "1"})]
     got = {r.annotator: (r.correct, r.total) for r in gold_accuracy(samples, best)}

@@ -35,6 +35,8 @@ def create(
     show_predictions: bool = typer.Option(True, "--show-predictions/--no-show-predictions", help="Show pre-labels "
                                           "(prediction annotations) as suggestions; turn off for blind work."),
     title: str | None = typer.Option(None, "--title", help="Page title (default: dataset and schema names)."),
+    plan: Path | None = typer.Option(None, "--plan", help="A plan from labelloop assign: one page per annotator "
+                                     "in the --output directory, each with only their tasks and their name."),
     fmt: str = FormatOpt,
     as_json: bool = JsonOpt,
     quiet: bool = QuietOpt,
@@ -42,6 +44,10 @@ def create(
     """Write the offline annotator: one HTML file that works from disk with no network."""
     quiet = quiet or as_json
     report, bar = progress_callback(quiet, "Reading")
+    if plan is not None:
+        _create_from_plan(dataset, plan, output, template, schema, guidelines, annotators, seed, show_predictions,
+                          title, fmt, as_json, quiet)
+        return
     with bar:
         r = ops.create(dataset, output, template=template, schema=schema, guidelines=guidelines,
                        annotators=comma_list(annotators) if annotators else None, seed=seed,
@@ -85,3 +91,26 @@ def import_results_cmd(
                   if r.output_annotators else f"; added to {output}, which held no one's labels yet")
     out.print(f"Imported {r.imported} result(s) from {len(r.files)} file(s) (annotators: {who}; "
               f"status: {status}{extra}). Wrote {output}.", markup=False)
+
+
+def _create_from_plan(dataset: str, plan: Path, output: Path, template: str | None, schema: str | None,
+                      guidelines: Path | None, annotators: str | None, seed: int, show_predictions: bool,
+                      title: str | None, fmt: str, as_json: bool, quiet: bool) -> None:
+    from labelloop.errors import ParameterError
+    from labelloop.ops import assign as assign_ops
+
+    if annotators:
+        raise ParameterError("annotators", "{param} does not go with --plan: the plan names each page's annotator.")
+    report, bar = progress_callback(quiet, "Reading")
+    with bar:
+        r = assign_ops.create_pages(dataset, plan, Path("pages") if output == Path("annotator.html") else output,
+                                    template=template, schema=schema, guidelines=guidelines, seed=seed,
+                                    show_predictions=show_predictions, title=title, fmt=fmt, note=notes(quiet),
+                                    progress=report)
+    if as_json:
+        out.print_json(json.dumps(r.model_dump()))
+        return
+    for name, page in r.pages.items():
+        out.print(f"Wrote {page}: {r.tasks[name]} tasks for {name}, file id {r.file_ids[name]}.", markup=False)
+    out.print(f"{len(r.pages)} page(s) in {r.output_dir}, schema {r.schema_name}. Send each person their own page.",
+              markup=False)

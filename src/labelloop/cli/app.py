@@ -10,7 +10,7 @@ import sys
 
 import typer
 
-from labelloop.cli import annotate, assist, data, decisions, labelbox, labelstudio, mlbackend, quality, report
+from labelloop.cli import annotate, assign, assist, data, decisions, labelbox, labelstudio, mlbackend, quality, report
 from labelloop.cli import mcp as mcp_cmd
 from labelloop.cli._common import err
 from labelloop.errors import LabelloopError, ParameterError
@@ -30,6 +30,7 @@ app.command()(data.validate)
 app.command()(data.export)
 app.command("formats")(data.list_formats)
 app.command()(assist.prelabel)
+app.command("assign")(assign.assign_cmd)
 app.command()(annotate.create)
 app.command("import-results")(annotate.import_results_cmd)
 app.add_typer(labelstudio.app, name="labelstudio")

@@ -69,6 +69,8 @@ def import_results_cmd(
     template: str | None = typer.Option(None, "--template", "-t", help="Template the annotator was built with "
                                         "(default: the schema inside the results or the dataset's)."),
     schema: str | None = typer.Option(None, "--schema", "-s", help="Schema file the annotator was built with."),
+    plan: Path | None = typer.Option(None, "--plan", help="The plan the pages were made from (create --plan): "
+                                     "each file is matched to its person's page; gold answers are marked."),
     fmt: str = FormatOpt,
     as_json: bool = JsonOpt,
     quiet: bool = QuietOpt,
@@ -76,6 +78,9 @@ def import_results_cmd(
     """Add the page's exported results to the dataset as human annotations, checking every value."""
     quiet = quiet or as_json
     report, bar = progress_callback(quiet, "Reading")
+    if plan is not None:
+        _import_from_plan(dataset, plan, results, output, template, schema, fmt, as_json, quiet)
+        return
     with bar:
         r = ops.import_results(dataset, results, output, template=template, schema=schema, fmt=fmt,
                                note=notes(quiet), progress=report)
@@ -114,3 +119,22 @@ def _create_from_plan(dataset: str, plan: Path, output: Path, template: str | No
         out.print(f"Wrote {page}: {r.tasks[name]} tasks for {name}, file id {r.file_ids[name]}.", markup=False)
     out.print(f"{len(r.pages)} page(s) in {r.output_dir}, schema {r.schema_name}. Send each person their own page.",
               markup=False)
+
+
+def _import_from_plan(dataset: str, plan: Path, results: list[Path], output: Path, template: str | None,
+                      schema: str | None, fmt: str, as_json: bool, quiet: bool) -> None:
+    from labelloop.ops import assign as assign_ops
+
+    report, bar = progress_callback(quiet, "Reading")
+    with bar:
+        r = assign_ops.import_plan_results(dataset, plan, results, output, template=template, schema=schema,
+                                           fmt=fmt, note=notes(quiet), progress=report)
+    if as_json:
+        out.print_json(json.dumps(r.model_dump()))
+        return
+    who = ", ".join(f"{k} {v}" for k, v in sorted(r.by_annotator.items())) or "none"
+    extra = f"; replaced {r.replaced} older" if r.replaced else ""
+    extra += f"; {r.gold_checks} gold check(s) marked" if r.gold_checks else ""
+    extra += f"; {r.gold_samples_added} gold sample(s) added" if r.gold_samples_added else ""
+    out.print(f"Imported {r.imported} result(s) from {len(r.files)} page(s) of {plan} (annotators: {who}{extra}). "
+              f"Wrote {r.output}.", markup=False)

@@ -22,12 +22,15 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from labelloop.annotate.html import build_annotator
+from labelloop.annotate.html import build_annotator, file_id_of
+from labelloop.annotate.results import import_results as _import_results
+from labelloop.annotate.results import read_results
 from labelloop.data.io import atomic_open
 from labelloop.data.model import DataSample, Dataset
 from labelloop.data.preference import canonical
 from labelloop.data.schema import AnnotationSchema, Question
-from labelloop.errors import InputFileError, ParameterError
+from labelloop.errors import InputFileError, LabelloopError, ParameterError, ResultsMismatchError
+from labelloop.formats import save
 from labelloop.ops._common import (
     Note,
     Progress,
@@ -330,6 +333,89 @@ def create_pages(dataset: str | Path, plan: str | Path, output_dir: Path = Path(
                                title=title or f"{ds.name} · {sch.name} · {name}")
         pages[name], tasks[name], fids[name] = str(info.path), info.n_tasks, info.file_id
     return PagesResult(output_dir=str(out_dir), pages=pages, tasks=tasks, file_ids=fids, schema_name=sch.name)
+
+
+# ---------------------------------------------------------------------- results of the pages
+class PlanImportResult(BaseModel):
+    output: str
+    files: list[str]
+    pages: dict[str, str]
+    """Each results file and the person whose page it came from."""
+    imported: int
+    replaced: int
+    by_annotator: dict[str, int]
+    gold_checks: int
+    """Answers on gold samples: marked ``metadata['gold_check']``, checks rather than labels."""
+    gold_samples_added: int
+    """Samples of the plan's gold file added to the output (with their reference answer), so that gold accuracy
+    can be read from it."""
+
+
+GOLD_CHECK = "gold_check"
+
+
+def import_plan_results(dataset: str | Path, plan: str | Path, results: Sequence[Path], output: Path, *,
+                        template: str | None = None, schema: SchemaRef | None = None, fmt: str = "auto",
+                        note: Note = no_note, progress: Progress = no_progress) -> PlanImportResult:
+    """The results of the pages ``create --plan`` wrote, each matched to its person's page by its file id and
+    checked as ``import-results`` checks them, added to the dataset as that person's annotations and saved to
+    ``output`` (added to what it holds when it is this dataset with earlier imports). Answers on the plan's gold
+    samples are marked ``metadata['gold_check']``; samples of a gold file join the output, marked
+    ``metadata['gold']``."""
+    doc = load_plan(plan)
+    if not results:
+        raise ParameterError("results", "Give at least one results file exported from a page.")
+    ds, _ = load_dataset(dataset, fmt, note=note, progress=progress)
+    base = ds
+    out = Path(output)
+    if out.exists() and out.resolve() != Path(dataset).resolve():
+        try:
+            held, _ = load_dataset(out)
+        except LabelloopError:
+            held = None
+        ids = [s.id for s in ds.samples]
+        if held is None or [s.id for s in held.samples[:len(ids)]] != ids:
+            raise ParameterError("output", f"{ParameterError.literal(str(out))} already exists and holds other "
+                                 "samples than the dataset; choose a new {param}, or remove it first.")
+        base = held
+    sch = schema_for(base, template, schema)
+    per = plan_datasets(base, doc, plan_path=plan)
+    gold_ids = set((doc.get("gold") or {}).get("ids", []))
+    samples = {s.id: s for s in base.samples}
+    order = [s.id for s in base.samples]
+    pages: dict[str, str] = {}
+    imported = replaced = 0
+    by_annotator: dict[str, int] = {}
+    for path in results:
+        res = read_results(path)
+        who = next((n for n, sub in per.items() if file_id_of(sub.samples, sch, res.seed) == res.file_id), None)
+        if who is None:
+            raise ResultsMismatchError(f"{path} comes from annotator file {res.file_id}, which is none of the pages "
+                                       f"plan {plan} gives with schema {sch.name!r} and seed {res.seed}.")
+        pages[str(path)] = who
+        sub = per[who].model_copy(update={"samples": [samples.get(s.id, s) for s in per[who].samples]})
+        merged, report = _import_results(sub, [path], schema=sch)
+        origin = f"html:{report.file_id}"
+        for s in merged.samples:
+            if s.id in gold_ids:
+                s.annotations = [a.model_copy(update={"metadata": {**a.metadata, GOLD_CHECK: True}})
+                                 if a.origin == origin and a.kind == "human" else a for a in s.annotations]
+            if s.id not in samples:
+                order.append(s.id)
+                s = s.model_copy(update={"metadata": {**s.metadata, "gold": True}})
+            samples[s.id] = s
+        per[who] = per[who].model_copy(update={"samples": [samples[s.id] for s in per[who].samples]})
+        imported += report.imported
+        replaced += report.replaced
+        for k, v in report.by_annotator.items():
+            by_annotator[k] = by_annotator.get(k, 0) + v
+    final = base.model_copy(update={"samples": [samples[i] for i in order], "schema_": sch})
+    checks = sum(1 for i in gold_ids if i in samples for a in samples[i].annotations
+                 if a.metadata.get(GOLD_CHECK))
+    save(final, output)
+    return PlanImportResult(output=str(output), files=[str(p) for p in results], pages=pages, imported=imported,
+                            replaced=replaced, by_annotator=by_annotator, gold_checks=checks,
+                            gold_samples_added=len(order) - len(base.samples))
 
 
 # ---------------------------------------------------------------------- the next round

@@ -44,6 +44,9 @@ class Annotation(_Base):
     """One set of answers by one annotator (a person, a model, the source data, or a merge).
 
     ``values`` maps question name to value, always in candidate ids, never screen positions.
+    A ranking is a list of ids, best first; where its question allows ties (``Question.ties``) an item
+    may be a list of ids, a tier of equally good answers sharing one place: ``["c1", ["c2", "c3"], "c4"]``
+    (``labelloop.data.schema.ranking_tiers`` reads either form). No training pair is made inside a tier.
     """
 
     annotator: str

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from labelloop.data.model import Annotation, DataSample
 from labelloop.data.provenance import independent
-from labelloop.data.schema import AnnotationSchema, Question
+from labelloop.data.schema import AnnotationSchema, Question, ranking_tiers
 
 LabelSource = Literal["auto", "aggregate", "human", "reference"]
 Tiers = list[list[str]]
@@ -54,9 +54,12 @@ def tiers_from_value(question: Question, value: Any, candidate_ids: list[str]) -
     if value is None:
         return None
     if question.type == "ranking":
-        ranked = [v for v in value if v in ids]
-        rest = [c for c in ids if c not in ranked]
-        tiers = [[c] for c in ranked] + ([rest] if rest else [])
+        # an item is an id or a tier (a list of equally good ids): no pair is made inside a tier
+        ranked = [[c for c in tier if c in ids] for tier in ranking_tiers(value)]
+        ranked = [t for t in ranked if t]
+        placed = {c for t in ranked for c in t}
+        rest = [c for c in ids if c not in placed]
+        tiers = ranked + ([rest] if rest else [])
         return tiers if len(tiers) > 1 else None
     if question.type == "single_choice":
         if value not in ids:

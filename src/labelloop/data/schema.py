@@ -78,12 +78,17 @@ class Question(BaseModel):
     fields: list[str] = Field(default_factory=list)  # span: which text fields may be labelled
     placeholder: str = ""  # text: the hint shown in the empty box
     max_length: int | None = None  # text: the longest answer accepted, in characters
+    #: ranking: candidates may share a place. The value is then a list, best first, whose items are an id or
+    #: a list of ids (a tier: equally good), e.g. ``["c1", ["c2", "c3"], "c4"]``; see ``ranking_tiers``
+    ties: bool = False
 
     @model_validator(mode="after")
     def _check(self) -> Question:
         if self.max_length is not None and (self.type != "text" or self.max_length < 1):
             raise ValueError(f"question {self.name!r}: max_length is a positive number of characters for a text "
                              "question")
+        if self.ties and self.type != "ranking":
+            raise ValueError(f"question {self.name!r}: ties is for a ranking question")
         if self.type in ("single_choice", "multi_choice") and not (self.options or self.options_from_candidates):
             raise ValueError(f"question {self.name!r} is a choice question with no options")
         if self.type == "ranking" and not (self.options or self.options_from_candidates):
@@ -214,7 +219,7 @@ class AnnotationSchema(BaseModel):
 
 #: question keys added after schema hashes were first recorded, left out of the hash at their defaults so
 #: that a schema (and the pages and results that carry its hash) keeps the hash it had
-_NEW_DEFAULTS = {"placeholder": "", "max_length": None}
+_NEW_DEFAULTS = {"placeholder": "", "max_length": None, "ties": False}
 
 
 def _without_new_defaults(data: Any) -> Any:
@@ -304,11 +309,16 @@ def _check_value(q: Question, v: Any, cand_ids: list[str], sample: Any) -> list[
         msg = _check_rating(q, v)
         return [msg] if msg else []
     if q.type == "ranking":
-        if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
-            return [f"ranking {v!r} is not a list of ids"]
-        if len(set(v)) != len(v):
+        if not isinstance(v, list) or not all(
+                isinstance(x, str) or (isinstance(x, list) and x and all(isinstance(y, str) for y in x)) for x in v):
+            return [f"ranking {v!r} is not a list of ids" + (" or of tiers (lists of ids)" if q.ties else "")]
+        if not q.ties and any(isinstance(x, list) for x in v):
+            return [f"ranking {v!r} puts answers in one place (a tier), but question {q.name!r} does not allow "
+                    "ties"]
+        flat = [y for tier in ranking_tiers(v) for y in tier]
+        if len(set(flat)) != len(flat):
             return [f"ranking {v!r} repeats an item"]
-        bad = [x for x in v if x not in allowed]
+        bad = [x for x in flat if x not in allowed]
         return [f"ranking items {bad!r} are not among {allowed}"] if bad else []
     if q.type == "text":
         if not isinstance(v, str):
@@ -319,6 +329,23 @@ def _check_value(q: Question, v: Any, cand_ids: list[str], sample: Any) -> list[
     if q.type == "span":
         return _check_spans(q, v, sample)
     return [f"unsupported question type {q.type!r}"]  # pragma: no cover
+
+
+def ranking_tiers(value: Any) -> list[list[str]]:
+    """A ranking value as tiers of ids, best first: ``["a", ["b", "c"], "d"]`` is ``[["a"], ["b", "c"], ["d"]]``.
+
+    A ranking is a list, best first, of items that are each an id (a place of its own) or a non-empty list
+    of ids (a tier: equally good, one shared place); tiers are allowed when the question has ``ties``.
+    """
+    if not isinstance(value, (list, tuple)):
+        return []
+    return [[str(y) for y in x] if isinstance(x, (list, tuple)) else [str(x)] for x in value
+            if not (isinstance(x, (list, tuple)) and not x)]
+
+
+def ranking_flat(value: Any) -> list[str]:
+    """The ids of a ranking value in order, tiers flattened (for readers that need only the order)."""
+    return [y for tier in ranking_tiers(value) for y in tier]
 
 
 def _span_text(sample: Any, field: str) -> str | None:

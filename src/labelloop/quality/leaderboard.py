@@ -33,7 +33,7 @@ from labelloop.data.model import Annotation, DataSample, Dataset
 from labelloop.data.positions import position_label, recorded_order
 from labelloop.data.preference import preference_questions, tiers_from_value
 from labelloop.data.provenance import independent
-from labelloop.data.schema import AnnotationSchema, Question
+from labelloop.data.schema import AnnotationSchema, Question, ranking_tiers
 from labelloop.errors import LabelloopError, ParameterError
 from labelloop.quality.bradley_terry import fit_logit, strongly_connected
 from labelloop.quality.position_bias import picked_position, position_test
@@ -63,6 +63,10 @@ def pairwise(question: Question, value: Any, candidate_ids: Sequence[str]) -> li
             out += [(a, b, 1.0) for a in better for b in worse]
         if question.type == "rating":  # the same rating is a tie; the rest of a ranking or a choice is not
             out += [(a, b, 0.5) for k, a in enumerate(better) for b in better[k + 1:]]
+    if question.type == "ranking":  # a tier the person made (a list inside the ranking) is a tie
+        for tier in ranking_tiers(value):
+            tier = [c for c in tier if c in ids]
+            out += [(a, b, 0.5) for k, a in enumerate(tier) for b in tier[k + 1:]]
     return out
 
 

@@ -1,7 +1,8 @@
 """Agreement on rankings: Kendall's W per item and the mean pairwise Kendall tau-b.
 
-A ranking is a list of ids, best first; it may be partial. Unranked ids share the remaining
-places (mid-rank), so partial rankings and ties are handled by the usual tie corrections:
+A ranking is a list of ids, best first; it may be partial, and an item may be a tier (a list of ids
+sharing one place, where the question allows ties). Tied and unranked ids share their places
+(mid-rank), so partial rankings and ties are handled by the usual tie corrections:
 W = 12 S / (m² (n³ - n) - m Σ T), T = Σ (t³ - t) over tie groups (Kendall & Babington Smith
 1939), which equals Friedman's tie-corrected χ² / (m (n - 1)).
 """
@@ -17,13 +18,19 @@ import numpy as np
 from labelloop.quality.stat import Stat, Undefined, undefined
 
 
-def ranks(ranking: Sequence[str], universe: Sequence[str]) -> np.ndarray:
-    """Rank of each id in ``universe`` (1 = best); unranked ids share the places left (mid-rank)."""
-    pos = {c: i for i, c in enumerate(ranking)}
-    placed = [c for c in universe if c in pos]
-    rest = len(universe) - len(placed)
-    mid = len(placed) + (rest + 1) / 2.0
-    return np.asarray([pos[c] + 1.0 if c in pos else mid for c in universe], dtype=float)
+def ranks(ranking: Sequence[Any], universe: Sequence[str]) -> np.ndarray:
+    """Rank of each id in ``universe`` (1 = best). An item of ``ranking`` may be a tier (a list of ids sharing
+    one place): its ids get the mid-rank of the places it covers, as do unranked ids of the places left."""
+    pos: dict[str, float] = {}
+    place = 0
+    for item in ranking:
+        tier = [c for c in (item if isinstance(item, (list, tuple)) else [item]) if c in universe and c not in pos]
+        for c in tier:
+            pos[c] = place + (len(tier) + 1) / 2.0
+        place += len(tier)
+    rest = len(universe) - len(pos)
+    mid = place + (rest + 1) / 2.0
+    return np.asarray([pos.get(c, mid) for c in universe], dtype=float)
 
 
 def _ties(r: np.ndarray) -> float:

@@ -319,7 +319,7 @@ def collect(dataset: Dataset | Iterable[DataSample], question: Question, *,
                 vals.append(_checked(question, v, s.id, name))
     kind = {"multi_choice": "set", "ranking": "ranking"}.get(question.type, "categorical")
     if kind == "ranking":
-        vals = [tuple(v) for v in vals]
+        vals = [tuple(tuple(x) if isinstance(x, list) else x for x in v) for v in vals]  # a tier: a tuple
     scale = question_scale(question)
     if question.type == "single_choice" and question.options_from_candidates:
         # the answers one could give: every candidate id seen, then the fixed options (tie, both bad...)

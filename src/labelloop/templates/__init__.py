@@ -58,13 +58,14 @@ def rewardbench() -> AnnotationSchema:
 
 @TEMPLATES.register("rewardbench2")
 def rewardbench2() -> AnnotationSchema:
-    """Best of N answers, a full ranking, a rating of each and a comment; N comes from the data."""
+    """Best of N answers, a full ranking (equally good answers may share a tier), a rating of each and a comment;
+    N comes from the data."""
     return AnnotationSchema(
         name="rewardbench2",
         questions=[
             Question(name="best", type="single_choice", title="Which answer is best?", options_from_candidates=True),
             Question(name="ranking", type="ranking", title="Rank all answers, best first",
-                     options_from_candidates=True),
+                     options_from_candidates=True, ties=True),
             _rating(),
             Question(name="correct", type="multi_choice", title="Which answers are correct?",
                      options_from_candidates=True, required=False),

@@ -39,7 +39,8 @@ class BordaCount(Aggregator):
             rankings = [list(ratings.categories[c]) for c in ratings.code[rows]]
             universe = list(self.universes.get(ratings.items[i], []))
             for rk in rankings:
-                universe += [x for x in rk if x not in universe]
+                universe += [x for item in rk for x in (item if isinstance(item, (list, tuple)) else [item])
+                             if x not in universe]
             n = len(universe)
             mat = np.vstack([ranks(rk, universe) for rk in rankings])
             points = (n - mat).sum(axis=0)

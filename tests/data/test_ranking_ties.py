@@ -1,0 +1,106 @@
+"""Rankings with ties (issue 17): a ranking item may be a tier of equally good answers; no pair inside a tier."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from scipy.stats import kendalltau
+
+from labelloop import TEMPLATES, Annotation, Question, load
+from labelloop.data.schema import AnnotationSchema, ranking_tiers
+from labelloop.formats.dpo import DPOFormat, sample_pairs
+from labelloop.quality.leaderboard import pairwise
+from labelloop.quality.ranking import kendall_tau_b, kendall_w, ranks
+
+EXAMPLE = "examples/rewardbench2_example.jsonl"
+CORRECT = ["0", "1", "2", "3"]  # 11, 13, 17, 19; 4..7 are 12, 15, 21, 9
+
+
+def prime_sample(value):
+    ds = load(EXAMPLE)
+    s = next(x for x in ds.samples if x.metadata.get("source_id") == "ties-023")
+    s.annotations.append(Annotation(annotator="ana", values={"ranking": value, "correct": CORRECT}))
+    return ds, s
+
+
+def test_tiers_read_from_either_form():
+    assert ranking_tiers(["c1", ["c2", "c3"], "c4"]) == [["c1"], ["c2", "c3"], ["c4"]]
+    assert ranking_tiers([["a", "b"], ["c"]]) == [["a", "b"], ["c"]]
+    assert ranking_tiers(["a", "b"]) == [["a"], ["b"]]
+
+
+def test_rewardbench2_ranking_allows_ties_and_hash_of_others_unchanged():
+    assert TEMPLATES.get("rewardbench2")().question("ranking").ties is True
+    plain = AnnotationSchema(questions=[Question(name="r", type="ranking", options_from_candidates=True)])
+    assert "ties" not in json.dumps(plain.model_dump(mode="json")) or plain.schema_hash() == AnnotationSchema(
+        questions=[Question(name="r", type="ranking", options_from_candidates=True, ties=False)]).schema_hash()
+    tied = AnnotationSchema(questions=[Question(name="r", type="ranking", options_from_candidates=True, ties=True)])
+    assert tied.schema_hash() != plain.schema_hash()
+    with pytest.raises(ValueError, match="ties is for a ranking question"):
+        Question(name="x", type="single_choice", options_from_candidates=True, ties=True)
+
+
+def test_validation_of_tiered_rankings():
+    ds, s = prime_sample(None)
+    schema = ds.schema
+    ok = [["0", "1", "2", "3"], "4", "5", "6", "7"]
+    assert schema.validate_values(s, {"ranking": ok}, partial=True) == []
+    assert schema.validate_values(s, {"ranking": [["0", "1"], ["1", "2"]]}, partial=True) == [
+        f"sample {s.id!r}, question 'ranking': ranking [['0', '1'], ['1', '2']] repeats an item"]
+    assert schema.validate_values(s, {"ranking": [["0", "9"]]}, partial=True) == [
+        f"sample {s.id!r}, question 'ranking': ranking items ['9'] are not among "
+        "['0', '1', '2', '3', '4', '5', '6', '7']"]
+    assert schema.validate_values(s, {"ranking": ["0", []]}, partial=True) == [
+        f"sample {s.id!r}, question 'ranking': ranking ['0', []] is not a list of ids or of tiers (lists of ids)"]
+    strict = AnnotationSchema(questions=[Question(name="ranking", type="ranking", options_from_candidates=True)])
+    assert strict.validate_values(s, {"ranking": ok}) == [
+        f"sample {s.id!r}, question 'ranking': ranking {ok!r} puts answers in one place (a tier), but question "
+        "'ranking' does not allow ties"]
+
+
+def test_prime_ties_dpo_pairs_only_correct_over_incorrect(tmp_path):
+    # today's strict ranking: 11 first, then 13, 17, 19 below it as "rejected" (3 of 7 pairs correct vs correct)
+    ds, s = prime_sample(["0", "1", "2", "3", "4", "5", "6", "7"])
+    pairs, source, _ = sample_pairs(s, ds.schema)
+    assert source == "human" and len(pairs) == 7
+    assert [p for p in pairs if p[1] in CORRECT] == [("0", "1"), ("0", "2"), ("0", "3")]
+    # the four correct answers in one tier, the rest below
+    ds, s = prime_sample([CORRECT, "4", "5", "6", "7"])
+    pairs, source, _ = sample_pairs(s, ds.schema)
+    assert source == "human"
+    assert sorted(pairs) == [(a, b) for a in CORRECT for b in ["4", "5", "6", "7"]]  # 16 pairs
+    pairs_all, _, _ = sample_pairs(s, ds.schema, policy="all")
+    assert len(pairs_all) == 16 + 6 and not [p for p in pairs_all if p[0] in CORRECT and p[1] in CORRECT]
+    pairs_adj, _, _ = sample_pairs(s, ds.schema, policy="adjacent")
+    assert pairs_adj == [(a, "4") for a in CORRECT] + [("4", "5"), ("5", "6"), ("6", "7")]
+    # the exported file
+    ds.samples = [s]
+    out = tmp_path / "dpo.jsonl"
+    DPOFormat(label_source="human").write(ds, out)
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(rows) == 16
+    assert sorted({r["chosen"] for r in rows}) == ["11", "13", "17", "19"]
+    assert sorted({r["rejected"] for r in rows}) == ["12", "15", "21", "9"]
+
+
+def test_mid_ranks_for_tiers_and_kendall():
+    universe = ["a", "b", "c", "d", "e"]
+    assert ranks(["a", ["b", "c", "d"], "e"], universe).tolist() == [1.0, 3.0, 3.0, 3.0, 5.0]
+    assert ranks([["a", "b"]], universe).tolist() == [1.5, 1.5, 4.0, 4.0, 4.0]
+    x = ranks(["a", ["b", "c"], "d", "e"], universe)
+    y = ranks([["a", "b"], "c", "e", "d"], universe)
+    assert kendall_tau_b(x, y) == pytest.approx(kendalltau(x, y).statistic, abs=1e-12)
+    # W with ties: 12 S / (m² (n³ - n) - m Σ T); two rankings, n = 5
+    mat = np.vstack([x, y])
+    totals = mat.sum(axis=0)
+    s = ((totals - totals.mean()) ** 2).sum()
+    assert kendall_w(mat) == pytest.approx(12 * s / (4 * 120 - 2 * (6 + 6)), abs=1e-12)
+
+
+def test_leaderboard_votes_tie_inside_a_tier():
+    schema = TEMPLATES.get("rewardbench2")()
+    q = schema.question("ranking")
+    got = pairwise(q, [["a", "b"], "c"], ["a", "b", "c"])
+    assert sorted(got) == [("a", "b", 0.5), ("a", "c", 1.0), ("b", "c", 1.0)]

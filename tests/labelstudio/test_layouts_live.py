@@ -95,6 +95,13 @@ def test_every_task_offers_only_its_own_answers(ls, ls_bin, n):
         "Which answer is best?: " + ", ".join(f"{i} Answer {p}" for i, p in enumerate(letters, 1))
         + " (the same keys as the offline page).</p>")
     assert len(tasks) == COUNTS[n]
+    # the Data Manager's tab shows the id, prompt and answers, not the HTML renderings or the payload
+    with ls.client() as c:
+        [view] = c.get(f"/api/dm/views?project={pid}")
+    hidden = sorted(["tasks:data.html_prompt", "tasks:data.labelloop_order", "tasks:data.labelloop_sample",
+                     "tasks:data.ranking_items"] + [f"tasks:data.html_answer_{p}" for p in letters])
+    assert sorted(view["data"]["hiddenColumns"]["explore"]) == hidden
+    assert view["data"]["hiddenColumns"]["labeling"] == view["data"]["hiddenColumns"]["explore"]
     for t in tasks:
         assert len(t["data"]["labelloop_order"]) == n
         assert sorted(k for k in t["data"] if k.startswith("answer_")) == [f"answer_{p}" for p in letters]

@@ -29,6 +29,7 @@ from labelloop.data.schema import Option, Question
 from labelloop.errors import NotFoundError, ParameterError, ProjectError, SchemaError
 from labelloop.formats.labelstudio.config import (
     ID_KEY,
+    ORDER_KEY,
     LabelConfig,
     LabelStudioTemplate,
     SchemaTemplate,
@@ -43,6 +44,7 @@ from labelloop.formats.labelstudio.tasks import (
     _NO_TEMPLATE,
     ACCEPTED_KEY,
     ORIGIN,
+    SAMPLE_KEY,
     accepted_prediction,
     sample_from_payload,
     sample_task,
@@ -250,6 +252,8 @@ class LabelStudioAnnotator:
             batch.append(task)
             predictions += n_pred
             if len(batch) >= self.batch_size or k == len(new):
+                if tasks == 0:
+                    _hide_columns(client, project_id, batch[0]["data"])
                 client.import_tasks(project_id, batch)
                 tasks += len(batch)
                 batch = []
@@ -364,6 +368,18 @@ def _rebuild(tpl: LabelStudioTemplate | None, config: LabelConfig | None, task: 
         return tpl.sample_from_task({**data, ID_KEY: sid})
     assert config is not None
     return task_sample(data, task.get("id"), list(config.objects.values()))[0]
+
+
+def _hide_columns(client: LabelStudioClient, project_id: int, data: dict[str, Any]) -> None:
+    """A project's first Data Manager tab hides the task data only the labeling screen and labelloop read (the
+    HTML renderings, the screen order, the sample payload, ranking items), so its columns show the id, the prompt
+    and the answers. A project that has tabs already keeps them."""
+    hidden = [f"tasks:data.{k}" for k in data if k.startswith("html_") or k.endswith("_items")
+              or k in (ORDER_KEY, SAMPLE_KEY, "context_title")]
+    if not hidden or client.get(f"/api/dm/views?project={project_id}", what="Data Manager tabs"):
+        return
+    client.post("/api/dm/views", json={"project": project_id, "data": {
+        "title": "Tasks", "hiddenColumns": {"explore": hidden, "labeling": hidden}}}, what="a Data Manager tab")
 
 
 def pull_project(project_id: int, server_url: str | None = None, api_token: str | None = None,

@@ -15,6 +15,15 @@ Starts its own Label Studio (a temporary data dir, a free loopback port), then i
     .venv/bin/python bench/labelstudio.py                       # 10,000 tasks
     .venv/bin/python bench/labelstudio.py --tasks 2000 --json   # a quick run
     .venv/bin/python bench/labelstudio.py --label-studio-bin .venv-ls/1.17.0/bin/label-studio
+    .venv/bin/python bench/labelstudio.py --database both      # SQLite and PostgreSQL side by side (issue 19)
+
+- **five annotators at once** (issue 19): ``--annotators`` threads (default 5), each with its own connection,
+  submit ``--submissions`` annotations each (default 100) to tasks of their own through ``POST
+  /api/tasks/<id>/annotations``; latency percentiles and submissions per second.
+
+``--database sqlite|postgres|both`` (default sqlite): ``postgres`` starts Label Studio with ``--postgres`` (the
+data dir's own PostgreSQL from Debian's packages); ``both`` runs everything on each and prints them side by side,
+PostgreSQL's figure over SQLite's as a ratio.
 """
 
 from __future__ import annotations
@@ -23,8 +32,10 @@ import argparse
 import json
 import os
 import random
+import statistics
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -80,33 +91,62 @@ def rate(n: int, seconds: float) -> float:
     return n / seconds if seconds else float("inf")
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--tasks", type=int, default=10_000)
-    ap.add_argument("--naive-tasks", type=int, default=1_000)
-    ap.add_argument("--batch-size", type=int, default=500)
-    ap.add_argument("--label-studio-bin")
-    ap.add_argument("--workdir", help="Keep Label Studio's data here (default: a temporary directory).")
-    ap.add_argument("--json", action="store_true")
-    args = ap.parse_args()
+def concurrent_submissions(creds, project_id: int, task_ids: list[int], tpl, data: list[dict], annotators: int,
+                           each: int) -> dict:
+    """``annotators`` threads, each on its own connection, submit ``each`` annotations to tasks of their own."""
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    rng = random.Random(2)
+    jobs = [[(task_ids[a * each + k], data[a * each + k]) for k in range(each)] for a in range(annotators)]
+    results = [[tpl.to_result({"preference": rng.choice(["0", "1"])}, d) for _, d in job] for job in jobs]
 
-    binary = find_bin(args.label_studio_bin)
-    work = Path(args.workdir or tempfile.mkdtemp(prefix="lb-ls-bench-"))
-    ds = make_dataset(args.tasks)
+    def work(a: int) -> None:
+        c = LabelStudioClient(creds.url, creds.token)
+        try:
+            for (tid, _), result in zip(jobs[a], results[a]):
+                t = time.perf_counter()
+                try:
+                    c.create_annotation(tid, result)
+                except Exception as exc:  # noqa: BLE001  (counted, the run goes on)
+                    with lock:
+                        errors.append(type(exc).__name__)
+                    continue
+                with lock:
+                    latencies.append(time.perf_counter() - t)
+        finally:
+            c.close()
+
+    threads = [threading.Thread(target=work, args=(a,)) for a in range(annotators)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    secs = time.perf_counter() - t0
+    q = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [latencies[0]] * 99
+    return {"annotators": annotators, "submitted": len(latencies), "errors": len(errors), "seconds": secs,
+            "per_s": rate(len(latencies), secs), "p50_ms": 1000 * q[49], "p90_ms": 1000 * q[89],
+            "p99_ms": 1000 * q[98]}
+
+
+def run(args, binary: str, work: Path, ds: Dataset, database: str) -> tuple[dict, dict]:
     naive_n = min(args.naive_tasks, args.tasks)
-    server = LabelStudioServer(work / "label-studio", port=0, label_studio_bin=binary, timeout=300)
+    server = LabelStudioServer(work / f"label-studio-{database}", port=0, label_studio_bin=binary, timeout=900,
+                               postgres=database == "postgres")
     t0 = time.perf_counter()
     info = server.start()
     startup = time.perf_counter() - t0
     creds = server.credentials()
     assert creds is not None
+    data_dir = work / f"label-studio-{database}"
     client = LabelStudioClient(creds.url, creds.token)
     tpl = get_template("rewardbench")
     results: dict[str, dict] = {}
     try:
         # ---- push, ours
         ann = create_annotator(server_url=creds.url, api_token=creds.token, project_title="bench push ours",
-                               template_name="rewardbench", data_dir=work / "label-studio",
+                               template_name="rewardbench", data_dir=data_dir,
                                batch_size=args.batch_size, client=client)
         t0 = time.perf_counter()
         pushed = ann.run(ds)
@@ -123,6 +163,15 @@ def main() -> None:
         secs = time.perf_counter() - t0
         results["push_naive"] = {"tasks": naive_n, "seconds": secs, "tasks_per_s": rate(naive_n, secs)}
 
+        # ---- five annotators at once, on the naive project's tasks (no annotations yet)
+        naive_tasks = list(client.iter_tasks(naive["id"]))
+        need = args.annotators * args.submissions
+        if len(naive_tasks) < need:
+            sys.exit(f"--annotators x --submissions ({need}) needs that many tasks; raise --naive-tasks.")
+        results["concurrent"] = concurrent_submissions(creds, naive["id"], [t["id"] for t in naive_tasks[:need]],
+                                                       tpl, [t["data"] for t in naive_tasks[:need]],
+                                                       args.annotators, args.submissions)
+
         # ---- set up a project with one human annotation per task (not timed)
         proj = client.create_project(title="bench pull", label_config=config)
         rng = random.Random(1)
@@ -138,13 +187,13 @@ def main() -> None:
 
         # ---- pull, ours
         t0 = time.perf_counter()
-        pulled, stats = pull_project(proj["id"], dataset=ds, data_dir=work / "label-studio", client=client)
+        pulled, stats = pull_project(proj["id"], dataset=ds, data_dir=data_dir, client=client)
         secs = time.perf_counter() - t0
         assert stats.new == args.tasks, stats
         results["pull_ours"] = {"annotations": stats.new, "seconds": secs, "annotations_per_s": rate(stats.new, secs)}
 
         t0 = time.perf_counter()
-        _, stats = pull_project(proj["id"], dataset=ds, data_dir=work / "label-studio", client=client, method="pages")
+        _, stats = pull_project(proj["id"], dataset=ds, data_dir=data_dir, client=client, method="pages")
         secs = time.perf_counter() - t0
         results["pull_ours_pages"] = {"annotations": stats.new, "seconds": secs,
                                       "annotations_per_s": rate(stats.new, secs)}
@@ -163,27 +212,76 @@ def main() -> None:
     finally:
         client.close()
         server.stop()
+    meta = {"label_studio": info.version, "database": info.database, "tasks": args.tasks, "naive_tasks": naive_n,
+            "batch_size": args.batch_size, "startup_s": round(startup, 1)}
+    return meta, results
 
-    meta = {"label_studio": info.version, "tasks": args.tasks, "naive_tasks": naive_n, "batch_size": args.batch_size,
-            "startup_s": round(startup, 1)}
-    if args.json:
-        print(json.dumps({"meta": meta, "results": results}, indent=2))
-        return
-    print(f"Label Studio {info.version} (started in {startup:.1f} s), {args.tasks} tasks, batch {args.batch_size}")
+
+ROWS = [("push: labelloop (batched import)", "push_ours", "tasks"),
+        ("push: naive (one request per task)", "push_naive", "tasks"),
+        ("pull: labelloop (export, mapped back)", "pull_ours", "annotations"),
+        ("pull: labelloop --pages (500 a page)", "pull_ours_pages", "annotations"),
+        ("pull: Label Studio JSON export (raw)", "pull_export_json", "annotations"),
+        ("pull: naive (one GET per task)", "pull_naive", "annotations")]
+
+
+def print_one(meta: dict, results: dict) -> None:
+    print(f"Label Studio {meta['label_studio']} on {meta['database']} (started in {meta['startup_s']:.1f} s), "
+          f"{meta['tasks']} tasks, batch {meta['batch_size']}")
     print(f"{'':38} {'items':>7} {'seconds':>9} {'items/s':>9}")
-    rows = [("push: labelloop (batched import)", "push_ours", "tasks"),
-            ("push: naive (one request per task)", "push_naive", "tasks"),
-            ("pull: labelloop (export, mapped back)", "pull_ours", "annotations"),
-            ("pull: labelloop --pages (500 a page)", "pull_ours_pages", "annotations"),
-            ("pull: Label Studio JSON export (raw)", "pull_export_json", "annotations"),
-            ("pull: naive (one GET per task)", "pull_naive", "annotations")]
-    for label, key, unit in rows:
+    for label, key, unit in ROWS:
         r = results[key]
         print(f"{label:38} {r[unit]:>7} {r['seconds']:>9.1f} {r[unit] / r['seconds']:>9.0f}")
+    c = results["concurrent"]
+    print(f"{c['annotators']} annotators at once: {c['submitted']} submissions ({c['errors']} errors) in "
+          f"{c['seconds']:.1f} s, {c['per_s']:.0f}/s; latency p50 {c['p50_ms']:.0f} ms, p90 {c['p90_ms']:.0f} ms, "
+          f"p99 {c['p99_ms']:.0f} ms")
     print(f"push ratio labelloop/naive (tasks/s): "
           f"{results['push_ours']['tasks_per_s'] / results['push_naive']['tasks_per_s']:.1f}x")
     print(f"pull ratio labelloop/naive (annotations/s): "
           f"{results['pull_ours']['annotations_per_s'] / results['pull_naive']['annotations_per_s']:.1f}x")
+
+
+def print_both(runs: dict) -> None:
+    sq, pg = runs["sqlite"][1], runs["postgres"][1]
+    print(f"\nSQLite vs PostgreSQL (Label Studio {runs['sqlite'][0]['label_studio']}, {runs['sqlite'][0]['tasks']} "
+          "tasks)")
+    print(f"{'':38} {'SQLite/s':>9} {'PG/s':>9} {'PG/SQLite':>10}")
+    for label, key, unit in ROWS:
+        a, b = sq[key][unit] / sq[key]["seconds"], pg[key][unit] / pg[key]["seconds"]
+        print(f"{label:38} {a:>9.0f} {b:>9.0f} {b / a:>9.2f}x")
+    a, b = sq["concurrent"], pg["concurrent"]
+    print(f"{'5 annotators: submissions/s':38} {a['per_s']:>9.0f} {b['per_s']:>9.0f} {b['per_s'] / a['per_s']:>9.2f}x")
+    for p in ("p50_ms", "p90_ms", "p99_ms"):
+        print(f"{'5 annotators: latency ' + p[:3] + ' (ms)':38} {a[p]:>9.0f} {b[p]:>9.0f} {b[p] / a[p]:>9.2f}x")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--tasks", type=int, default=10_000)
+    ap.add_argument("--naive-tasks", type=int, default=1_000)
+    ap.add_argument("--batch-size", type=int, default=500)
+    ap.add_argument("--annotators", type=int, default=5)
+    ap.add_argument("--submissions", type=int, default=100, help="Annotations each annotator submits.")
+    ap.add_argument("--database", choices=["sqlite", "postgres", "both"], default="sqlite")
+    ap.add_argument("--label-studio-bin")
+    ap.add_argument("--workdir", help="Keep Label Studio's data here (default: a temporary directory).")
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+
+    binary = find_bin(args.label_studio_bin)
+    work = Path(args.workdir or tempfile.mkdtemp(prefix="lb-ls-bench-"))
+    ds = make_dataset(args.tasks)
+    dbs = ["sqlite", "postgres"] if args.database == "both" else [args.database]
+    runs = {db: run(args, binary, work, ds, db) for db in dbs}
+    if args.json:
+        print(json.dumps({db: {"meta": m, "results": r} for db, (m, r) in runs.items()}, indent=2))
+        return
+    for db in dbs:
+        print_one(*runs[db])
+        print()
+    if len(dbs) == 2:
+        print_both(runs)
 
 
 if __name__ == "__main__":

@@ -51,3 +51,15 @@ def test_a_prediction_is_written_into_the_bucket_and_reads_back():
     assert result == [{"from_name": "ranking", "to_name": "ranking_items", "type": "ranker",
                        "value": {"ranker": {"ranked": ["B", "C", "A"], "_": []}}}]
     assert _read(result[0]["value"]["ranker"]) == ({"ranking": ["c2", "c3", "c1"]}, [])
+
+
+def test_ranking_items_show_an_answer_as_clean_text_not_markdown():
+    from labelloop.data.model import Candidate, DataSample, Message
+    from labelloop.formats.labelstudio.config import get_template
+
+    sample = DataSample(id="s", prompt=[Message(role="user", content="17 × 24?")], candidates=[
+        Candidate(id="a", content="17 × 24 = 408. **Answer: 408**"),
+        Candidate(id="b", content="`x < y` and <b>raw</b>\n\n| n | v |\n|---|---|\n| 1 | 2 |")])
+    items = get_template("rewardbench2").task_data(sample, ["b", "a"], 2)["ranking_items"]
+    assert [(i["id"], i["body"]) for i in items] == [("A", "x < y and <b>raw</b> n v 1 2"),
+                                                     ("B", "17 × 24 = 408. Answer: 408")]

@@ -426,7 +426,7 @@ class SchemaTemplate(LabelStudioTemplate):
                 items = []
                 if q.options_from_candidates:
                     for i, cid in enumerate(order):
-                        body = by_id[cid].content
+                        body = preview(by_id[cid].content) if md_answers else " ".join(by_id[cid].content.split())
                         body = body if len(body) <= PREVIEW_CHARS else body[:PREVIEW_CHARS] + "…"
                         items.append({"id": position_label(i), "title": f"Answer {position_label(i)}",
                                       "body": body})
@@ -474,6 +474,13 @@ class SchemaTemplate(LabelStudioTemplate):
         controls = {c.name: c for c in self.controls(n)}
         return parse_result(result, lambda item: controls.get(item.get("from_name", "")), data, order)
 
+
+
+def preview(markdown: str) -> str:
+    """A Markdown answer as the one line of clean text a ranking item shows (``**408**`` reads ``408``): the
+    rendering's own tags dropped (the renderer escapes every ``<`` of the text, so no tag is the data's)."""
+    text = re.sub(r"<[^>]+>", " ", to_html(markdown))
+    return " ".join(html.unescape(text).split())
 
 
 def _positions_in(data: dict[str, Any]) -> int:

@@ -1,7 +1,9 @@
 """A persistent answer cache: one JSONL file, one line per finished call chain, appended atomically.
 
-Each record is written with a single ``os.write`` on an ``O_APPEND`` descriptor and fsync'd as the
-answer arrives, so a killed run loses only the calls in flight and a rerun pays for nothing twice.
+Each record is written with a single ``os.write`` on an ``O_APPEND`` descriptor as the answer arrives, so
+a killed run loses only the calls in flight and a rerun pays for nothing twice. The file is fsync'd at most
+every :data:`FSYNC_INTERVAL` seconds and on close, so a crash of the whole machine loses at most that much;
+an fsync per answer (a few ms each) used to cap a run at a few hundred answers a second.
 A torn last line (a crash mid-write on a filesystem without atomic appends) is ignored on reading, and
 so is any line that is not a JSON object with a string ``key``; lines are read with the bounds of untrusted
 JSON (:func:`labelloop.data.io.parse_json`: nesting, size, number lengths, NaN and infinities, lone surrogates).
@@ -14,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +24,8 @@ from labelloop.data.io import MAX_LINE_BYTES, parse_json
 from labelloop.errors import LabelloopError
 
 CACHE_FILE = "answers.jsonl"
+#: The longest the newest answers go without an fsync (a crash of the process loses nothing written).
+FSYNC_INTERVAL = 0.5
 #: The deepest record read back: a record holds one answer's values, a few levels deep (as a reply's JSON).
 MAX_RECORD_DEPTH = 64
 #: The longest integer in a record read back (token counts, confidences; as a reply's JSON).
@@ -39,6 +44,7 @@ class AnswerCache:
         self.path = Path(directory) / CACHE_FILE if directory is not None else None
         self._entries: dict[str, dict[str, Any]] = {}
         self._fd: int | None = None
+        self._synced = 0.0  # when the file was last fsync'd (monotonic): the first answer is synced at once
         self.torn_lines = 0
         if self.path is not None:
             self._load()
@@ -83,10 +89,14 @@ class AnswerCache:
                 raise LabelloopError(f"Cannot write the cache {self.path}: {exc.strerror or exc}.") from None
         data = (json.dumps(rec, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
         os.write(self._fd, data)
-        os.fsync(self._fd)
+        now = time.monotonic()
+        if now - self._synced >= FSYNC_INTERVAL:
+            os.fsync(self._fd)
+            self._synced = now
 
     def close(self) -> None:
         if self._fd is not None:
+            os.fsync(self._fd)
             os.close(self._fd)
             self._fd = None
 

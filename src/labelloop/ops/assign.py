@@ -471,7 +471,8 @@ def next_round(labelled: str | Path, annotators: str | Sequence[str], output: Pa
                 gold_labels[s.id] = answers
             continue
         labels[s.id] = answers
-    cats = [canonical(v) for v in q.allowed_values([])] if not q.options_from_candidates else []
+    # every answer one could give: the options, or for a question about the answers every candidate id seen
+    cats = list(dict.fromkeys(canonical(v) for s in ds.samples for v in q.allowed_values([c.id for c in s.candidates])))
     rp = _next_round(labels, names, target=target, max_per_sample=max_per_sample, gold=gold,
                      gold_labels=gold_labels, seen=seen, categories=cats, capacity=caps, seed=seed)
     golds = [g.to_dict() for g in gold_accuracy(ds.samples, [q], gold_ids=gold_ids, threshold=gold_min)] \

@@ -18,9 +18,9 @@ when the rate is positive), so gold is ``rate`` of what they see, at seeded posi
 
 The next round (``next_round``): Dawid–Skene over everyone's answers; each person's answers on gold enter their
 confusion matrix as fixed counts (a prior that EM cannot argue away), so a person who fails gold weighs little
-from the first round. A sample is settled when its top posterior reaches the target; an unsettled sample below
-``max_per_sample`` labels gets one more person who has not seen it (least loaded this round, then the most
-reliable, then a seeded coin).
+from the first round. A sample is settled when it has a label and its top posterior reaches the target; an
+unsettled sample below ``max_per_sample`` labels gets one more person who has not seen it (least loaded this
+round, then the most reliable, then a seeded coin).
 """
 
 from __future__ import annotations
@@ -264,7 +264,7 @@ def next_round(labels: Mapping[str, Mapping[str, Any]], annotators: Sequence[str
         top = int(post[i].argmax()) if post.shape[1] else 0
         p = float(post[i, top]) if post.shape[1] else 0.0
         had = set(map(str, labels[sid])) | set((seen or {}).get(sid, ()))
-        state = SampleState(sid, len(labels[sid]), cats[top] if cats else None, p, p >= target)
+        state = SampleState(sid, len(labels[sid]), cats[top] if cats else None, p, bool(labels[sid]) and p >= target)
         coin = {n: rng.random() for n in load}
         if not state.settled:
             free = [n for n in load if n not in had and (n not in cap or load[n] < cap[n])]

@@ -178,3 +178,14 @@ def test_next_round_before_anyone_labelled(capsys, tmp_path: Path) -> None:
     assert (r.settled, r.unsettled, r.assigned, r.loads) == (0, 24, 24, dict.fromkeys(TEAM.split(","), 6))
     for s in r.states:
         assert s.next_annotator is not None and s.sample_id not in doc["assignments"][s.next_annotator]
+
+    # round 3 from round 2's plan: nobody gets a sample they had in round 1 or 2
+    r2 = tmp_path / "r2.json"
+    second = json.loads(r2.read_text())
+    had = second["had"]
+    assert all(set(had[n]) == set(doc["assignments"][n]) | set(second["assignments"][n]) for n in TEAM.split(","))
+    assert second["gold"]["ids"] == doc["gold"]["ids"] == ["factuality-009"]
+    r3 = assign.next_round(EXAMPLE, TEAM, tmp_path / "r3.json", plan=r2)
+    assert r3.assigned == 24
+    for s in r3.states:
+        assert s.sample_id not in had[s.next_annotator]

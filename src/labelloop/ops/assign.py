@@ -9,7 +9,8 @@ The plan is a plain JSON file people can read and edit::
      "summary": {...}}
 
 ``assignments`` mixes the gold samples in; ``gold.ids`` says which they are. A next round's plan has the same
-shape (``kind``: ``next_round``), with the new tasks only.
+shape (``kind``: ``next_round``), with the new tasks only, the earlier plan's gold ids, and ``had``: who has had
+each sample so far, so that ``--next-round --plan round2.json`` asks someone else again.
 """
 
 from __future__ import annotations
@@ -455,7 +456,8 @@ def next_round(labelled: str | Path, annotators: str | Sequence[str], output: Pa
     gold_ids = set((doc.get("gold") or {}).get("ids", [])) if doc else set()
     seen: dict[str, set[str]] = {}
     if doc:
-        for name, ids in doc["assignments"].items():
+        earlier = doc.get("had") if isinstance(doc.get("had"), dict) else doc["assignments"]
+        for name, ids in earlier.items():
             for i in ids:
                 seen.setdefault(i, set()).add(name)
     labels: dict[str, dict[str, Any]] = {}
@@ -491,7 +493,12 @@ def next_round(labelled: str | Path, annotators: str | Sequence[str], output: Pa
                      "question": q.name, "capacity": caps, "previous_plan": str(plan) if plan else None,
                      "seed": seed},
         "assignments": rp.assignments,
-        "gold": {"ids": [], "file": None, "per_annotator": {}},
+        # the earlier plan's gold, so a later round (and import-results --plan) still knows the checks
+        "gold": {"ids": sorted(gold_ids), "file": (doc.get("gold") or {}).get("file") if doc else None,
+                 "per_annotator": {}},
+        # who has had each sample so far, this round included: the next round asks someone else
+        "had": {n: sorted({i for i, who in seen.items() if n in who} | set(rp.assignments.get(n, [])))
+                for n in dict.fromkeys([*names, *(w for who in seen.values() for w in who)])},
         "summary": {"samples": len(labels), "settled": len(rp.settled), "unsettled": len(rp.unsettled),
                     "assigned": assigned, "at_max": at_max, "loads": loads,
                     "reliability": {k: round(v, 4) for k, v in rp.reliability.items()},

@@ -40,7 +40,7 @@
   let rows = [];                      // rendered question rows: {q, cid, el, apply(n), clear(), focus()}
   let shownIdx = -1;
   let shownAt = 0;
-  let rankBuild = null;               // keyboard ranking in progress: {key, ids}
+  let rankBuild = null;               // keyboard ranking in progress: {key, ids, tied, pendingTie}
   const UNDO = []; const REDO = [];
   let view = null;                    // Int32Array of task indexes in the sidebar, or null before first filter
   let searchCache = null;
@@ -123,7 +123,7 @@
     if (v === undefined || v === null) return false;
     if (q.per_candidate && q.type !== 'span') return t.c.every(function (c) { return answered(Object.assign({}, q, { per_candidate: false }), v[c[0]], t); });
     if (q.type === 'text') return typeof v === 'string' && v.trim() !== '';
-    if (q.type === 'ranking') return Array.isArray(v) && v.length === rankItems(q, t).length;
+    if (q.type === 'ranking') return Array.isArray(v) && rankFlat(v).length === rankItems(q, t).length;
     if (Array.isArray(v)) return q.type === 'span' || v.length > 0;
     return true;
   }

@@ -11,7 +11,7 @@
     if (q.per_candidate && q.type !== 'span' && v && typeof v === 'object') {
       return order.filter(function (c) { return c in v; }).map(function (c) { return letter(order.indexOf(c)) + ': ' + valueText(Object.assign({}, q, { per_candidate: false }), v[c], t, order); }).join(', ');
     }
-    if (q.type === 'ranking' && Array.isArray(v)) return v.map(name).join(' > ');
+    if (q.type === 'ranking' && Array.isArray(v)) return v.map(function (x) { return Array.isArray(x) ? x.map(name).join(' = ') : name(x); }).join(' > ');
     if (q.type === 'span' && Array.isArray(v)) return v.length + ' span(s)';
     if (Array.isArray(v)) return v.map(name).join(', ');
     if (q.type === 'single_choice') return name(v);

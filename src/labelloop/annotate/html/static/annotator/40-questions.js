@@ -98,30 +98,51 @@
     }
   }
 
+  // a ranking value: ids best first; where the question allows ties, an item may be a list of ids (a tier, one place)
+  function rankFlat(v) { const out = []; (Array.isArray(v) ? v : []).forEach(function (x) { if (Array.isArray(x)) x.forEach(function (y) { out.push(y); }); else out.push(x); }); return out; }
+  function rankTied(v) { const out = []; (Array.isArray(v) ? v : []).forEach(function (x) { if (Array.isArray(x)) x.slice(1).forEach(function (y) { out.push(y); }); }); return out; }
+  function rankValue(list, tied) {
+    const tiers = [];
+    list.forEach(function (v, i) { if (i > 0 && tied.indexOf(v) >= 0) tiers[tiers.length - 1].push(v); else tiers.push([v]); });
+    return tiers.map(function (t) { return t.length === 1 ? t[0] : t; });
+  }
   function rankingWidget(q, cid, t, order, parent, cur, target) {
     const items = optionsFor(q, t, order);
     const byVal = new Map(items.map(function (o) { return [o.value, o]; }));
     const key = q.name + '|' + cid;
+    const ties = !!q.ties;
     const building = rankBuild && rankBuild.key === key && rankBuild.task === t.id ? rankBuild.ids : null;
+    const flat = rankFlat(cur);
     let list;
-    if (Array.isArray(cur) && cur.length === items.length && cur.every(function (v) { return byVal.has(v); })) list = cur.slice();
-    else if (building) list = building.concat(items.map(function (o) { return o.value; }).filter(function (v) { return building.indexOf(v) < 0; }));
+    let tied = [];
+    if (Array.isArray(cur) && flat.length === items.length && flat.every(function (v) { return byVal.has(v); })) { list = flat; tied = ties ? rankTied(cur) : []; }
+    else if (building) { list = building.concat(items.map(function (o) { return o.value; }).filter(function (v) { return building.indexOf(v) < 0; })); tied = (rankBuild.tied || []).slice(); }
     else list = items.map(function (o) { return o.value; });
-    const set = Array.isArray(cur) && cur.length === items.length;
-    const commit = function (next) { rankBuild = null; setValue(q, cid, next); };
-    const ol = h('ol', { class: 'rank' + (set ? '' : ' unset'), 'data-q': q.name });
+    const set = Array.isArray(cur) && flat.length === items.length;
+    const commit = function (next, nextTied) {
+      rankBuild = null;
+      const keep = (nextTied || []).filter(function (v) { return next.indexOf(v) > 0; });
+      setValue(q, cid, ties ? rankValue(next, keep) : next);
+    };
+    const ol = h('ol', { class: 'rank' + (set ? '' : ' unset') + (ties ? ' ties' : ''), 'data-q': q.name });
     let dragFrom = null;
+    let place = 0;
     list.forEach(function (v, i) {
       const o = byVal.get(v);
       const placed = set || (building && i < building.length);
-      const li = h('li', { draggable: 'true', tabindex: '0', 'data-value': v },
-        h('span', { class: 'pos', text: placed ? (i + 1) + '.' : '–' }), h('span', { class: 'it', text: o ? o.text : v }),
+      const isTied = ties && i > 0 && tied.indexOf(v) >= 0;
+      if (!isTied) place += 1;
+      const li = h('li', { draggable: 'true', tabindex: '0', 'data-value': v, class: isTied ? 'tied' : null, 'data-place': placed ? String(place) : null },
+        h('span', { class: 'pos', text: placed ? place + (isTied ? '=' : '.') : '–' }), h('span', { class: 'it', text: o ? o.text : v }),
+        ties && i > 0 ? h('button', { type: 'button', title: 'Same place as the answer above (key =)', 'aria-label': 'Same place as the answer above', 'aria-pressed': isTied ? 'true' : 'false', class: 'tie' + (isTied ? ' on' : ''), onclick: function () { toggleTie(i); } }, '=') : null,
         h('button', { type: 'button', title: 'Move up', 'aria-label': 'Move up', class: 'up', onclick: function () { move(i, i - 1); } }, '▲'),
         h('button', { type: 'button', title: 'Move down', 'aria-label': 'Move down', class: 'down', onclick: function () { move(i, i + 1); } }, '▼'));
       li.addEventListener('keydown', function (e) {
         if (e.altKey && (e.key === 'ArrowUp' || e.key === 'ArrowDown')) {
           e.preventDefault(); e.stopPropagation();
           const to = i + (e.key === 'ArrowUp' ? -1 : 1); move(i, to, true);
+        } else if (ties && e.key === '=' && !e.ctrlKey && !e.metaKey) {
+          e.preventDefault(); e.stopPropagation(); toggleTie(i, true);
         }
       });
       li.addEventListener('dragstart', function (e) { dragFrom = i; li.classList.add('dragging'); e.dataTransfer.effectAllowed = 'move'; e.dataTransfer.setData('text/plain', String(i)); });
@@ -135,27 +156,44 @@
       });
       ol.append(li);
     });
+    function refocusAt(to) { const el = byId('questions').querySelector('ol.rank[data-q="' + CSS.escape(q.name) + '"] li:nth-child(' + (to + 1) + ')'); if (el) el.focus(); }
     function move(from, to, refocus) {
       if (to < 0 || to >= list.length || from === to) return;
       const next = list.slice(); const x = next.splice(from, 1)[0]; next.splice(to, 0, x);
-      commit(next);
-      if (refocus) { const el = byId('questions').querySelector('ol.rank[data-q="' + CSS.escape(q.name) + '"] li:nth-child(' + (to + 1) + ')'); if (el) el.focus(); }
+      commit(next, tied.filter(function (v) { return v !== x; }));
+      if (refocus) refocusAt(to);
+    }
+    // put answer i in the same place (tier) as the one above it, or take it out again
+    function toggleTie(i, refocus) {
+      if (!ties || i < 1) return;
+      const v = list[i];
+      commit(list.slice(), tied.indexOf(v) >= 0 ? tied.filter(function (x) { return x !== v; }) : tied.concat([v]));
+      if (refocus) refocusAt(i);
     }
     parent.append(ol);
-    if (!set) parent.append(h('div', { class: 'opts' }, h('button', { type: 'button', class: 'keep', onclick: function () { commit(list.slice()); } }, 'Keep this order')));
+    if (!set) parent.append(h('div', { class: 'opts' }, h('button', { type: 'button', class: 'keep', onclick: function () { commit(list.slice(), tied); } }, 'Keep this order')));
     addRow(q, cid, target, {
       apply: function (n) {
         const o = items[n]; if (!o) return;
         let ids = building && !set ? building.slice() : [];
+        let nextTied = building && !set ? (rankBuild.tied || []).slice() : [];
         if (ids.indexOf(o.value) >= 0) return;
+        if (ties && rankBuild && rankBuild.key === key && rankBuild.pendingTie && ids.length) nextTied.push(o.value);
         ids.push(o.value);
         if (ids.length >= items.length - 1) {
           const rest = items.map(function (x) { return x.value; }).filter(function (v) { return ids.indexOf(v) < 0; });
-          commit(ids.concat(rest));
+          commit(ids.concat(rest), nextTied);
         } else {
-          if (set) { rankBuild = { key: key, task: t.id, ids: ids }; setValue(q, cid, undefined); return; }
-          rankBuild = { key: key, task: t.id, ids: ids }; renderQuestions();
+          if (set) { rankBuild = { key: key, task: t.id, ids: ids, tied: nextTied }; setValue(q, cid, undefined); return; }
+          rankBuild = { key: key, task: t.id, ids: ids, tied: nextTied }; renderQuestions();
         }
+      },
+      // '=': the focused answer shares the place above; while placing answers by number, the next one shares the last one's place
+      tie: function () {
+        if (!ties) return;
+        const li = document.activeElement && document.activeElement.closest ? document.activeElement.closest('ol.rank li') : null;
+        if (li && li.parentNode === ol) { toggleTie(Array.prototype.indexOf.call(ol.children, li), true); return; }
+        if (building && !set) { rankBuild.pendingTie = true; flash('The next answer shares the place of the last one.'); }
       },
       clear: function () { rankBuild = null; setValue(q, cid, undefined); renderQuestions(); },
     });

@@ -47,6 +47,7 @@
       if (spanRow >= 0 && (rows[active].q.type !== 'span')) { active = spanRow; markActive(); }
       if (rows[active]) rows[active].apply(n);
     } else if (k === '0' || k === 'Backspace' || k === 'Delete') { if (rows[active]) rows[active].clear(); }
+    else if (k === '=') { if (rows[active] && rows[active].tie) rows[active].tie(); }
     else if (k === 'e') { const r = rows[active]; if (r && r.focus) r.focus(); else { const ta = document.querySelector('#questions textarea'); if (ta) ta.focus(); } }
     else if (k === 'a') accept(0);
     else if (k === 'f') flagTask();

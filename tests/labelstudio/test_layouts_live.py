@@ -93,7 +93,8 @@ def test_every_task_offers_only_its_own_answers(ls, ls_bin, n):
     # the keys are in the instructions
     assert project["expert_instruction"].endswith(
         "Which answer is best?: " + ", ".join(f"{i} Answer {p}" for i, p in enumerate(letters, 1))
-        + " (the same keys as the offline page).</p>")
+        + " (the same keys as the offline page); Ctrl+Enter submits; other choices show their key beside "
+        "them.</p>")
     assert len(tasks) == COUNTS[n]
     # the Data Manager's tab shows the id, prompt and answers, not the HTML renderings or the payload
     with ls.client() as c:

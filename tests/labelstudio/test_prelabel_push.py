@@ -47,7 +47,8 @@ def test_prelabels_and_guidelines_reach_label_studio(ls, tmp_path):
     tpl = get_template("rewardbench")
     with ls.client() as c:
         project = c.get_project(pushed["project_id"])
-        keys = "**Keys**: Which answer is better?: 1 Answer A, 2 Answer B, 3 Tie, 4 Both bad (the same keys as the offline page)."
+        keys = ("**Keys**: Which answer is better?: 1 Answer A, 2 Answer B, 3 Tie, 4 Both bad (the same keys as the "
+                "offline page); Ctrl+Enter submits; other choices show their key beside them.")
         assert tpl.hotkeys(2) == keys
         assert project["expert_instruction"] == guidelines_html(g.read_text(encoding="utf-8").strip() + "\n\n" + keys)
         assert "<h3>Annotation guidelines: rewardbench</h3>" in project["expert_instruction"]

@@ -266,7 +266,8 @@ class SchemaTemplate(LabelStudioTemplate):
         if c is None:
             return ""
         keys = ", ".join(f"{i} {text}" for i, text in enumerate(c.choices, 1))
-        return f"**Keys**: {c.question.title or c.question.name}: {keys} (the same keys as the offline page)."
+        return (f"**Keys**: {c.question.title or c.question.name}: {keys} (the same keys as the offline page); "
+                "Ctrl+Enter submits; other choices show their key beside them.")
 
     # ------------------------------------------------------------------ what the screen shows
     def field(self, source: str) -> FieldSpec | None:

@@ -16,16 +16,19 @@ dropped, and never among them, where it could pass for a question's answer.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from labelloop.data.numbers import plain_number
 from labelloop.data.positions import position_index, position_label
-from labelloop.data.schema import AnnotationSchema, Option, Question
+from labelloop.data.schema import AnnotationSchema, Option, Question, ranking_flat, ranking_tiers
 
 SPAN_TAGS = ("labels", "hypertextlabels")
 RANKED_BUCKET = "ranked"  # the one Bucket of a labelloop Ranker: items are ranked by dragging them into it
+#: a ranking with ties: a Ranker with one Bucket per place, ``tier_1`` (best), ``tier_2``, …; the items a person
+#: dragged into one bucket share that place (a tier), empty buckets are skipped
+TIER_BUCKET = "tier_"
 UNRANKED = "_"  # where Label Studio keeps the items nobody moved into a bucket
 ABSENT = object()  # a control's result that holds no answer (a ranker left untouched)
 _ANSWER = re.compile(r"^Answer ([A-Z]{1,3})$")
@@ -164,6 +167,9 @@ def _parse_value(c: Control, value: dict[str, Any], order: list[str]) -> tuple[A
         return "\n".join(str(t) for t in value.get("text") or []), True
     if c.tag == "ranker":
         ranker = value.get("ranker") or {}
+        tiers = _tier_buckets(ranker)
+        if tiers is not None:
+            return _read_tiers(c, ranker, tiers, order)
         if c.open:  # a plain Ranker is one list; buckets that sort items into groups are no ranking we read
             moved = [k for k in ranker if k != UNRANKED]
             if not any(ranker.get(k) for k in moved):
@@ -222,6 +228,45 @@ def is_answer_label(text: str) -> bool:
     return bool(_ANSWER.match(str(text)))
 
 
+def _tier_buckets(ranker: dict[str, Any]) -> list[str] | None:
+    """The ``tier_N`` bucket names of a Ranker in place order, or None when it has other buckets (or none)."""
+    named = [k for k in ranker if k != UNRANKED]
+    if not named or not all(k.startswith(TIER_BUCKET) and k[len(TIER_BUCKET):].isdigit() for k in named):
+        return None
+    return sorted(named, key=lambda k: int(k[len(TIER_BUCKET):]))
+
+
+def _read_tiers(c: Control, ranker: dict[str, Any], buckets: list[str], order: Sequence[str]) -> tuple[Any, bool]:
+    tiers: list[list[str]] = []
+    for b in buckets:
+        tier = []
+        for x in ranker.get(b) or []:
+            i = position_index(str(x))
+            if i is not None and i < len(order):
+                tier.append(order[i])
+            elif str(x).startswith("option:"):
+                tier.append(str(x)[len("option:"):])
+            else:
+                return None, False
+        if tier:
+            tiers.append(tier)
+    if not tiers:
+        return ABSENT, False
+    if ranker.get(UNRANKED):  # some answers were left out of every place: no full ranking
+        return None, False
+    if any(len(t) > 1 for t in tiers) and not (c.question.ties or c.open):
+        return None, False
+    return [t[0] if len(t) == 1 else t for t in tiers], True
+
+
+def tier_bucket_names(n: int) -> list[tuple[str, str]]:
+    """(name, title) of the Buckets of a ranking with ties over ``n`` answers: ``tier_1`` "1st", …"""
+    def ordinal(k: int) -> str:
+        suffix = "th" if 10 <= k % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(k % 10, "th")
+        return f"{k}{suffix}"
+    return [(f"{TIER_BUCKET}{k}", ordinal(k)) for k in range(1, n + 1)]
+
+
 def answer_to_id(text: str, order: list[str], positions: bool = False) -> str:
     """``Answer B`` (or ``B`` where items are positions, as in a ranker) is the candidate at screen position B;
     ``option:x`` is option ``x``; anything else is kept as it is."""
@@ -255,7 +300,13 @@ def value_to_result(c: Control, value: Any, pos_of: dict[str, int]) -> list[dict
     if c.tag == "textarea":
         return [{**base, "value": {"text": [str(value)]}}] if value != "" else []
     if c.tag == "ranker":
-        ids = [position_label(pos_of[v]) if v in pos_of else f"option:{v}" for v in value]
+        def label(v: str) -> str:
+            return position_label(pos_of[v]) if v in pos_of else f"option:{v}"
+        if c.bucket == TIER_BUCKET:  # one bucket per place; a tier's answers share one
+            buckets: dict[str, Any] = {f"{TIER_BUCKET}{k}": [label(v) for v in tier]
+                                       for k, tier in enumerate(ranking_tiers(value), 1)}
+            return [{**base, "value": {"ranker": {**buckets, UNRANKED: []}}}]
+        ids = [label(v) for v in ranking_flat(value)]
         if c.bucket is not None:
             return [{**base, "value": {"ranker": {c.bucket: ids, UNRANKED: []}}}]
         return [{**base, "value": {"ranker": {c.name: ids}}}]

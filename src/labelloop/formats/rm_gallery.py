@@ -44,7 +44,7 @@ from typing import Any
 from labelloop.data.io import atomic_open, dumps, write_rows
 from labelloop.data.model import Annotation, Candidate, DataSample, Dataset
 from labelloop.data.preference import LabelSource, choose_label, preference_question, tiers_from_value
-from labelloop.data.schema import AnnotationSchema, Question
+from labelloop.data.schema import AnnotationSchema, Question, ranking_tiers
 from labelloop.errors import LabelloopError, OutputError, RowError
 from labelloop.formats.base import Format, _loads_if_json, register, scalar, to_messages
 from labelloop.templates import TEMPLATES
@@ -358,17 +358,34 @@ def values_from_annotation_data(data: dict[str, Any], ids: list[str]) -> tuple[d
     if "ranking_result" in proc and pref is not None:  # rewardbench: a pairwise preference
         cid = _answer_id(pref, ids)
         values["preference"] = cid if cid is not None else {"tie": "tie", "neither": "both_bad"}.get(pref, pref)
+    all_equal = False
     if "best_answer" in proc and proc.get("best_answer") is not None:  # rewardbench2: best of N
         cid = _answer_id(proc["best_answer"], ids)
         if cid is not None:
             values["best"] = cid
+        elif proc["best_answer"] == "all_equal":  # every answer equally good: one tier, a tie
+            all_equal = True
         else:
             unmapped["best_answer"] = proc["best_answer"]
     order = [_answer_id(a, ids) for a in proc.get("ranking_order") or []]
+    ranks = proc.get("answer_rankings") if isinstance(proc.get("answer_rankings"), dict) else {}
     if order and None not in order and len(set(order)) == len(ids):
-        values["ranking"] = order
+        # answers given the same rank number share that place (a tier)
+        by_id = {_answer_id(a, ids): r for a, r in ranks.items()}
+        places = sorted({by_id[c] for c in order}) if all(c in by_id for c in order) else None
+        if places is not None and len(places) < len(order):
+            values["ranking"] = [t[0] if len(t) == 1 else t
+                                 for t in ([c for c in order if by_id[c] == p] for p in places)]
+        else:
+            values["ranking"] = order
+        if all_equal:  # ranked as well as "all equal": the ranks stand, the choice is said
+            unmapped["best_answer"] = "all_equal"
     elif order:
         unmapped["ranking_order"] = proc.get("ranking_order")
+        if all_equal:
+            unmapped["best_answer"] = "all_equal"
+    elif all_equal and len(ids) > 1:
+        values["ranking"] = [list(ids)]
     ratings = {_answer_id(a, ids): r for a, r in (proc.get("answer_ratings") or {}).items()}
     ratings = {cid: r for cid, r in ratings.items() if cid is not None and isinstance(r, (int, float))
                and not isinstance(r, bool) and r > 0}  # Label Studio's Rating is 0 when not set
@@ -417,15 +434,21 @@ def annotation_data_from_values(values: dict[str, Any], ids: list[str]) -> dict[
         if picked is not None:
             choices["answer_ranking"] = {"choices": [picked], "type": "choices"}
             result("answer_ranking", "choices", {"choices": [picked]})
+    ranking = values.get("ranking")
+    tiers = ranking_tiers(ranking)
     if values.get("best") in name:
         choices["best_answer"] = {"choices": [name[values["best"]]], "type": "choices"}
         result("best_answer", "choices", {"choices": [name[values["best"]]]})
-    ranking = values.get("ranking")
-    if isinstance(ranking, list) and ranking and all(isinstance(x, str) and x in name for x in ranking):
-        for k, cid in enumerate(ranking, 1):
-            control = f"answer{ids.index(cid) + 1}_rank"
-            choices[control] = {"choices": [str(k)], "type": "choices"}
-            result(control, "choices", {"choices": [str(k)]})
+    elif len(tiers) == 1 and len(tiers[0]) == len(ids) > 1:  # one tier of every answer: RM-Gallery's all_equal
+        choices["best_answer"] = {"choices": ["all_equal"], "type": "choices"}
+        result("best_answer", "choices", {"choices": ["all_equal"]})
+        tiers = []
+    if tiers and all(x in name for t in tiers for x in t):
+        for k, tier in enumerate(tiers, 1):  # a tier's answers share its rank number
+            for cid in tier:
+                control = f"answer{ids.index(cid) + 1}_rank"
+                choices[control] = {"choices": [str(k)], "type": "choices"}
+                result(control, "choices", {"choices": [str(k)]})
     data: dict[str, Any] = {"ratings": ratings, "choices": choices, "text_areas": texts, "raw_results": raw}
     data["processed"] = _processed(data)
     return data

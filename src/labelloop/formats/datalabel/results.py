@@ -149,8 +149,13 @@ def to_ids(schema: AnnotationSchema, ann: Annotation, letters: Letters) -> None:
         if q is None or not q.options_from_candidates:
             continue
         if isinstance(value, list):
-            if q.type == "ranking":
-                value = [x for x in value if not (x in letters and letters[x] is None)]
+            if q.type == "ranking":  # an item may be a tier (a list of letters sharing one place)
+                def kept(xs: list[Any]) -> list[Any]:
+                    return [letters.get(x) or x for x in xs if not (x in letters and letters[x] is None)]
+                tiers = [kept(x) if isinstance(x, list) else kept([x]) for x in value]
+                ann.values[name] = [t if isinstance(x, list) and len(t) > 1 else t[0]
+                                    for x, t in zip(value, tiers, strict=True) if t]
+                continue
             ann.values[name] = [letters.get(x) or x for x in value]
         else:
             ann.values[name] = letters.get(value) or value
@@ -178,6 +183,8 @@ def _value(key: str, v: Any) -> Any:
     if key in ("choices", "ranking"):
         if not isinstance(v, list):
             raise RowError(f"{key} {v!r} is not a list")
+        if key == "ranking":  # a tier of equally good answers is a list inside the ranking
+            return [[str(y) for y in x] if isinstance(x, list) else str(x) for x in v]
         return [str(x) for x in v]
     return str(v)
 

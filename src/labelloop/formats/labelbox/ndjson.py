@@ -13,11 +13,12 @@ from typing import Any
 
 from labelloop.data.model import DataSample
 from labelloop.data.numbers import plain_number
-from labelloop.data.schema import AnnotationSchema, Question
+from labelloop.data.schema import AnnotationSchema, Question, ranking_tiers
 from labelloop.errors import FormatError, InputFileError, LabelloopError, OutputError
 from labelloop.formats.labelbox.ontology import (
     NAME_DIGITS,
     RANK_SEP,
+    TIE_SEP,
     about_prompt,
     answer_text,
     candidate_titles,
@@ -78,7 +79,8 @@ class NDJSONWriter:
         if q.type == "rating" and rating_values(q) is not None:
             return {"name": name, "answer": {"name": answer_text(v)}}
         if q.type == "ranking":
-            return {"name": name, "answer": RANK_SEP.join(self.answer_name(q, x) for x in v)}
+            return {"name": name, "answer": RANK_SEP.join(TIE_SEP.join(self.answer_name(q, x) for x in tier)
+                                                          for tier in ranking_tiers(v))}
         return {"name": name, "answer": answer_text(v)}
 
     def choice(self, q: Question, v: Any, values: dict[str, Any], cid: str | None) -> dict[str, Any]:
@@ -218,7 +220,10 @@ class NDJSONReader:
         if not isinstance(answer, str):
             raise FormatError(f"{where}: answer of {name!r} is {answer!r}, not text, an option or a list of options.")
         if q is not None and q.type == "ranking":
-            return [self.option_value(q, x) for x in answer.split(RANK_SEP)] if answer else []
+            if not answer:
+                return []
+            tiers = [[self.option_value(q, x) for x in place.split(TIE_SEP)] for place in answer.split(RANK_SEP)]
+            return [t[0] if len(t) == 1 else t for t in tiers]
         if q is not None and q.type == "rating":
             return plain_number(answer, NAME_DIGITS)
         return answer

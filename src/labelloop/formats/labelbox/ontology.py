@@ -18,6 +18,8 @@ from labelloop.data.schema import AnnotationSchema, Option, Question
 from labelloop.errors import FormatError
 
 RANK_SEP = " > "
+#: a ranking with ties as text (Labelbox's own ranking task forbids ties): equally good answers joined by " = "
+TIE_SEP = " = "
 MAX_RADIO_RATINGS = 50
 NAME_DIGITS = 10  # a rating value names its option with no float noise: 0.1 + 0.2 is "0.3"
 DEFAULT_TITLE = re.compile(r"^Response [A-Z]+$")
@@ -112,7 +114,8 @@ def _classification(q: Question, titles: list[str], *, nested: bool, parent: str
             options.append({"label": f"{text}: {label}" if label else text, "value": text, "options": []})
     instructions = q.title or q.name
     if q.type == "ranking":
-        instructions += f" (best first, separated by '{RANK_SEP.strip()}')"
+        instructions += f" (best first, separated by '{RANK_SEP.strip()}'" + (
+            f"; equally good answers joined by '{TIE_SEP.strip()}')" if q.ties else ")")
     out: dict[str, Any] = {"type": kind, "instructions": instructions, "name": feature_name(q, parent),
                            "required": q.required,
                            "options": options, "schemaNodeId": None, "featureSchemaId": None}

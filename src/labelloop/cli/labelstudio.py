@@ -20,6 +20,7 @@ from labelloop.cli._common import (
     out,
     progress_phases,
 )
+from labelloop.errors import ParameterError
 from labelloop.ops import labelstudio as ops
 
 # ---- label studio (issue 5: start it, push tasks with pre-labels, pull every annotator's work) -------
@@ -179,12 +180,38 @@ def ls_push(
     only: Path | None = typer.Option(None, "--only", help="Push only the samples this selection file names "
                                      "(from labelloop select: JSONL, JSON or one id a line), in its order."),
     ids: str | None = typer.Option(None, "--ids", help="Push only these sample ids (comma-separated)."),
+    plan: Path | None = typer.Option(None, "--plan", help="A plan from labelloop assign: one project per person "
+                                     "with only their tasks (gold mixed in), accounts made as needed."),
     fmt: str = FormatOpt,
     as_json: bool = JsonOpt,
     quiet: bool = QuietOpt,
 ) -> None:
     """Create a project and import the samples as tasks, with prediction annotations as pre-labels."""
     quiet = quiet or as_json
+    if plan is not None:
+        clashes = ((project, "project"), (only, "only"), (ids, "ids"),
+                   (reference_prelabels or None, "reference_prelabels"), (overlap != 1 or None, "overlap"))
+        for given, name in clashes:
+            if given is not None:
+                why = " (it would show the gold answers)" if name == "reference_prelabels" else ""
+                raise ParameterError("plan", "{param} decides who gets which task; leave out {other}" + why + ".",
+                                     other=name)
+        with progress_phases(quiet, "Reading", "Pushing") as (reading, report):
+            pushed = ops.push_plan(dataset, plan, template=template, project_title=project_title, url=url,
+                                   token=token, data_dir=data_dir, batch_size=batch_size, seed=seed, shuffle=shuffle,
+                                   guidelines=guidelines, fmt=fmt, note=notes(quiet), reading=reading,
+                                   progress=report)
+        if as_json:
+            out.print_json(json.dumps(pushed.model_dump()))
+            return
+        for name, who in pushed.annotators.items():
+            account = "account made" if who["account_created"] else "account there already"
+            where = ", ".join(f"project {p['project_id']} ({p['tasks']} tasks)" for p in who["projects"]) or "no tasks"
+            out.print(f"{name} ({who['email']}, {account}): {where}, {who['gold']} gold", markup=False)
+        if pushed.accounts_file:
+            out.print(f"Passwords of the accounts made: {pushed.accounts_file} (readable only by you).", markup=False)
+        out.print(f"Pull them back as one dataset with: labelloop labelstudio pull --plan {plan}", markup=False)
+        return
     with progress_phases(quiet, "Reading", "Pushing") as (reading, report):
         res = ops.push(dataset, template=template, project_title=project_title,
                        project_description=project_description, project=project, url=url, token=token,
@@ -203,7 +230,7 @@ def ls_push(
 
 @app.command("pull")
 def ls_pull(
-    project: int = typer.Option(..., "--project", help="Project id."),
+    project: int | None = typer.Option(None, "--project", help="Project id (or --plan)."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Output dataset (default: "
                                        "labelstudio-project-ID.jsonl); pulled into again, it gains only what is "
                                        "new or changed."),
@@ -218,12 +245,39 @@ def ls_pull(
                                "(for projects too large to export at once)."),
     strict: bool = typer.Option(False, "--strict", help="An answer that fits no question or option (an answer "
                                 "the task does not have, a renamed option) is an error and nothing is written."),
+    plan: Path | None = typer.Option(None, "--plan", help="Pull every project push --plan made for this plan "
+                                     "into one dataset (default output labelstudio-plan.jsonl); answers on gold "
+                                     "samples are marked as checks."),
     as_json: bool = JsonOpt,
     quiet: bool = QuietOpt,
 ) -> None:
     """Every annotation of every annotator, as human annotations in candidate ids, next to the originals.
 
     Answers that fit no question, required answers missing and accepted predictions are listed by task."""
+    if (project is None) == (plan is None):
+        raise ParameterError("project", "Give {param} (one project) or {plan} (the projects push --plan made), one "
+                                        "of them.", plan="plan")
+    if plan is not None:
+        with progress_phases(quiet or as_json, "Pulling") as (report,):
+            got = ops.pull_plan(plan, output=output, dataset=dataset, template=template, url=url, token=token,
+                                data_dir=data_dir, pages=pages, strict=strict, progress=report)
+        if as_json:
+            out.print_json(json.dumps(got.model_dump()))
+            return
+        st = got.stats
+        for name, who in got.annotators.items():
+            out.print(f"{name}: {who['annotations']} annotation(s) from project(s) "
+                      f"{', '.join(map(str, who['projects']))}", markup=False)
+        out.print(f"Pulled {st.get('annotations', 0)} annotation(s) from {st.get('tasks', 0)} task(s): "
+                  f"{st.get('new', 0)} new, {st.get('updated', 0)} changed, {st.get('unchanged', 0)} already here; "
+                  f"{got.gold_checks} answer(s) on gold samples marked as checks. Wrote {got.output}.", markup=False)
+        if got.by_others:
+            out.print(f"{got.by_others} annotation(s) were made in a person's project by someone else (Community "
+                      "Edition lets anyone open any project); they are kept under who made them.", markup=False)
+        for line in _pull_problems({**{"accepted_predictions": 0, "unmapped": {}, "unmapped_tasks": [],
+                                       "missing_required": {}, "missing_tasks": [], "notes": []}, **st}):
+            out.print(line, markup=False)
+        return
     with progress_phases(quiet or as_json, "Pulling") as (report,):
         res = ops.pull(project, output=output, dataset=dataset, template=template, url=url, token=token,
                        data_dir=data_dir, pages=pages, strict=strict, progress=report)

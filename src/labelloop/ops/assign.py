@@ -29,6 +29,7 @@ from labelloop.annotate.results import read_results
 from labelloop.data.io import atomic_open
 from labelloop.data.model import DataSample, Dataset
 from labelloop.data.preference import canonical
+from labelloop.data.provenance import GOLD_CHECK
 from labelloop.data.schema import AnnotationSchema, Question
 from labelloop.errors import InputFileError, LabelloopError, ParameterError, ResultsMismatchError
 from labelloop.formats import save
@@ -352,7 +353,6 @@ class PlanImportResult(BaseModel):
     can be read from it."""
 
 
-GOLD_CHECK = "gold_check"
 
 
 def import_plan_results(dataset: str | Path, plan: str | Path, results: Sequence[Path], output: Path, *,

@@ -151,7 +151,7 @@ def test_review_finds_every_planted_problem():
     assert alice_pos["p_adjusted"] > 0.01  # honest work is not flagged
 
     s = report.summary()
-    assert s["by_kind"] == {"prediction_disagreement": len(expected_prediction_flags()),
+    assert s["by_kind"] == {"contradiction": 0, "prediction_disagreement": len(expected_prediction_flags()),
                             "majority_disagreement": len(expected_majority_flags()), "too_fast": 1,
                             "straight_lining": 1, "position_bias": 1}
     assert (s["human_annotations"], s["annotators"], s["samples"]) == (3 * N, 3, N)
@@ -235,7 +235,7 @@ def test_review_cli_writes_json_and_markdown(tmp_path):
                         str(md), "--json"], capture_output=True, text=True, timeout=120)
     assert p.returncode == 0, p.stderr
     summary = json.loads(p.stdout)
-    assert summary["by_kind"] == {"prediction_disagreement": len(expected_prediction_flags()),
+    assert summary["by_kind"] == {"contradiction": 0, "prediction_disagreement": len(expected_prediction_flags()),
                                   "majority_disagreement": len(expected_majority_flags()), "too_fast": 1,
                                   "straight_lining": 1, "position_bias": 1}
     assert summary["flagged_annotators"] == ["alice", "bob", "carol"]

@@ -104,3 +104,19 @@ def test_leaderboard_votes_tie_inside_a_tier():
     q = schema.question("ranking")
     got = pairwise(q, [["a", "b"], "c"], ["a", "b", "c"])
     assert sorted(got) == [("a", "b", 0.5), ("a", "c", 1.0), ("b", "c", 1.0)]
+
+
+def test_agreement_on_tiered_rankings_uses_mid_ranks():
+    from labelloop.quality.agreement import agreement
+
+    ds, s = prime_sample([CORRECT, "4", "5", "6", "7"])
+    s.annotations.append(Annotation(annotator="ben", values={"ranking": [["0", "1"], ["2", "3"], "4", "5", "6", "7"],
+                                                             "correct": CORRECT}))
+    ds.samples = [s]
+    qa = next(q for q in agreement(ds, questions=["ranking"]).questions if q.question == "ranking")
+    ids = [c.id for c in s.candidates]
+    a = ranks([CORRECT, "4", "5", "6", "7"], ids)
+    b = ranks([["0", "1"], ["2", "3"], "4", "5", "6", "7"], ids)
+    assert a.tolist() == [2.5, 2.5, 2.5, 2.5, 5, 6, 7, 8] and b.tolist() == [1.5, 1.5, 3.5, 3.5, 5, 6, 7, 8]
+    assert qa.stats["kendall_w"].value == pytest.approx(kendall_w(np.vstack([a, b])), abs=1e-12)
+    assert qa.stats["kendall_tau"].value == pytest.approx(kendalltau(a, b).statistic, abs=1e-12)

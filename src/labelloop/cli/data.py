@@ -159,6 +159,16 @@ def export(
                      + ", ".join(f"{k} {stats[k]}" for k in ("aggregate", "human", "reference") if stats[k])
                      + ")")
         out.print(f"Wrote {f.rows} rows ({to}) to {f.path}{extra}.", markup=False)
+        if stats and stats.get("reference_pairs") and label_source == "auto":
+            note(f"{stats['reference_pairs']} of {f.rows} rows of {f.path} come from the reference labels (the "
+                 f"source data's, not people's), for {stats['reference']} sample(s) with no merged or unanimous "
+                 "human label; --label-source human takes people's labels only.", quiet)
+        if stats and stats.get("contradicted"):
+            asked = ", ".join(repr(q) for q in stats.get("contradicted_questions", {}))
+            note(f"{stats['contradicted']} sample(s) left out of {f.path}: their label for {asked} contradicts "
+                 "itself (a best answer not first in the ranking, a correct answer ranked below an incorrect one, "
+                 "or ratings against the ranking; 'labelloop validate' lists them); --question picks another "
+                 "question.", quiet)
         if f.accepted_predictions_left_out:
             note(f"{f.accepted_predictions_left_out} annotation(s) in {f.path} are model predictions accepted "
                  "unchanged and were not taken as human labels (take them with --include-accepted-predictions).",

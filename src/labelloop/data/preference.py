@@ -103,3 +103,62 @@ def choose_label(sample: DataSample, question: Question, source: LabelSource = "
             continue
         return anns[-1].values[question.name], kind
     return None
+
+
+def contradictions(schema: AnnotationSchema | None, values: dict[str, Any],
+                   candidate_ids: list[str]) -> list[tuple[tuple[str, str], str]]:
+    """What one annotation says against itself, as ((question, question), sentence) pairs:
+
+    * a best answer (a choice among the candidates) that is not in the first tier of its ranking;
+    * a "correct" answer (the set of correct candidates) ranked below an answer not marked correct;
+    * per-candidate ratings that order two answers against the ranking (rated higher, ranked lower).
+
+    Tied answers contradict nothing: a tier, equal ratings and answers the ranking leaves out are no order.
+    """
+    if schema is None:
+        return []
+    ids = list(candidate_ids)
+    out: list[tuple[tuple[str, str], str]] = []
+    rankings = [q for q in schema.questions if q.type == "ranking" and q.options_from_candidates
+                and isinstance(values.get(q.name), list)]
+    for rq in rankings:
+        tiers = [[c for c in t if c in ids] for t in ranking_tiers(values[rq.name])]
+        tiers = [t for t in tiers if t]
+        if not tiers:
+            continue
+        place = {c: k for k, t in enumerate(tiers) for c in t}
+        for q in schema.questions:
+            v = values.get(q.name)
+            if v is None or not (q.options_from_candidates or q.per_candidate):
+                continue
+            if q.type == "single_choice" and q.options_from_candidates and v in place and place[v] > 0:
+                out.append(((q.name, rq.name), f"best answer {v!r} ({q.name}) is not first in the ranking "
+                            f"({rq.name}: place {place[v] + 1})"))
+            elif q.type == "multi_choice" and q.options_from_candidates and isinstance(v, list):
+                good = [c for c in v if c in place]
+                bad = [c for c in place if c not in v]
+                pairs = [(g, b) for g in good for b in bad if place[b] < place[g]]
+                if pairs:
+                    g, b = pairs[0]
+                    out.append(((q.name, rq.name), f"correct answer {g!r} ({q.name}) is ranked below {b!r}, which "
+                                f"is not marked correct ({rq.name})"))
+            elif q.type == "rating" and q.per_candidate and isinstance(v, dict):
+                scores = {c: float(x) for c, x in v.items() if c in place and isinstance(x, (int, float))
+                          and not isinstance(x, bool)}
+                pairs = [(a, b) for a in scores for b in scores if place[a] < place[b] and scores[a] < scores[b]]
+                if pairs:
+                    a, b = pairs[0]
+                    out.append(((q.name, rq.name), f"{a!r} is ranked above {b!r} ({rq.name}) but rated lower "
+                                f"({q.name}: {v[a]} < {v[b]})"))
+    return out
+
+
+def contradicted(sample: DataSample, schema: AnnotationSchema | None, question: str, kind: str, *,
+                 include_accepted: bool = False) -> list[str]:
+    """The contradictions involving ``question`` in the submitted annotations of ``kind`` that answered it."""
+    ids = [c.id for c in sample.candidates]
+    anns = [a for a in sample.annotations if a.kind == kind and a.status == "submitted"
+            and a.values.get(question) is not None and (kind != "human" or include_accepted or independent(a))]
+    if kind != "human":
+        anns = anns[-1:]  # the one choose_label takes
+    return [msg for a in anns for names, msg in contradictions(schema, a.values, ids) if question in names]

@@ -17,7 +17,14 @@ from typing import Any, Literal
 
 from labelloop.data.io import write_rows
 from labelloop.data.model import DataSample, Dataset
-from labelloop.data.preference import LabelSource, Tiers, choose_label, preference_questions, tiers_from_value
+from labelloop.data.preference import (
+    LabelSource,
+    Tiers,
+    choose_label,
+    contradicted,
+    preference_questions,
+    tiers_from_value,
+)
 from labelloop.data.schema import AnnotationSchema
 from labelloop.errors import LabelloopError
 from labelloop.formats.base import Format, register
@@ -53,6 +60,21 @@ def sample_pairs(
     Sources are tried in order (aggregate, unanimous human, reference, or just the one named);
     within a source, the preference questions it answered are tried best first.
     """
+    pairs, source, value, _ = pick_pairs(sample, schema, policy=policy, label_source=label_source,
+                                         question=question, include_accepted=include_accepted)
+    return pairs, source, value
+
+
+def pick_pairs(
+    sample: DataSample,
+    schema: AnnotationSchema | None,
+    *,
+    policy: PairPolicy = "best-vs-rest",
+    label_source: LabelSource = "auto",
+    question: str | None = None,
+    include_accepted: bool = False,
+) -> tuple[list[tuple[str, str]], str | None, Any, str | None]:
+    """:func:`sample_pairs` and the name of the question the label was read from."""
     if question and schema is None:
         raise LabelloopError(f"Cannot use question {question!r}: the dataset has no schema.")
     kinds = ["aggregate", "human", "reference"] if label_source == "auto" else [label_source]
@@ -67,8 +89,8 @@ def sample_pairs(
                 continue
             value, source = picked
             tiers = tiers_from_value(q, value, ids)
-            return (expand_pairs(tiers, policy) if tiers else []), source, value
-    return [], None, None
+            return (expand_pairs(tiers, policy) if tiers else []), source, value, q.name
+    return [], None, None, None
 
 
 def _chat_prompt(dataset: Dataset) -> bool:
@@ -91,27 +113,39 @@ class _PairExport(Format):
         if self.label_source not in ("auto", "aggregate", "human", "reference"):
             raise LabelloopError(
                 f"Unknown label source {self.label_source!r}; use auto, aggregate, human or reference.")
-        self.stats: dict[str, int] = {}
+        self.stats: dict[str, Any] = {}
         self.sources: list[str] = []  # per row of the last rows(): the sample it came from
 
     def rows(self, dataset: Dataset) -> list[dict[str, Any]]:
         chat = self.prompt_style == "chat" or (self.prompt_style == "auto" and _chat_prompt(dataset))
         out: list[dict[str, Any]] = []
         self.sources = []
-        stats = {"samples": 0, "with_pairs": 0, "pairs": 0, "aggregate": 0, "human": 0, "reference": 0}
+        stats = {"samples": 0, "with_pairs": 0, "pairs": 0, "aggregate": 0, "human": 0, "reference": 0,
+                 "contradicted": 0, "reference_pairs": 0}
+        self.contradicted: dict[str, int] = {}  # question -> samples skipped because their label contradicts itself
         for s in dataset.samples:
             stats["samples"] += 1
-            pairs, source, value = sample_pairs(s, dataset.schema, policy=self.policy,
-                                                label_source=self.label_source, question=self.question,
-                                                include_accepted=self.include_accepted)
+            pairs, source, value, qname = pick_pairs(s, dataset.schema, policy=self.policy,
+                                                     label_source=self.label_source, question=self.question,
+                                                     include_accepted=self.include_accepted)
             if not pairs:
                 continue
+            if qname is not None and source is not None and contradicted(
+                    s, dataset.schema, qname, source, include_accepted=self.include_accepted):
+                # the annotation says two things (e.g. best answer not first in its ranking): no pair is sure
+                stats["contradicted"] += 1
+                self.contradicted[qname] = self.contradicted.get(qname, 0) + 1
+                continue
+            if source == "reference":
+                stats["reference_pairs"] += len(pairs)
             stats["with_pairs"] += 1
             stats[source or "reference"] += 1
             for a, b in pairs:
                 out.append(self.row(s, a, b, chat, value))
                 self.sources.append(s.id)
                 stats["pairs"] += 1
+        if self.contradicted:
+            stats["contradicted_questions"] = dict(sorted(self.contradicted.items()))
         self.stats = stats
         return out
 

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from labelloop.data.io import write_samples
+from labelloop.data.preference import contradictions
 from labelloop.data.split import check_ratios
 from labelloop.data.summary import dataset_summary
 from labelloop.errors import ParameterError
@@ -109,10 +110,15 @@ def info(path: str | Path, fmt: str = "auto", *, note: Note = no_note,
 
 def validate(path: str | Path, schema: SchemaRef | None = None, fmt: str = "auto", *, note: Note = no_note,
              progress: Progress = no_progress) -> ValidateResult:
-    """Every row read and every human / merged annotation checked against ``schema`` (default: the dataset's)."""
+    """Every row read and every human / merged annotation checked against ``schema`` (default: the dataset's),
+    and against itself (a best answer not first in its ranking, a correct answer ranked below an incorrect one,
+    ratings that order answers against the ranking: ``labelloop.data.preference.contradictions``)."""
     ds, _ = load_dataset(path, fmt, note=note, progress=progress)
     sch = schema_for(ds, None, schema, required=False)
     problems = [p for s in ds.samples for p in sch.validate_sample(s)] if sch is not None else []
+    problems += [f"sample {s.id!r}: {msg} (annotator {a.annotator!r})" for s in ds.samples for a in s.annotations
+                 if a.kind in ("human", "aggregate") and a.status == "submitted"
+                 for _, msg in contradictions(sch, a.values, [c.id for c in s.candidates])] if sch else []
     return ValidateResult(samples=len(ds.samples), schema_name=sch.name if sch else None, valid=not problems,
                           problems=len(problems), details=problems[:1000])
 

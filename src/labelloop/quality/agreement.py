@@ -28,7 +28,7 @@ import numpy as np
 from labelloop.data.model import DataSample, Dataset
 from labelloop.data.preference import canonical
 from labelloop.data.provenance import independent_view
-from labelloop.data.schema import AnnotationSchema, Question
+from labelloop.data.schema import AnnotationSchema, Question, ranking_flat
 from labelloop.errors import LabelloopError
 from labelloop.quality.alpha import (
     LEVELS,
@@ -228,8 +228,8 @@ def _ranking(qa: QuestionAgreement, samples: Sequence[DataSample], question: Que
         if not by_ann:
             continue
         universe = question.allowed_values([c.id for c in s.candidates])
-        for rk in by_ann.values():
-            universe += [x for x in rk if x not in universe]
+        for rk in by_ann.values():  # an item may be a tier (a list of ids sharing one place)
+            universe += [x for x in ranking_flat(rk) if x not in universe]
         per_item[s.id] = (universe, by_ann)
         for name, rk in by_ann.items():
             for cid, r in zip(universe, ranks(rk, universe), strict=True):

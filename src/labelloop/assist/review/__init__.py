@@ -32,6 +32,7 @@ from labelloop.assist.cache import AnswerCache
 from labelloop.assist.llm.base import Provider
 from labelloop.assist.review.checks import (
     Work,
+    check_contradictions,
     check_majority,
     check_positions,
     check_predictions,
@@ -66,6 +67,7 @@ def review_dataset(dataset: Dataset, *, schema: AnnotationSchema | None = None, 
     flags: list[dict[str, Any]] = []
     stats: dict[str, Counter] = defaultdict(Counter)
     agree: dict[str, dict[str, Any]] = {}
+    check_contradictions(work, sch, flags, stats)
     check_predictions(own, qs, o, flags, stats)
     check_majority(view, sch, own, qs, o, flags, stats, agree)
     median, threshold = check_time(work, o, flags, stats)

@@ -258,3 +258,16 @@ def check_positions(work: list[Work], qs: list[Question], o: ReviewOptions, flag
                                     f"{n} answers shown (chance {1 / n:.2f}; binomial p = {p_adj:.2g} after "
                                     "Bonferroni)"})
     return summary
+
+
+def check_contradictions(work: list[Work], schema: AnnotationSchema, flags: list[dict[str, Any]],
+                         stats: dict[str, Counter]) -> None:
+    """One annotation against itself (``labelloop.data.preference.contradictions``): a best answer not first in
+    the ranking, a correct answer ranked below an incorrect one, ratings that order answers against the ranking."""
+    from labelloop.data.preference import contradictions
+
+    for w in work:
+        for (qa, qb), msg in contradictions(schema, w.ann.values, [c.id for c in w.sample.candidates]):
+            stats[w.annotator]["contradictions"] += 1
+            flags.append({"kind": "contradiction", "annotator": w.annotator, "sample_id": w.sample.id,
+                          "question": qa, "other_question": qb, "severity": 1.0, "detail": msg})

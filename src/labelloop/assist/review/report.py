@@ -9,8 +9,10 @@ from typing import Any
 from labelloop.errors import LabelloopError
 from labelloop.markdown import code, escape
 
-KINDS = ("prediction_disagreement", "majority_disagreement", "too_fast", "straight_lining", "position_bias")
+KINDS = ("contradiction", "prediction_disagreement", "majority_disagreement", "too_fast", "straight_lining",
+         "position_bias")
 TITLES = {
+    "contradiction": "Answers that contradict each other",
     "prediction_disagreement": "Disagreement with the pre-label",
     "majority_disagreement": "Disagreement with the other annotators",
     "too_fast": "Implausibly short time",

@@ -43,3 +43,33 @@ def test_agreement_and_merge_leave_gold_checks_out():
     merged, _ = merge(_with_gold(), strategy="majority")
     s2 = next(s for s in merged.samples if s.id == "s2")
     assert s2.annotations_of("aggregate") == []  # only gold checks answered it: nothing to merge
+
+
+def test_agreement_reports_each_persons_gold_accuracy_with_its_interval(tmp_path, capsys):
+    from statsmodels.stats.proportion import proportion_confint
+
+    from labelloop.cli import main
+    from labelloop.data.model import Annotation
+    from labelloop.formats import save
+
+    ds = _with_gold("s2")
+    for s in ds.samples:  # a second gold sample; the reference is "0" on both: alice is right twice, bob once
+        if s.id == "s1":
+            for a in s.annotations:
+                if a.kind == "human":
+                    a.metadata["gold_check"] = True
+        if s.id in ("s1", "s2"):
+            s.annotations.append(Annotation(annotator="source", kind="reference", values={"preference": "0"}))
+    report = agreement(ds, gold_min=0.7)
+    lo, hi = proportion_confint(1, 2, method="wilson")
+    assert [(g.annotator, g.correct, g.total, g.accuracy, g.below) for g in report.gold] == [
+        ("alice", 2, 2, 1.0, False), ("bob", 1, 2, 0.5, True)]
+    assert (report.gold[1].low, report.gold[1].high) == pytest.approx((lo, hi), abs=1e-12)
+    assert report.question("preference").n_ratings == 8  # s1 and s2 are checks, not labels
+    assert report.to_dict()["gold"][1]["annotator"] == "bob"
+    path = tmp_path / "gold.jsonl"
+    save(ds, path)
+    main(["agreement", str(path), "--gold-min", "0.7"])
+    text = capsys.readouterr().out
+    assert "alice 2/2 correct on gold, 100% (95% interval 34%–100%)" in text
+    assert f"bob 1/2 correct on gold, 50% (95% interval {lo:.0%}–{hi:.0%}); below 70%" in text

@@ -41,6 +41,8 @@ def agreement_cmd(
     include_predictions: bool = PredictionsOpt,
     include_accepted: bool = AcceptedOpt,
     top: int = typer.Option(10, "--top", help="How many of the most disagreed items to list."),
+    gold_min: float = typer.Option(0.7, "--gold-min", help="Flag people whose accuracy on hidden gold samples "
+                                   "(from a plan) is below this share."),
     schema: str | None = QualitySchemaOpt,
     fmt: str = FormatOpt,
     as_json: bool = JsonOpt,
@@ -51,7 +53,7 @@ def agreement_cmd(
 
     report = ops.agreement(datasets, question=question, level=level, bootstrap=bootstrap, seed=seed,
                            include_predictions=include_predictions, schema=schema, fmt=fmt,
-                           include_accepted=include_accepted)
+                           include_accepted=include_accepted, gold_min=gold_min)
     if as_json:
         out.print_json(json.dumps(report.to_dict(), default=str))
         return

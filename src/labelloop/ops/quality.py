@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from labelloop.errors import ParameterError
 from labelloop.formats import save
 from labelloop.ops._common import CheckPath, SchemaRef, any_path, load_datasets
 from labelloop.quality.adjudicate import adjudicate as _adjudicate
@@ -49,15 +50,18 @@ class ApplyResult(BaseModel):
 
 def agreement(datasets: Sequence[str | Path], *, question: Sequence[str] | None = None, level: str | None = None,
               bootstrap: int = 0, seed: int = 0, ci_level: float = 0.95, include_predictions: bool = False,
-              schema: SchemaRef | None = None, fmt: str = "auto", include_accepted: bool = False) -> AgreementReport:
+              schema: SchemaRef | None = None, fmt: str = "auto", include_accepted: bool = False,
+              gold_min: float = 0.7) -> AgreementReport:
     """Inter-annotator agreement per question: alpha, kappas, AC1, per-annotator figures, disagreements.
     ``include_accepted``: count people's annotations that are model predictions accepted unchanged as their
     answers (by default they are left out, and counted in the report)."""
     check_interval(bootstrap, ci_level)  # the library's one check, before the files are read
+    if not 0 <= gold_min <= 1:
+        raise ParameterError("gold_min", "{param} is a share of gold answers right, between 0 and 1.")
     ds = load_datasets(datasets, fmt, schema)
     return _agreement(ds, questions=list(question) if question else None, level=level,
                       include_predictions=include_predictions, bootstrap=bootstrap, seed=seed, ci_level=ci_level,
-                      include_accepted=include_accepted)
+                      include_accepted=include_accepted, gold_min=gold_min)
 
 
 def merge(datasets: Sequence[str | Path], output: Path, strategy: str = "majority", *,

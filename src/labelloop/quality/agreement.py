@@ -39,6 +39,7 @@ from labelloop.quality.alpha import (
     krippendorff_alpha,
 )
 from labelloop.quality.best_of_n import bennett_s, options_are_candidates, pairwise_alpha
+from labelloop.quality.gold import GoldAccuracy, gold_checks
 from labelloop.quality.kappa import fleiss_kappa, gwet_ac1, pairwise_cohen, percent_agreement
 from labelloop.quality.questions import resolve
 from labelloop.quality.ranking import ranking_agreement, ranks
@@ -114,6 +115,7 @@ class AgreementReport:
     inferred_schema: bool = False
     include_accepted: bool = False
     accepted_predictions_left_out: int = 0
+    gold: list[GoldAccuracy] = field(default_factory=list)  # each person on a plan's hidden gold samples
 
     def question(self, name: str) -> QuestionAgreement:
         for q in self.questions:
@@ -125,14 +127,16 @@ class AgreementReport:
         return {"dataset": self.dataset, "kinds": self.kinds, "inferred_schema": self.inferred_schema,
                 "include_accepted": self.include_accepted,
                 "accepted_predictions_left_out": self.accepted_predictions_left_out,
-                "questions": [q.to_dict(top) for q in self.questions]}
+                "questions": [q.to_dict(top) for q in self.questions],
+                **({"gold": [g.to_dict() for g in self.gold]} if self.gold else {})}
 
 
 def agreement(dataset: Dataset, *, questions: Sequence[str] | None = None, schema: AnnotationSchema | None = None,
               level: str | None = None, include_predictions: bool = False, bootstrap: int = 0, seed: int = 0,
-              ci_level: float = 0.95, include_accepted: bool = False) -> AgreementReport:
+              ci_level: float = 0.95, include_accepted: bool = False, gold_min: float = 0.7) -> AgreementReport:
     """Agreement for every question of the schema (or the named ones). Accepted predictions are left out
-    (and counted) unless ``include_accepted``."""
+    (and counted) unless ``include_accepted``; gold checks are left out, and each person's accuracy on them
+    (95% Wilson interval, flagged below ``gold_min``) is in ``gold``."""
     check_interval(bootstrap, ci_level)
     kinds = ("human", "prediction") if include_predictions else ("human",)
     qs, inferred = resolve(dataset, schema, questions, kinds)
@@ -140,7 +144,8 @@ def agreement(dataset: Dataset, *, questions: Sequence[str] | None = None, schem
     out = [question_agreement(view.samples, q, level=level, kinds=kinds, bootstrap=bootstrap, seed=seed,
                               ci_level=ci_level, strict_level=bool(questions)) for q in qs]
     return AgreementReport(dataset=dataset.name, kinds=list(kinds), questions=out, inferred_schema=inferred,
-                           include_accepted=include_accepted, accepted_predictions_left_out=left_out)
+                           include_accepted=include_accepted, accepted_predictions_left_out=left_out,
+                           gold=gold_checks(dataset, qs, threshold=gold_min))
 
 
 def question_agreement(samples: Sequence[DataSample], question: Question, *, level: str | None = None,

@@ -110,3 +110,32 @@ def gold_accuracy(dataset: Dataset | Iterable[DataSample], questions: Sequence[Q
     checked = gold_answers(samples, questions, gold_ids)
     return [accuracy_record(name, sum(ok for *_, ok in rows), len(rows), threshold)
             for name, rows in sorted(checked.items())]
+
+
+def gold_checks(dataset: Dataset | Iterable[DataSample], questions: Sequence[Question], *,
+                threshold: float = 0.7) -> list[GoldAccuracy]:
+    """Each person's accuracy on the hidden gold samples of a plan: their answers marked
+    ``metadata["gold_check"]`` (``data.provenance``) against the samples' reference labels, sorted by name; []
+    when the dataset holds no gold checks."""
+    from labelloop.data.provenance import is_gold_check
+
+    samples = dataset.samples if isinstance(dataset, Dataset) else list(dataset)
+    checked = []
+    for s in samples:
+        if any(is_gold_check(a) for a in s.annotations):
+            keep = [a for a in s.annotations if a.kind != "human" or is_gold_check(a)]
+            checked.append(s.model_copy(update={"annotations": keep}))
+    if not checked:
+        return []
+    rows = gold_answers(checked, questions)
+    return [accuracy_record(name, sum(ok for *_, ok in r), len(r), threshold) for name, r in sorted(rows.items())]
+
+
+def gold_line(g: GoldAccuracy) -> str:
+    """``ana 9/10 correct on gold, 90% (95% interval 60–98%)``, with the flag when below the threshold."""
+    if g.accuracy is None or g.low is None or g.high is None:
+        return f"{g.annotator}: no gold answer"
+    flag = (f"; below {g.threshold:.0%}" + (" even at the top of the interval" if g.clearly_below else "")
+            if g.below else "")
+    return (f"{g.annotator} {g.correct}/{g.total} correct on gold, {g.accuracy:.0%} (95% interval "
+            f"{g.low:.0%}–{g.high:.0%}){flag}")

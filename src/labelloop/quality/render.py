@@ -11,6 +11,7 @@ from rich.text import Text
 from labelloop.data.display import visible
 from labelloop.data.numbers import figure
 from labelloop.quality.agreement import AgreementReport, QuestionAgreement
+from labelloop.quality.gold import gold_line
 from labelloop.quality.stat import PERFECT, PERFECT_PREFIX, Stat
 
 LABELS = {"percent_agreement": "percent agreement", "fleiss_kappa": "Fleiss' kappa", "gwet_ac1": "Gwet's AC1",
@@ -129,6 +130,11 @@ def report_tables(report: AgreementReport, top: int = 10) -> list[Any]:
                         "(pass --schema to set them)."))
     if report.accepted_predictions_left_out:
         out.append(Text(accepted_note(report.accepted_predictions_left_out)))
+    if report.gold:
+        out.append(Text("Gold checks (each person's answers on the hidden gold samples, left out of the figures "
+                        "below):"))
+        out += [Text("  " + gold_line(g)) for g in report.gold]
+        out.append(Text(""))
     for qa in report.questions:
         out += question_tables(qa, top)
         out.append(Text(""))

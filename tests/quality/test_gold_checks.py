@@ -73,3 +73,24 @@ def test_agreement_reports_each_persons_gold_accuracy_with_its_interval(tmp_path
     text = capsys.readouterr().out
     assert "alice 2/2 correct on gold, 100% (95% interval 34%–100%)" in text
     assert f"bob 1/2 correct on gold, 50% (95% interval {lo:.0%}–{hi:.0%}); below 70%" in text
+
+
+def test_the_dashboard_shows_gold_accuracy_per_person_and_names_who_is_below():
+    from labelloop.data.model import Annotation
+    from labelloop.report import dashboard_data
+    from labelloop.report.html import render_html
+    from labelloop.report.markdown import render_markdown
+
+    ds = _with_gold("s2")
+    next(s for s in ds.samples if s.id == "s2").annotations.append(
+        Annotation(annotator="source", kind="reference", values={"preference": "0"}))
+    data = dashboard_data(ds, bootstrap=0, review=False)
+    gold = {p["annotator"]: p["gold"] for p in data["annotators"]}
+    assert (gold["alice"]["correct"], gold["alice"]["total"], gold["bob"]["correct"], gold["bob"]["below"]) == (
+        1, 1, 0, True)
+    assert "Below 70% on the hidden gold samples: bob (see Annotators); their answers there are checks, not labels." \
+        in data["notes"]
+    page = render_html(data)
+    assert 'data-fig="gold/bob" data-value="0.0">0/1 (0%, 0%–79%)</span> <strong class="warn">below 70%</strong>' \
+        in page
+    assert "| bob | 0 | 1 | 0.000 | 0.000 – 0.793 | yes |" in render_markdown(data)

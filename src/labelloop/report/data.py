@@ -210,6 +210,15 @@ def dashboard_data(dataset: Dataset, *, title: str | None = None, schema: Annota
     people = annotator_activity(dataset)
     for p in people:
         p["review_flags"] = flag_counts.get(p["annotator"], 0) if review_out and "error" not in review_out else None
+    gold = (report.to_dict().get("gold") or []) if report else []
+    by_gold = {g["annotator"]: g for g in gold}
+    for p in people:
+        if p["annotator"] in by_gold:
+            p["gold"] = by_gold[p["annotator"]]
+    flagged = [g["annotator"] for g in gold if g["below"]]
+    if flagged:
+        notes.append(f"Below {gold[0]['threshold']:.0%} on the hidden gold samples: {', '.join(flagged)} (see "
+                     "Annotators); their answers there are checks, not labels.")
     if kinds["human"] == 0:
         notes.insert(0, "No human annotations yet: the page shows the labels there are "
                      f"({', '.join(f'{n} {k}' for k, n in kinds.items() if n) or 'none'}).")
@@ -225,6 +234,7 @@ def dashboard_data(dataset: Dataset, *, title: str | None = None, schema: Annota
                      "models": sorted({a.annotator for s in dataset.samples for a in s.annotations
                                        if a.kind == "prediction"})},
         "annotators": people,
+        **({"gold": gold} if gold else {}),  # each person on a plan's hidden gold samples
         "questions": questions,
         "agreement": report.to_dict(top) if report else None,
         "merged": merged_how,

@@ -91,13 +91,25 @@ def _overview_html(data: dict[str, Any]) -> str:
     return "".join(parts)
 
 
+def _gold_cell(g: dict[str, Any] | None) -> str:
+    """A person's accuracy on the hidden gold samples: right/checked, the share and its 95% Wilson interval."""
+    if not g or g.get("accuracy") is None:
+        return "—"
+    text = f'{g["correct"]}/{g["total"]} ({g["accuracy"]:.0%}, {g["low"]:.0%}–{g["high"]:.0%})'
+    flag = f' <strong class="warn">below {g["threshold"]:.0%}</strong>' if g["below"] else ""
+    return f'<span data-fig="{_e("gold/" + g["annotator"])}" data-value="{_e(json.dumps(g["accuracy"]))}">' \
+           f"{_e(text)}</span>{flag}"
+
+
 def _annotators_html(data: dict[str, Any]) -> str:
     people = data["annotators"]
     if not people:
         return "<p>No human annotations yet.</p>"
     has_review = any(p["review_flags"] is not None for p in people)
+    has_gold = any(p.get("gold") for p in people)
     head = ["annotator", "done", "skipped", "flagged", "draft", "median time", "timed", "first", "last"]
     head += ["review flags"] if has_review else []
+    head += ["gold right (95% interval)"] if has_gold else []
     rows = []
     for p in people:
         a = p["annotator"]
@@ -108,6 +120,8 @@ def _annotators_html(data: dict[str, Any]) -> str:
              _e((p["first"] or "—")[:16].replace("T", " ")), _e((p["last"] or "—")[:16].replace("T", " "))]
         if has_review:
             r.append(_e(figure(p["review_flags"])))
+        if has_gold:
+            r.append(_gold_cell(p.get("gold")))
         rows.append(r)
     out = [_table(head, rows)]
     agree = (data.get("agreement") or {}).get("questions", [])

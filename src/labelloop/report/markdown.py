@@ -48,6 +48,13 @@ def render_markdown(data: dict[str, Any]) -> str:
                            duration(p["median_time_s"]), figure(p["review_flags"])] for p in data["annotators"]])
     else:
         out += ["No human annotations yet.", ""]
+    if data.get("gold"):
+        out += ["### Hidden gold checks", ""]
+        below = f"below {data['gold'][0]['threshold']:.0%}"
+        out += _md_table(["annotator", "right", "checked", "accuracy", "95% interval", below],
+                         [[g["annotator"], g["correct"], g["total"], figure(g["accuracy"]),
+                           f"{figure(g['low'])} – {figure(g['high'])}" if g["low"] is not None else "—",
+                           "yes" if g["below"] else "no"] for g in data["gold"]])
     agree = {q["question"]: q for q in (data.get("agreement") or {}).get("questions", [])}
     rows = []
     for q in data["questions"]:

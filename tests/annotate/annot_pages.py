@@ -47,7 +47,10 @@ class Watched:
 
     def start(self, name: str = "alice") -> None:
         p = self.page
-        p.wait_for_selector("#modal-name:not([hidden])")
+        p.wait_for_selector("#modal-name:not([hidden]), #who:has-text('" + name + "')")
+        if p.is_visible("#modal-name") is False and p.inner_text("#who") == name:  # a page made for this person
+            p.wait_for_selector("#task-id")
+            return
         if p.is_visible(f"#name-choices button[data-name='{name}']"):
             p.click(f"#name-choices button[data-name='{name}']")
         else:

@@ -1,5 +1,5 @@
-"""create --plan in Chromium: each person's page shows only their tasks, in plan order, and their name is the
-only one it offers."""
+"""create --plan in Chromium: each person's page shows only their tasks, in plan order, and is theirs from the
+start (no name to choose or type)."""
 
 from __future__ import annotations
 
@@ -22,13 +22,11 @@ def test_each_page_holds_its_person_s_tasks(open_page, tmp_path: Path) -> None:
     for name in ("ana", "dee"):
         w = open_page(Path(r.pages[name]))
         p = w.page
-        p.wait_for_selector("#modal-name:not([hidden])")
-        # one choice, their own name; no box to type another
-        names = p.eval_on_selector_all("#name-choices button", "els => els.map(e => e.getAttribute('data-name'))")
-        assert names == [name]
-        assert not p.is_visible("#name-input") and not p.is_visible("#name-ok")
-        w.start(name)
+        # their page: no name to choose or type, their name is there from the start
+        p.wait_for_selector("#task-id")
+        assert not p.is_visible("#modal-name")
         assert p.inner_text("#who") == name
+        w.start(name)
         seen = [w.task_id()]
         for _ in range(len(doc["assignments"][name]) - 1):
             w.press("ArrowRight")

@@ -95,6 +95,8 @@
   byId('guidelines').hidden = !S.guidelines;
   updateCounts();
   refreshView();
+  // a page made for one person (create --plan, or --annotators with one name) is theirs: no name to choose
+  if (META.annotators && META.annotators.length === 1 && S.annotator !== META.annotators[0]) { S.annotator = META.annotators[0]; saveState(); }
   if (S.annotator) { byId('who').textContent = S.annotator; renderTask(); } else askName();
 
   function more() {

@@ -120,3 +120,17 @@ def test_agreement_on_tiered_rankings_uses_mid_ranks():
     assert a.tolist() == [2.5, 2.5, 2.5, 2.5, 5, 6, 7, 8] and b.tolist() == [1.5, 1.5, 3.5, 3.5, 5, 6, 7, 8]
     assert qa.stats["kendall_w"].value == pytest.approx(kendall_w(np.vstack([a, b])), abs=1e-12)
     assert qa.stats["kendall_tau"].value == pytest.approx(kendalltau(a, b).statistic, abs=1e-12)
+
+
+def test_a_pre_label_ranking_may_have_tiers_where_the_question_allows_them():
+    from labelloop.assist.prompt import View, parse_answer
+
+    ds, s = prime_sample(None)
+    view = View(order=[c.id for c in s.candidates])  # A = '0' (11), B = '1' (13), …
+    reply = json.dumps({"values": {"best": "A", "ranking": [["A", "B", "C", "D"], "E", "F", "G", "H"]}})
+    parsed = parse_answer(reply, ds.schema, s, view)
+    assert parsed.problems == [] and parsed.values["ranking"] == [CORRECT, "4", "5", "6", "7"]
+    strict = AnnotationSchema(questions=[Question(name="ranking", type="ranking", options_from_candidates=True)])
+    parsed = parse_answer(json.dumps({"values": {"ranking": [["A", "B"], "C", "D", "E", "F", "G", "H"]}}), strict, s,
+                          view)
+    assert parsed.problems == ["question 'ranking': ['A', 'B'] is not one of ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H']"]

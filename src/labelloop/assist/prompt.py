@@ -256,6 +256,11 @@ def _to_ids(q: Question, value: Any, view: View) -> tuple[Any, list[str]]:
             return value, [f"{value!r} is not a list"]
         out, errs = [], []
         for v in value:
+            if q.type == "ranking" and q.ties and isinstance(v, list):  # a tier: answers sharing one place
+                tier = [one(x) for x in v]
+                out.append([mv for mv, _ in tier])
+                errs += [m for _, e in tier for m in e]
+                continue
             mv, e = one(v)
             out.append(mv)
             errs += e

@@ -134,3 +134,19 @@ def test_a_pre_label_ranking_may_have_tiers_where_the_question_allows_them():
     parsed = parse_answer(json.dumps({"values": {"ranking": [["A", "B"], "C", "D", "E", "F", "G", "H"]}}), strict, s,
                           view)
     assert parsed.problems == ["question 'ranking': ['A', 'B'] is not one of ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H']"]
+
+
+def test_evaluate_reads_a_tiered_ranking_as_the_correct_set():
+    from labelloop.quality.evaluate import score_items
+
+    ds, s = prime_sample([CORRECT, "4", "5", "6", "7"])
+    ds.samples = [s]
+    scores = {(s.id, c.id): (10.0 if c.id in CORRECT else 1.0) - int(c.id) * 0.1 for c in s.candidates}
+    (item,), _ = score_items(ds, scores, label_source="human")
+    assert (item.n_correct, item.accurate, item.ties) == (4, True, ("tied", s.id))
+    assert item.margin == pytest.approx((10.0 - 0.3) - (1.0 - 0.4), abs=1e-12)
+    # a strict ranking put only 11 in the top tier: the other primes counted as incorrect
+    ds2, s2 = prime_sample(["0", "1", "2", "3", "4", "5", "6", "7"])
+    ds2.samples = [s2]
+    (item2,), _ = score_items(ds2, scores, label_source="human")
+    assert (item2.n_correct, item2.margin) == (1, pytest.approx(10.0 - 9.9, abs=1e-12))

@@ -22,7 +22,7 @@ from mcp import ClientSession
 
 TOOLS = {"info", "validate", "convert", "export", "create_annotator", "import_results", "agreement", "merge",
          "adjudicate", "dashboard", "prelabel", "review", "guidelines", "labelstudio_status", "labelstudio_push",
-         "labelstudio_pull", "select_next_batch", "leaderboard", "evaluate"}
+         "labelstudio_pull", "select_next_batch", "leaderboard", "evaluate", "assign", "assign_next_round"}
 SECRET = "sk-test-9f8e7d6c5b4a3210"
 
 

@@ -94,3 +94,15 @@ def test_the_dashboard_shows_gold_accuracy_per_person_and_names_who_is_below():
     assert 'data-fig="gold/bob" data-value="0.0">0/1 (0%, 0%–79%)</span> <strong class="warn">below 70%</strong>' \
         in page
     assert "| bob | 0 | 1 | 0.000 | 0.000 – 0.793 | yes |" in render_markdown(data)
+
+
+def test_training_exports_never_take_a_gold_check_as_a_persons_label():
+    from labelloop.data.preference import choose_label
+
+    ds = _with_gold("s2")
+    q = next(q for q in ds.schema.questions if q.name == "preference")
+    s2 = next(s for s in ds.samples if s.id == "s2")
+    s1 = next(s for s in ds.samples if s.id == "s1")
+    for include in (False, True):
+        assert choose_label(s2, q, "human", include_accepted=include) is None
+    assert choose_label(s1, q, "human") == ("0", "human")  # alice and bob agree on s1: their label

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from labelloop.data.model import Annotation, DataSample
-from labelloop.data.provenance import independent
+from labelloop.data.provenance import counts_as_person
 from labelloop.data.schema import AnnotationSchema, Question, ranking_tiers
 
 LabelSource = Literal["auto", "aggregate", "human", "reference"]
@@ -89,7 +89,7 @@ def choose_label(sample: DataSample, question: Question, source: LabelSource = "
     def submitted(kind: str) -> list[Annotation]:
         return [a for a in sample.annotations
                 if a.kind == kind and a.status == "submitted" and a.values.get(question.name) is not None
-                and (include_accepted or independent(a))]
+                and counts_as_person(a, include_accepted)]
 
     order = ["aggregate", "human", "reference"] if source == "auto" else [source]
     for kind in order:
@@ -158,7 +158,7 @@ def contradicted(sample: DataSample, schema: AnnotationSchema | None, question: 
     """The contradictions involving ``question`` in the submitted annotations of ``kind`` that answered it."""
     ids = [c.id for c in sample.candidates]
     anns = [a for a in sample.annotations if a.kind == kind and a.status == "submitted"
-            and a.values.get(question) is not None and (kind != "human" or include_accepted or independent(a))]
+            and a.values.get(question) is not None and (kind != "human" or counts_as_person(a, include_accepted))]
     if kind != "human":
         anns = anns[-1:]  # the one choose_label takes
     return [msg for a in anns for names, msg in contradictions(schema, a.values, ids) if question in names]

@@ -55,6 +55,12 @@ def independent(ann: Annotation) -> bool:
     return not (ann.kind == "human" and (accepted_prediction(ann) is not None or is_gold_check(ann)))
 
 
+def counts_as_person(ann: Annotation, include_accepted: bool = False) -> bool:
+    """Whether an annotation counts as a person's own answer where people are counted: never a gold check; an
+    accepted prediction only with ``include_accepted``."""
+    return not is_gold_check(ann) and (include_accepted or independent(ann))
+
+
 def count_accepted(dataset: Dataset) -> int:
     """How many submitted human annotations of ``dataset`` are accepted predictions."""
     return sum(1 for s in dataset.samples for a in s.annotations
@@ -92,5 +98,6 @@ def independent_view(dataset: Dataset, include_accepted: bool = False) -> tuple[
     return view, (0 if include_accepted else left_out)
 
 
-__all__ = ["ACCEPTED_PREDICTION", "GOLD_CHECK", "accepted_prediction", "count_accepted", "independent",
+__all__ = ["ACCEPTED_PREDICTION", "GOLD_CHECK", "accepted_prediction", "count_accepted", "counts_as_person",
+           "independent",
            "independent_view", "is_gold_check", "without_accepted"]

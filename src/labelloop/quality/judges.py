@@ -20,7 +20,7 @@ import numpy as np
 
 from labelloop.data.model import Annotation, DataSample, Dataset
 from labelloop.data.preference import canonical
-from labelloop.data.provenance import independent
+from labelloop.data.provenance import counts_as_person
 from labelloop.data.schema import AnnotationSchema, Question
 from labelloop.errors import ParameterError
 from labelloop.quality.kappa import cohen_kappa
@@ -68,7 +68,7 @@ def _question(dataset: Dataset, schema: AnnotationSchema | None, judge_names: Se
 
 
 def _people(sample: DataSample, include_accepted: bool) -> dict[str, Annotation]:
-    return {n: a for n, a in latest_by_annotator(sample, ("human",)).items() if include_accepted or independent(a)}
+    return {n: a for n, a in latest_by_annotator(sample, ("human",)).items() if counts_as_person(a, include_accepted)}
 
 
 def _verdict(judge_mean: float | None, people_mean: float | None, items: int, people: int,

@@ -32,7 +32,7 @@ import numpy as np
 from labelloop.data.model import Annotation, DataSample, Dataset
 from labelloop.data.positions import position_label, recorded_order
 from labelloop.data.preference import preference_questions, tiers_from_value
-from labelloop.data.provenance import independent
+from labelloop.data.provenance import counts_as_person
 from labelloop.data.schema import AnnotationSchema, Question, ranking_tiers
 from labelloop.errors import LabelloopError, ParameterError
 from labelloop.quality.bradley_terry import fit_logit, strongly_connected
@@ -85,7 +85,7 @@ def voters(sample: DataSample, source: str, annotators: Sequence[str] = (), incl
     for name, ann in latest_by_annotator(sample, (source,)).items():
         if annotators and name not in annotators:
             continue
-        if not include_accepted and not independent(ann):
+        if ann.kind == "human" and not counts_as_person(ann, include_accepted):
             continue
         out.append((name, ann))
     return out

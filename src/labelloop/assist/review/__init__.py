@@ -44,7 +44,7 @@ from labelloop.assist.review.checks import (
 from labelloop.assist.review.explain import REVIEW_VERSION, explain_flags, explain_message, parse_explanation
 from labelloop.assist.review.report import KINDS, TITLES, ReviewOptions, ReviewReport, review_options
 from labelloop.data.model import Dataset
-from labelloop.data.provenance import independent, independent_view
+from labelloop.data.provenance import accepted_prediction, counts_as_person, independent_view
 from labelloop.data.schema import AnnotationSchema
 from labelloop.quality.units import latest_by_annotator
 
@@ -61,9 +61,9 @@ def review_dataset(dataset: Dataset, *, schema: AnnotationSchema | None = None, 
     qs = compared_questions(sch)
     work = [Work(i, s, name, ann) for i, s in enumerate(dataset.samples)
             for name, ann in sorted(latest_by_annotator(s, ("human",)).items())]
-    own = work if include_accepted else [w for w in work if independent(w.ann)]
+    own = [w for w in work if counts_as_person(w.ann, include_accepted)]
     view, _ = independent_view(dataset, include_accepted)
-    accepted = Counter(w.annotator for w in work if not independent(w.ann))
+    accepted = Counter(w.annotator for w in work if accepted_prediction(w.ann) is not None)
     flags: list[dict[str, Any]] = []
     stats: dict[str, Counter] = defaultdict(Counter)
     agree: dict[str, dict[str, Any]] = {}

@@ -1,6 +1,7 @@
 """Through Label Studio's own labeling screen (each installed version, in Chromium): a ranking is what a person
-dragged into the Ranker's bucket, in that order. Label Studio saves a Ranker on submit even when nobody touched it;
-such a task pulls with no ranking and the missing required answer reported, never as a ranking in screen order.
+dragged into the Ranker's buckets, one bucket per place (the rewardbench2 ranking allows ties: answers in one bucket
+share that place). Label Studio saves a Ranker on submit even when nobody touched it; such a task pulls with no
+ranking and the missing required answer reported, never as a ranking in screen order.
 """
 
 from __future__ import annotations
@@ -84,14 +85,15 @@ def test_only_what_a_person_ranks_is_a_ranking(ls, tmp_path, capsys):
             page.keyboard.press("1")
             page.get_by_role("button", name="Submit").click()
             _saved(ls, tasks["s0"]["id"])
-            # s1: answers C, then A, then B dragged into the ranked bucket
+            # s1: answer C to the 1st place, A and B both to the 2nd (a tie)
             page.goto(f"{ls.creds.url}/projects/{pid}/data?task={tasks['s1']['id']}")
             page.locator(".htx-ranker-item").first.wait_for(timeout=60_000)
             page.get_by_text("Which answer is best?").click()  # the screen, not the address bar, has the focus
             page.keyboard.press("2")
-            bucket = page.locator(".htx-ranker-column").nth(1)
-            for letter in "CAB":
-                _drag(page, page.locator(".htx-ranker-item", has_text=f"Answer {letter}").first, bucket)
+            columns = page.locator(".htx-ranker-column")
+            assert [columns.nth(i).inner_text().split("\n")[0] for i in (1, 2, 3)] == ["1st", "2nd", "3rd"]
+            for letter, place in (("C", 1), ("A", 2), ("B", 2)):
+                _drag(page, page.locator(".htx-ranker-item", has_text=f"Answer {letter}").first, columns.nth(place))
             page.get_by_role("button", name="Submit").click()
             _saved(ls, tasks["s1"]["id"])
         finally:
@@ -99,7 +101,7 @@ def test_only_what_a_person_ranks_is_a_ranking(ls, tmp_path, capsys):
     ds, stats = pull_project(pid, ls.creds.url, ls.creds.token, data_dir=ls.data_dir)
     got = {s.id: s.annotations_of("human")[0].values for s in ds.samples}
     assert got["s0"] == {"best": tasks["s0"]["data"]["labelloop_order"][0]}
-    assert got["s1"] == {"best": order[1], "ranking": [order[2], order[0], order[1]]}
+    assert got["s1"] == {"best": order[1], "ranking": [order[2], [order[0], order[1]]]}
     assert stats.missing_required == {"ranking": 1}
     assert [(t["sample_id"], t["questions"]) for t in stats.missing_tasks] == [("s0", ["ranking"])]
     assert stats.unmapped == {}

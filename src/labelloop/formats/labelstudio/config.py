@@ -34,9 +34,11 @@ from labelloop.data.schema import AnnotationSchema, FieldSpec, Option, Question,
 from labelloop.errors import LabelloopError, SchemaError
 from labelloop.formats.labelstudio.results import (
     RANKED_BUCKET,
+    TIER_BUCKET,
     Control,
     parse_result,
     spans_to_result,
+    tier_bucket_names,
     value_to_result,
 )
 from labelloop.formats.schemas import load_schema
@@ -233,6 +235,10 @@ class SchemaTemplate(LabelStudioTemplate):
                            for r in q.rubric}
                 return Control(name, q, "choices", to_name, position, choices=choices)
             return Control(name, q, "number", to_name, position)
+        if q.type == "ranking" and q.ties:
+            # one Bucket per place: answers dragged into the same bucket share that place (a tier)
+            return Control(name, q, "ranker", to_name, position, bucket=TIER_BUCKET,
+                           choices=dict(tier_bucket_names(n)))
         if q.type == "ranking":
             return Control(name, q, "ranker", to_name, position, bucket=RANKED_BUCKET)
         if q.type == "text":
@@ -385,6 +391,13 @@ class SchemaTemplate(LabelStudioTemplate):
             items = quoteattr(f"{q.name}_items")
             # Items are ranked by dragging them into the bucket: Label Studio saves a Ranker untouched on submit,
             # and a plain one would then read as a ranking in screen order that nobody gave.
+            if c.bucket == TIER_BUCKET:
+                out.append(f"<List name={items} value={quoteattr('$' + q.name + '_items')} "
+                           'title="Answers: drag each one to its place (equally good answers: the same place)"/>')
+                out.append(f"<Ranker name={name} toName={items}>")
+                out += [f"  <Bucket name={quoteattr(b)} title={quoteattr(t)}/>" for b, t in c.choices.items()]
+                out.append("</Ranker>")
+                return out
             out.append(f"<List name={items} value={quoteattr('$' + q.name + '_items')} "
                        'title="Answers: drag each one to Ranked"/>')
             out.append(f"<Ranker name={name} toName={items}>")

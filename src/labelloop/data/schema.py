@@ -172,6 +172,11 @@ class AnnotationSchema(BaseModel):
             f"Schema {self.name!r} has no question {name!r}; it has: {', '.join(q.name for q in self.questions)}."
         )
 
+    def dump(self) -> dict[str, Any]:
+        """The schema as JSON data, with the question keys added since files were first written left out at their
+        defaults (``placeholder``, ``max_length``, ``ties``), so a file an older labelloop reads stays readable."""
+        return _without_new_defaults(self.model_dump(mode="json"))
+
     def schema_hash(self) -> str:
         import hashlib
 

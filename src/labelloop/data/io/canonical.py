@@ -40,7 +40,7 @@ def record_to_sample(record: dict[str, Any]) -> DataSample:
 def header_of(dataset_name: str, schema: AnnotationSchema | None, metadata: dict[str, Any]) -> dict[str, Any]:
     return {
         "name": dataset_name,
-        "schema": schema.model_dump(mode="json") if schema else None,
+        "schema": schema.dump() if schema else None,
         "metadata": metadata,
     }
 

@@ -392,14 +392,14 @@ class SchemaTemplate(LabelStudioTemplate):
             # Items are ranked by dragging them into the bucket: Label Studio saves a Ranker untouched on submit,
             # and a plain one would then read as a ranking in screen order that nobody gave.
             if c.bucket == TIER_BUCKET:
-                out.append(f"<List name={items} value={quoteattr('$' + q.name + '_items')} "
-                           'title="Answers: drag each one to its place (equally good answers: the same place)"/>')
+                out.append('<Header value="Drag each answer to its place; equally good answers share one." size="6"/>')
+                out.append(f"<List name={items} value={quoteattr('$' + q.name + '_items')} title=\"Answers\"/>")
                 out.append(f"<Ranker name={name} toName={items}>")
                 out += [f"  <Bucket name={quoteattr(b)} title={quoteattr(t)}/>" for b, t in c.choices.items()]
                 out.append("</Ranker>")
                 return out
-            out.append(f"<List name={items} value={quoteattr('$' + q.name + '_items')} "
-                       'title="Answers: drag each one to Ranked"/>')
+            out.append('<Header value="Drag each answer to Ranked, best at the top." size="6"/>')
+            out.append(f"<List name={items} value={quoteattr('$' + q.name + '_items')} title=\"Answers\"/>")
             out.append(f"<Ranker name={name} toName={items}>")
             out.append(f'  <Bucket name="{RANKED_BUCKET}" title="Ranked, best first"/>')
             out.append("</Ranker>")

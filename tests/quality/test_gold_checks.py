@@ -106,3 +106,23 @@ def test_training_exports_never_take_a_gold_check_as_a_persons_label():
     for include in (False, True):
         assert choose_label(s2, q, "human", include_accepted=include) is None
     assert choose_label(s1, q, "human") == ("0", "human")  # alice and bob agree on s1: their label
+
+
+def test_review_reports_gold_accuracy_and_leaves_gold_checks_out_of_its_checks(tmp_path, capsys):
+    from labelloop.assist.review import review_dataset
+    from labelloop.cli import main
+    from labelloop.data.model import Annotation
+    from labelloop.formats import save
+
+    ds = _with_gold("s2")
+    next(s for s in ds.samples if s.id == "s2").annotations.append(
+        Annotation(annotator="source", kind="reference", values={"preference": "0"}))
+    report = review_dataset(ds, gold_min=0.7)
+    assert [(g["annotator"], g["correct"], g["total"], g["below"]) for g in report.to_dict()["gold"]] == [
+        ("alice", 1, 1, False), ("bob", 0, 1, True)]
+    assert "| bob | 0 | 1 | 0% | 0%–79% | yes |" in report.to_markdown()
+    path = tmp_path / "gold.jsonl"
+    save(ds, path)
+    main(["review", str(path), "-o", str(tmp_path / "review.json")])
+    text = capsys.readouterr().out
+    assert "  bob 0/1 correct on gold, 0% (95% interval 0%–79%); below 70%" in text

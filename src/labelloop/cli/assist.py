@@ -193,6 +193,8 @@ def review(
                                           "annotation that is a model prediction accepted unchanged (e.g. in Label "
                                           "Studio) as their own answer; by default it is left out of the checks, "
                                           "and counted."),
+    gold_min: float = typer.Option(0.7, "--gold-min", help="Flag people whose accuracy on hidden gold samples "
+                                   "(from a plan) is below this share."),
     fmt: str = typer.Option("auto", "--format", "-f", help="Input format, or 'auto'."),
     as_json: bool = JsonTextOpt,
     quiet: bool = QuietOpt,
@@ -212,8 +214,10 @@ def review(
                          position_alpha=position_alpha, position_min_answers=position_min_answers,
                          prediction_min_score=prediction_min_score, rating_gap=rating_gap,
                          min_annotators=min_annotators, seed=seed, fmt=fmt, note=notes(quiet), reading=reading,
-                         progress=report, include_accepted=include_accepted)
+                         progress=report, include_accepted=include_accepted, gold_min=gold_min)
     summary = {"output": res.output, "markdown": res.markdown, **res.summary}
+    if res.report.get("gold"):
+        summary["gold"] = res.report["gold"]
     if as_json:
         out.print_json(json.dumps(summary, default=str))
         return
@@ -225,6 +229,12 @@ def review(
         from labelloop.quality.render import accepted_note
 
         out.print(accepted_note(summary["accepted_predictions"]), markup=False)
+    if summary.get("gold"):
+        from labelloop.quality.gold import GoldAccuracy, gold_line
+
+        out.print("Gold checks (answers on the hidden gold samples):", markup=False)
+        for g in summary["gold"]:
+            out.print("  " + gold_line(GoldAccuracy(**g)), markup=False)
     e = summary["explanations"]
     if e is not None:
         out.print(f"Explanations by {e['annotator']}: {e['explained']} of {e['asked']} ({e['failed']} failed, "

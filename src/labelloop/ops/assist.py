@@ -221,7 +221,7 @@ def review(dataset: str | Path | Sequence[str | Path], *, output: Path | None = 
            position_alpha: float = 0.01, position_min_answers: int = 10, prediction_min_score: float = 0.7,
            rating_gap: float = 2.0, min_annotators: int = 3, seed: int = 0, fmt: str = "auto",
            note: Note = no_note, reading: Progress = no_progress, progress: Progress = no_progress,
-           include_accepted: bool = False) -> ReviewResult:
+           include_accepted: bool = False, gold_min: float = 0.7) -> ReviewResult:
     """Flag suspicious human annotations; with a provider an LLM explains each disagreement. Writes the JSON
     report to ``output`` and the Markdown one to ``markdown`` (each when given). ``dataset`` may be several
     files of the same samples, as for agreement (e.g. the dataset, then the offline page's results files).
@@ -239,7 +239,7 @@ def review(dataset: str | Path | Sequence[str | Path], *, output: Path | None = 
     sch = schema_for(ds, template, schema, required=False)
     answers = _answers(cache, prov is not None)
     try:
-        report = review_dataset(ds, schema=sch, provider=prov, cache=answers,
+        report = review_dataset(ds, schema=sch, provider=prov, cache=answers, gold_min=gold_min,
                                 on_progress=progress if prov is not None else None,
                                 min_seconds=min_seconds, fast_ratio=fast_ratio, straight_run=straight_run,
                                 position_alpha=position_alpha, position_min_answers=position_min_answers,

@@ -51,14 +51,18 @@ from labelloop.quality.units import latest_by_annotator
 
 def review_dataset(dataset: Dataset, *, schema: AnnotationSchema | None = None, provider: Provider | None = None,
                    cache: AnswerCache | None = None, on_progress: Callable[[int, int], None] | None = None,
-                   include_accepted: bool = False, **options: Any) -> ReviewReport:
-    """Flag suspicious human annotations of ``dataset``; ``options`` are the fields of :class:`ReviewOptions`."""
+                   include_accepted: bool = False, gold_min: float = 0.7, **options: Any) -> ReviewReport:
+    """Flag suspicious human annotations of ``dataset``; ``options`` are the fields of :class:`ReviewOptions`.
+    Each person's accuracy on a plan's hidden gold samples is in ``gold`` (flagged below ``gold_min``); their
+    answers there are checks, left out of the other checks."""
+    from labelloop.quality.gold import gold_checks
     from labelloop.quality.questions import resolve
 
     o = review_options(**options)
     qs_all, inferred = resolve(dataset, schema, None, ("human",))
     sch = schema or dataset.schema or AnnotationSchema(name="inferred", questions=qs_all)
     qs = compared_questions(sch)
+    gold = [g.to_dict() for g in gold_checks(dataset, sch.questions, threshold=gold_min)]
     work = [Work(i, s, name, ann) for i, s in enumerate(dataset.samples)
             for name, ann in sorted(latest_by_annotator(s, ("human",)).items())]
     own = [w for w in work if counts_as_person(w.ann, include_accepted)]
@@ -103,7 +107,7 @@ def review_dataset(dataset: Dataset, *, schema: AnnotationSchema | None = None, 
                         options=o, samples=len(dataset.samples), human_annotations=len(work),
                         median_lead_time_s=median, fast_threshold_s=threshold, annotators=annotators, flags=flags,
                         explanations=explanations, accepted_predictions=sum(accepted.values()),
-                        include_accepted=include_accepted)
+                        include_accepted=include_accepted, gold=gold)
 
 
 __all__ = ["KINDS", "REVIEW_VERSION", "TITLES", "ReviewOptions", "ReviewReport", "explain_message", "parse_explanation",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from labelloop.errors import LabelloopError
@@ -53,6 +53,7 @@ class ReviewReport:
     explanations: dict[str, Any] | None = None
     accepted_predictions: int = 0
     include_accepted: bool = False
+    gold: list[dict[str, Any]] = field(default_factory=list)  # each person on a plan's hidden gold samples
 
     def summary(self) -> dict[str, Any]:
         by_kind = Counter(f["kind"] for f in self.flags)
@@ -67,7 +68,8 @@ class ReviewReport:
 
     def to_dict(self) -> dict[str, Any]:
         return {"dataset": self.dataset, "schema": self.schema, "options": asdict(self.options),
-                "summary": self.summary(), "annotators": self.annotators, "flags": self.flags}
+                "summary": self.summary(), "annotators": self.annotators, "flags": self.flags,
+                **({"gold": self.gold} if self.gold else {})}
 
     def to_markdown(self, per_kind: int = 50) -> str:
         s = self.summary()
@@ -88,6 +90,13 @@ class ReviewReport:
             e = self.explanations
             lines += [f"LLM explanations ({_cell(e['annotator'])}): {e['explained']} of {e['asked']} disagreements "
                       f"explained, {e['failed']} failed, {e['cached']} from cache.", ""]
+        if self.gold:
+            lines += ["## Hidden gold checks", "", "| annotator | right | checked | accuracy | 95% interval | below |",
+                      "|---|---|---|---|---|---|"]
+            lines += [f"| {_cell(g['annotator'])} | {g['correct']} | {g['total']} | {g['accuracy']:.0%} | "
+                      f"{g['low']:.0%}–{g['high']:.0%} | {'yes' if g['below'] else 'no'} |"
+                      for g in self.gold if g.get("accuracy") is not None]
+            lines += [""]
         lines += ["| check | flags |", "|---|---|"]
         lines += [f"| {TITLES[k]} | {s['by_kind'][k]} |" for k in KINDS]
         lines += ["", "## Annotators", "",

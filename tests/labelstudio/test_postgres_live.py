@@ -59,10 +59,10 @@ def test_start_postgres_keeps_projects_in_the_data_dirs_own_postgresql(ls_bin, t
     data_dir = tmp_path / "ls"
     src = tmp_path / "pg.jsonl"
     write_dataset(_dataset(), src, "jsonl")
-    started = _cli(["labelstudio", "start", "--postgres", "--port", 0, "--data-dir", data_dir,
-                    "--label-studio-bin", ls_bin, "--timeout", 600], capsys)
     pg = LocalPostgres(data_dir)
-    try:
+    try:  # stopped whatever fails, the start included: a test leaves no server behind
+        started = _cli(["labelstudio", "start", "--postgres", "--port", 0, "--data-dir", data_dir,
+                        "--label-studio-bin", ls_bin, "--timeout", 600], capsys)
         assert started["database"] == "postgresql-local"
         pushed = _cli(["labelstudio", "push", src, "--template", "rewardbench", "--data-dir", data_dir], capsys)
         assert pushed["tasks"] == 5
@@ -76,9 +76,9 @@ def test_start_postgres_keeps_projects_in_the_data_dirs_own_postgresql(ls_bin, t
     assert capsys.readouterr().out == f"Stopped Label Studio and its PostgreSQL; their data stays in {data_dir}.\n"
     assert not pg.running()
     # started again without the flag: the data dir keeps its PostgreSQL, and the project is there
-    again = _cli(["labelstudio", "start", "--port", 0, "--data-dir", data_dir, "--label-studio-bin", ls_bin,
-                  "--timeout", 600], capsys)
     try:
+        again = _cli(["labelstudio", "start", "--port", 0, "--data-dir", data_dir, "--label-studio-bin", ls_bin,
+                      "--timeout", 600], capsys)
         assert again["database"] == "postgresql-local"
         out = tmp_path / "pulled.jsonl"
         pulled = _cli(["labelstudio", "pull", "--project", pushed["project_id"], "-o", out, "--data-dir", data_dir], capsys)
@@ -92,9 +92,9 @@ def test_start_database_uses_a_postgresql_the_user_runs(newest_ls_bin, session_p
     ls_bin = newest_ls_bin  # one version is enough: --database gives Label Studio the same settings as --postgres
     pg, url = session_postgres
     data_dir = tmp_path / "ls"
-    started = _cli(["labelstudio", "start", "--database", url, "--port", 0, "--data-dir", data_dir,
-                    "--label-studio-bin", ls_bin, "--timeout", 600], capsys)
     try:
+        started = _cli(["labelstudio", "start", "--database", url, "--port", 0, "--data-dir", data_dir,
+                        "--label-studio-bin", ls_bin, "--timeout", 600], capsys)
         assert started["database"] == "postgresql"
         assert int(_sql(pg, "SELECT count(*) FROM htx_user")) >= 1  # Label Studio's admin, in our server
         assert not (data_dir / "postgres").exists() and not (data_dir / "label_studio.sqlite3").exists()

@@ -190,16 +190,8 @@ def _parse_value(c: Control, value: dict[str, Any], order: list[str]) -> tuple[A
             ids = ranker.get(c.name)
             if ids is None and len(ranker) == 1:
                 ids = next(iter(ranker.values()))
-        out = []
-        for x in ids or []:
-            i = position_index(str(x))
-            if i is not None and i < len(order):
-                out.append(order[i])
-            elif str(x).startswith("option:"):
-                out.append(str(x)[len("option:"):])
-            else:
-                return None, False
-        return out, True
+        out = [_ranked_item(x, order) for x in ids or []]
+        return (None, False) if None in out else (out, True)
     if c.tag == "pairwise":
         side = value.get("selected")
         if side not in ("left", "right") or len(order) < 2:
@@ -236,18 +228,21 @@ def _tier_buckets(ranker: dict[str, Any]) -> list[str] | None:
     return sorted(named, key=lambda k: int(k[len(TIER_BUCKET):]))
 
 
+def _ranked_item(x: Any, order: Sequence[str]) -> str | None:
+    """A ranker item's id as a value: screen position ``B`` is the candidate there, ``option:x`` option ``x``;
+    anything else (a position the task does not have) is None."""
+    i = position_index(str(x))
+    if i is not None and i < len(order):
+        return order[i]
+    return str(x)[len("option:"):] if str(x).startswith("option:") else None
+
+
 def _read_tiers(c: Control, ranker: dict[str, Any], buckets: list[str], order: Sequence[str]) -> tuple[Any, bool]:
     tiers: list[list[str]] = []
     for b in buckets:
-        tier = []
-        for x in ranker.get(b) or []:
-            i = position_index(str(x))
-            if i is not None and i < len(order):
-                tier.append(order[i])
-            elif str(x).startswith("option:"):
-                tier.append(str(x)[len("option:"):])
-            else:
-                return None, False
+        tier = [_ranked_item(x, order) for x in ranker.get(b) or []]
+        if None in tier:
+            return None, False
         if tier:
             tiers.append(tier)
     if not tiers:

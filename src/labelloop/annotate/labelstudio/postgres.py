@@ -20,12 +20,12 @@ import os
 import pwd
 import secrets
 import shutil
-import socket
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
+from labelloop.annotate.labelstudio.ports import free_port, port_is_free
 from labelloop.errors import MissingDependencyError, ServerError
 
 FOLDER = "postgres"
@@ -65,12 +65,6 @@ def find_bindir(explicit: str | None = None) -> Path:
                                  "pg_ctl.")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @dataclass
 class LocalPostgres:
     """The cluster in ``<data_dir>/postgres``: ``start()`` (idempotent) gives Label Studio's database URL."""
@@ -107,16 +101,18 @@ class LocalPostgres:
                               "as: install Debian's postgresql package (it makes that user), or run labelloop "
                               "as another user.") from None
 
-    def _run(self, args: list[str], *, check: bool = True, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    def _exec(self, args: list[str], *, env: dict[str, str] | None = None,
+              timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        """Run a PostgreSQL program as the cluster's owner, without the caller's ``PG*`` settings."""
         owner = self._owner()
-        cmd = list(args)
-        kwargs: dict = {}
-        if owner is not None:
-            kwargs = {"user": owner.pw_uid, "group": owner.pw_gid, "extra_groups": []}
-        env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
-        env["LC_ALL"] = env.get("LC_ALL") or "C.UTF-8"
-        out = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout, cwd="/",
-                             stdin=subprocess.DEVNULL, **kwargs)
+        as_owner: dict = {"user": owner.pw_uid, "group": owner.pw_gid, "extra_groups": []} if owner else {}
+        clean = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+        clean["LC_ALL"] = clean.get("LC_ALL") or "C.UTF-8"
+        return subprocess.run(list(args), capture_output=True, text=True, env={**clean, **(env or {})},
+                              timeout=timeout, cwd="/", stdin=subprocess.DEVNULL, **as_owner)
+
+    def _run(self, args: list[str], *, check: bool = True, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        out = self._exec(args, timeout=timeout)
         if check and out.returncode != 0:
             said = (out.stderr or out.stdout).strip().splitlines()
             raise ServerError(f"PostgreSQL's {Path(args[0]).name} failed (exit {out.returncode}): "
@@ -158,7 +154,7 @@ class LocalPostgres:
                       timeout=300)
         finally:
             pwfile.unlink(missing_ok=True)
-        info = {"port": _free_port(), "role": ROLE, "password": password, "database": DATABASE,
+        info = {"port": free_port(), "role": ROLE, "password": password, "database": DATABASE,
                 "cluster": str(cluster), "created": False}
         self._write_info(info)
         return info
@@ -180,8 +176,8 @@ class LocalPostgres:
         """Start the cluster (made the first time) and give Label Studio's ``postgresql://`` URL."""
         info = self.info() or self._init()
         if not self.running():
-            if not _port_free(int(info["port"])):
-                info["port"] = _free_port()
+            if not port_is_free(int(info["port"])):
+                info["port"] = free_port()
                 self._write_info(info)
             opts = (f"-c listen_addresses=127.0.0.1 -c port={info['port']} "
                     f"-c unix_socket_directories={Path(info['cluster']).parent}")
@@ -198,19 +194,15 @@ class LocalPostgres:
                 f"{info['database']}")
 
     def _create_database(self, info: dict) -> None:
-        env_pw = {"PGPASSWORD": str(info["password"])}
+        env = {"PGPASSWORD": str(info["password"])}
         psql = [self._bin("psql"), "-h", "127.0.0.1", "-p", str(info["port"]), "-U", str(info["role"]), "-d",
                 "postgres", "-tAc"]
-        owner = self._owner()
-        kwargs: dict = {"user": owner.pw_uid, "group": owner.pw_gid, "extra_groups": []} if owner else {}
-        env = {**{k: v for k, v in os.environ.items() if not k.startswith("PG")}, **env_pw}
-        q = subprocess.run([*psql, f"SELECT 1 FROM pg_database WHERE datname = '{info['database']}'"],
-                           capture_output=True, text=True, env=env, timeout=60, cwd="/", **kwargs)
+        q = self._exec([*psql, f"SELECT 1 FROM pg_database WHERE datname = '{info['database']}'"], env=env,
+                       timeout=60)
         if q.returncode != 0:
             raise ServerError(f"The local PostgreSQL does not answer psql: {q.stderr.strip()}")
         if q.stdout.strip() != "1":
-            c = subprocess.run([*psql, f'CREATE DATABASE "{info["database"]}"'], capture_output=True, text=True,
-                               env=env, timeout=60, cwd="/", **kwargs)
+            c = self._exec([*psql, f'CREATE DATABASE "{info["database"]}"'], env=env, timeout=60)
             if c.returncode != 0:
                 raise ServerError(f"Cannot create the database for Label Studio: {c.stderr.strip()}")
         info["created"] = True
@@ -223,15 +215,6 @@ class LocalPostgres:
             return False
         self._run([self._bin("pg_ctl"), "stop", "-w", "-t", "60", "-m", "fast", "-D", info["cluster"]], timeout=90)
         return True
-
-
-def _port_free(port: int) -> bool:
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
 
 
 __all__ = ["LocalPostgres", "find_bindir"]

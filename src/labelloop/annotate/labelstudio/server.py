@@ -15,7 +15,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -27,6 +26,7 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 from labelloop.annotate.labelstudio.client import LabelStudioClient
+from labelloop.annotate.labelstudio.ports import free_port, port_is_free
 from labelloop.annotate.labelstudio.postgres import LocalPostgres
 from labelloop.data.io import atomic_open
 from labelloop.errors import AuthError, LabelStudioError, MissingDependencyError, ParameterError, ServerError
@@ -189,26 +189,6 @@ def _version_tuple(v: str | None) -> tuple[int, ...]:
 
 
 # ---------------------------------------------------------------------- ports and processes
-def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.settimeout(0.5)
-        if s.connect_ex((host, port)) == 0:
-            return False
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as Label Studio's server does: TIME_WAIT is free
-        try:
-            s.bind((host, port))
-        except OSError:
-            return False
-    return True
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
-
-
 def _proc_start_time(pid: int) -> str | None:
     """The kernel's start time of a process, so a recycled pid is never mistaken for ours."""
     try:

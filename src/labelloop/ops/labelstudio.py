@@ -3,6 +3,8 @@ projects, pull every annotator's work back, add webhooks and annotator accounts.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +23,10 @@ from labelloop.annotate.labelstudio import (
 from labelloop.annotate.labelstudio.project import PushResult, only_samples
 from labelloop.annotate.labelstudio.session import add_user
 from labelloop.assist.active import selection_ids
+from labelloop.data.io import atomic_open
 from labelloop.data.model import Dataset
+from labelloop.data.provenance import GOLD_CHECK
+from labelloop.errors import InputFileError, ParameterError
 from labelloop.formats import save
 from labelloop.ops._common import (
     CheckPath,
@@ -34,6 +39,7 @@ from labelloop.ops._common import (
     no_progress,
     read_guidelines,
 )
+from labelloop.ops.assign import load_plan, plan_datasets
 
 DEFAULT_DATA_DIR = Path(".labelloop/label-studio")
 DEMO_DATASET = "examples/rewardbench2_example.jsonl"
@@ -217,9 +223,6 @@ class PlanPushed(BaseModel):
 
 
 def _plan_key(plan: Path, doc: dict[str, Any]) -> str:
-    import hashlib
-    import json
-
     digest = hashlib.sha256(json.dumps(doc["assignments"], sort_keys=True).encode()).hexdigest()[:16]
     return f"{plan.resolve()}#{digest}"
 
@@ -232,24 +235,16 @@ def annotator_email(name: str) -> str:
 
 
 def _read_json(path: Path) -> dict[str, Any]:
-    import json
-
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return {}
     except (OSError, ValueError) as exc:
-        from labelloop.errors import InputFileError
-
         raise InputFileError(f"Cannot read {path}: {exc}.") from None
     return doc if isinstance(doc, dict) else {}
 
 
 def _write_private(path: Path, doc: dict[str, Any]) -> None:
-    import json
-
-    from labelloop.data.io import atomic_open
-
     with atomic_open(path, perm=0o600) as fh:
         json.dump(doc, fh, indent=2, ensure_ascii=False)
 
@@ -265,8 +260,6 @@ def push_plan(dataset: str | Path, plan: str | Path, *, template: str | None = N
     (``name@labelloop.local`` unless the name is an email; passwords in the data dir's ``annotators.json``,
     readable only by you). The projects are recorded in the data dir so ``pull --plan`` brings them back as one
     dataset."""
-    from labelloop.ops.assign import load_plan, plan_datasets
-
     plan = Path(plan)
     doc = load_plan(plan)
     ds, _ = load_dataset(dataset, fmt, note=note, progress=reading)
@@ -333,9 +326,6 @@ def pull_plan(plan: str | Path, *, output: Path | None = None, dataset: str | Pa
     default ``labelstudio-plan.jsonl``). Answers on the plan's gold samples are marked
     ``metadata['gold_check']`` (checks of the person, not labels); an answer in a person's project by someone
     else is kept and counted (Community Edition lets anyone open any project)."""
-    from labelloop.errors import ParameterError
-    from labelloop.ops.assign import GOLD_CHECK, load_plan
-
     plan = Path(plan)
     doc = load_plan(plan)
     out = output if output is not None else check_path(Path("labelstudio-plan.jsonl"), "output")
@@ -387,10 +377,9 @@ def pull_plan(plan: str | Path, *, output: Path | None = None, dataset: str | Pa
                 continue
             if str(a.annotator).lower() != str(owner[int(meta["project_id"])]).lower():
                 others += 1
-            if s.id in gold and not a.metadata.get(GOLD_CHECK):
-                s.annotations[i] = a.model_copy(update={"metadata": {**a.metadata, GOLD_CHECK: True}})
+            if s.id in gold:
                 checks += 1
-            elif s.id in gold:
-                checks += 1
+                if not a.metadata.get(GOLD_CHECK):
+                    s.annotations[i] = a.model_copy(update={"metadata": {**a.metadata, GOLD_CHECK: True}})
     save(acc, out)
     return PlanPulled(output=str(out), stats=summed, annotators=people, gold_checks=checks, by_others=others)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import typer
@@ -297,6 +298,14 @@ def _counts(by_question: dict[str, int]) -> str:
     return ", ".join(f"{q} {n}" for q, n in by_question.items())
 
 
+def _by_task(tasks: list[dict], detail: Callable[[dict], str], shown: int) -> list[str]:
+    """A line per task (at most ``shown``, then how many more): task, sample, annotator, ``detail``."""
+    lines = [f"  task {t['task_id']} (sample {t['sample_id']}, {t['annotator']}): {detail(t)}" for t in tasks[:shown]]
+    if len(tasks) > shown:
+        lines.append(f"  … and {len(tasks) - shown} more task(s) (see --json).")
+    return lines
+
+
 def _pull_problems(st: dict, shown: int = 20) -> list[str]:
     """The pull's problems and notes, a line each, then the tasks they are in (at most ``shown`` a kind)."""
     lines = []
@@ -306,17 +315,11 @@ def _pull_problems(st: dict, shown: int = 20) -> list[str]:
     if st["unmapped"]:
         lines.append(f"{sum(st['unmapped'].values())} answer(s) fit no question or option, kept in "
                      f"metadata.labelstudio.unmapped_results ({_counts(st['unmapped'])}):")
-        lines += [f"  task {t['task_id']} (sample {t['sample_id']}, {t['annotator']}): {'; '.join(t['values'])}"
-                  for t in st["unmapped_tasks"][:shown]]
-        if len(st["unmapped_tasks"]) > shown:
-            lines.append(f"  … and {len(st['unmapped_tasks']) - shown} more task(s) (see --json).")
+        lines += _by_task(st["unmapped_tasks"], lambda t: "; ".join(t["values"]), shown)
     if st["missing_required"]:
         lines.append(f"{sum(st['missing_required'].values())} required answer(s) missing "
                      f"({_counts(st['missing_required'])}):")
-        lines += [f"  task {t['task_id']} (sample {t['sample_id']}, {t['annotator']}): {', '.join(t['questions'])}"
-                  for t in st["missing_tasks"][:shown]]
-        if len(st["missing_tasks"]) > shown:
-            lines.append(f"  … and {len(st['missing_tasks']) - shown} more task(s) (see --json).")
+        lines += _by_task(st["missing_tasks"], lambda t: ", ".join(t["questions"]), shown)
     lines += [f"Note: {n}" for n in st["notes"]]
     return lines
 
